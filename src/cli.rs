@@ -1,0 +1,70 @@
+//! Command-line definitions: one subcommand per verb.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Measures what a GPU actually delivers on AI workloads, every result verified.
+#[derive(Debug, Parser)]
+#[command(name = "chipbench", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every adapter wgpu finds, on every backend.
+    Devices {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a suite on one adapter and write a report.
+    Run(RunArgs),
+    /// Print a saved report (or an interrupted run's journal) as a table.
+    Show {
+        /// The report's `.json` file, or a `.journal.jsonl` left by an interrupted run.
+        report: PathBuf,
+    },
+}
+
+/// Options of `chipbench run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Suite to run: `quick` (seconds) or `standard` (minutes).
+    #[arg(long, default_value = "quick")]
+    pub suite: String,
+    /// Run only cases whose name contains PATTERN, e.g. `512x512` or `matmul_f32`.
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// Folder the report is written to.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub out: PathBuf,
+    /// Adapter to use: its index in `chipbench devices`, or part of its name.
+    #[arg(long, value_name = "INDEX|NAME")]
+    pub adapter: Option<String>,
+    /// Restrict adapters to one backend: vulkan, metal, dx12 or gl.
+    #[arg(long)]
+    pub backend: Option<String>,
+    /// Instead of the suite's cases, run matmul at these shapes (MxNxK, or N for N×N×N). Repeatable.
+    #[arg(long, value_name = "MxNxK")]
+    pub shape: Vec<String>,
+    /// Seed of the random inputs and checks.
+    #[arg(long, default_value_t = 0x5EED)]
+    pub seed: u64,
+    /// Clock: GPU timestamps where available (auto), or the host wall clock.
+    #[arg(long, value_enum, default_value_t = TimerChoice::Auto)]
+    pub timer: TimerChoice,
+}
+
+/// `--timer` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimerChoice {
+    /// GPU timestamps if the adapter has them, else wall clock.
+    Auto,
+    /// Wall clock around submit + wait.
+    Wall,
+}

@@ -1,0 +1,37 @@
+//! One function per subcommand. Each returns how the command ended; errors
+//! are returned, never printed here.
+
+mod devices;
+mod run;
+mod show;
+
+pub use devices::devices;
+pub use run::run;
+pub use show::show;
+
+use std::process::ExitCode;
+
+/// How a command that did not error ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything succeeded.
+    Success,
+    /// The run finished but at least one case failed verification or the GPU.
+    CaseFailed,
+    /// The run was interrupted (Ctrl-C); a partial report was written.
+    Interrupted,
+}
+
+impl Outcome {
+    /// Exit code of a command that returned an error (bad input, I/O).
+    pub const ERROR_CODE: u8 = 1;
+
+    /// Exit code: 0 success, 1 error, 2 usage (clap), 3 a case failed, 130 interrupted.
+    pub fn exit_code(self) -> ExitCode {
+        ExitCode::from(match self {
+            Outcome::Success => 0,
+            Outcome::CaseFailed => 3,
+            Outcome::Interrupted => 130,
+        })
+    }
+}

@@ -1,0 +1,181 @@
+//! `chipbench run`: pick an adapter, run a suite, journal each measurement,
+//! write the report atomically, print the table.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::Outcome;
+use crate::cli::{RunArgs, TimerChoice};
+use crate::gpu::{best_timer, Gpu, Timer, WallClockTimer};
+use crate::report::{self, Host, Journal, Report, Status, SuiteInfo, TimingInfo, SCHEMA_VERSION};
+use crate::runner::{plan_jobs, run_jobs};
+use crate::suite::{Suite, SUITE_NAMES};
+use crate::workloads::{self, matmul_case, Dtype};
+
+/// Environment variable that turns Mesa's on-disk shader cache off, so the
+/// compile times a report records are cold ones.
+const MESA_CACHE_ENV: &str = "MESA_SHADER_CACHE_DISABLE";
+
+/// Runs `args`' suite and writes its report.
+pub fn run(args: &RunArgs) -> Result<Outcome> {
+    let shapes = args
+        .shape
+        .iter()
+        .map(|s| parse_shape(s))
+        .collect::<Result<Vec<_>>>()?;
+    if std::env::var_os(MESA_CACHE_ENV).is_none() {
+        // Before any driver loads; nothing else runs yet.
+        std::env::set_var(MESA_CACHE_ENV, "true");
+    }
+    let gpu = Gpu::select(args.adapter.as_deref(), args.backend.as_deref())?;
+
+    let mut suite = if shapes.is_empty() {
+        Suite::named(&args.suite, gpu.summary.is_software()).with_context(|| {
+            format!(
+                "unknown suite '{}' (expected one of: {})",
+                args.suite,
+                SUITE_NAMES.join(", ")
+            )
+        })?
+    } else {
+        Suite::custom(
+            shapes
+                .iter()
+                .map(|&(m, n, k)| matmul_case(Dtype::F32, m, n, k))
+                .collect(),
+        )
+    };
+    if let Some(pattern) = &args.filter {
+        suite.filter(pattern);
+        if suite.cases.is_empty() {
+            bail!(
+                "no case in suite '{}' matches --filter '{pattern}'",
+                suite.name
+            );
+        }
+    }
+    for case in &suite.cases {
+        let workload = workloads::by_family(&case.workload).expect("suites name known workloads");
+        workloads::check_fits(&gpu, workload, case)?;
+    }
+
+    let mut timer: Box<dyn Timer> = match args.timer {
+        TimerChoice::Auto => best_timer(&gpu)?,
+        TimerChoice::Wall => Box::new(WallClockTimer),
+    };
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        wgpu_version: WGPU_VERSION.into(),
+        started_utc: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        finished_utc: None,
+        partial: true,
+        host: Host::detect(),
+        adapter: gpu.summary.clone(),
+        suite: SuiteInfo {
+            name: suite.name.clone(),
+            scaled_for_software: suite.scaled_for_software,
+            filter: args.filter.clone(),
+            plan: suite.plan,
+        },
+        seed: args.seed,
+        timing: TimingInfo {
+            method: timer.method(),
+            timestamp_period_ns: timer.timestamp_period_ns(),
+            mesa_shader_cache_disable: std::env::var(MESA_CACHE_ENV).ok(),
+        },
+        measurements: Vec::new(),
+    };
+
+    let (report_path, mut journal) = open_journal(&args.out, &report)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let handler_stop = Arc::clone(&stop);
+    ctrlc::set_handler(move || {
+        eprintln!("\ninterrupted: finishing the current case, then writing a partial report");
+        handler_stop.store(true, Ordering::SeqCst);
+    })
+    .context("cannot install the Ctrl-C handler")?;
+
+    let jobs = plan_jobs(&gpu, &suite.cases);
+    let progress = ProgressBar::new(jobs.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
+            .expect("a valid template"),
+    );
+    let completed = run_jobs(
+        &gpu,
+        &jobs,
+        &suite.plan,
+        args.seed,
+        timer.as_mut(),
+        &stop,
+        &mut |measurement| -> Result<()> {
+            journal.append(&measurement)?;
+            progress.set_message(format!("{} {}", measurement.case, measurement.variant));
+            progress.inc(1);
+            report.measurements.push(measurement);
+            Ok(())
+        },
+    )?;
+    progress.finish_and_clear();
+
+    report.partial = !completed;
+    report.finished_utc =
+        Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    journal.finish(&report_path, &report)?;
+    print!("{}", report::render_table(&report));
+    println!("report: {}", report_path.display());
+
+    let failed = report
+        .measurements
+        .iter()
+        .filter(|m| m.status == Status::Failed)
+        .count();
+    if !completed {
+        eprintln!(
+            "the run was interrupted; the report holds the {} finished measurements",
+            report.measurements.len()
+        );
+        Ok(Outcome::Interrupted)
+    } else if failed > 0 {
+        eprintln!("{failed} case(s) failed; see the status column");
+        Ok(Outcome::CaseFailed)
+    } else {
+        Ok(Outcome::Success)
+    }
+}
+
+/// The wgpu version this binary was built against (kept in step with Cargo.toml).
+const WGPU_VERSION: &str = "30";
+
+/// Creates the output folder and the run's journal in it, failing before any
+/// benchmark runs if the folder cannot be written.
+fn open_journal(out: &Path, header: &Report) -> Result<(std::path::PathBuf, Journal)> {
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    let report_path = report::report_path(out, header);
+    let journal = Journal::create(&report_path, header)
+        .with_context(|| format!("cannot write to output folder {}", out.display()))?;
+    Ok((report_path, journal))
+}
+
+/// Parses `MxNxK` (or `N` for a cube); every dimension must be at least 1.
+pub fn parse_shape(text: &str) -> Result<(u64, u64, u64)> {
+    let dims: Vec<u64> = text
+        .split(['x', 'X', '×'])
+        .map(|d| d.trim().parse::<u64>())
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("invalid shape '{text}': expected MxNxK, e.g. 512x512x512"))?;
+    let (m, n, k) = match dims[..] {
+        [s] => (s, s, s),
+        [m, n, k] => (m, n, k),
+        _ => bail!("invalid shape '{text}': expected MxNxK, e.g. 512x512x512"),
+    };
+    if m == 0 || n == 0 || k == 0 {
+        bail!("invalid shape '{text}': every dimension must be at least 1");
+    }
+    Ok((m, n, k))
+}

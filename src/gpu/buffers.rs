@@ -1,0 +1,75 @@
+//! Buffer helpers: upload, zeroed output, uniform parameters, and readback.
+
+use wgpu::util::DeviceExt;
+
+use super::{one_line, Gpu, GpuError};
+
+/// A storage buffer holding `data`, readable and writable by shaders and
+/// copyable, so it can serve as input or output.
+pub fn storage_buffer_init(gpu: &Gpu, label: &str, data: &[u8]) -> wgpu::Buffer {
+    gpu.device
+        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents: data,
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
+        })
+}
+
+/// A zero-filled storage buffer of `size_bytes`.
+pub fn storage_buffer_zeroed(gpu: &Gpu, label: &str, size_bytes: u64) -> wgpu::Buffer {
+    gpu.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: size_bytes,
+        usage: wgpu::BufferUsages::STORAGE
+            | wgpu::BufferUsages::COPY_SRC
+            | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+/// A uniform buffer holding `data` (kernel parameters such as shapes).
+pub fn uniform_buffer(gpu: &Gpu, label: &str, data: &[u8]) -> wgpu::Buffer {
+    gpu.device
+        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents: data,
+            usage: wgpu::BufferUsages::UNIFORM,
+        })
+}
+
+/// Copies `size_bytes` of `source` (which needs `COPY_SRC`) back to the host.
+pub fn read_buffer(gpu: &Gpu, source: &wgpu::Buffer, size_bytes: u64) -> Result<Vec<u8>, GpuError> {
+    let staging = gpu.catching(|| {
+        let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size: size_bytes,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("readback"),
+            });
+        encoder.copy_buffer_to_buffer(source, 0, &staging, 0, size_bytes);
+        gpu.queue.submit([encoder.finish()]);
+        staging
+    })?;
+    let (sender, receiver) = std::sync::mpsc::channel();
+    staging.map_async(wgpu::MapMode::Read, .., move |result| {
+        let _ = sender.send(result);
+    });
+    gpu.wait()?;
+    receiver
+        .recv()
+        .map_err(|_| GpuError::Readback("map callback never ran".into()))?
+        .map_err(|e| GpuError::Readback(one_line(&e.to_string())))?;
+    let bytes = staging
+        .get_mapped_range(..)
+        .map_err(|e| GpuError::Readback(one_line(&e.to_string())))?
+        .to_vec();
+    staging.unmap();
+    Ok(bytes)
+}

@@ -1,0 +1,13 @@
+//! chipbench: measured, verified GPU throughput on AI workloads through wgpu.
+//!
+//! See `ARCHITECTURE.md` for the map of modules.
+
+pub mod cli;
+pub mod commands;
+pub mod gpu;
+pub mod measure;
+pub mod reference;
+pub mod report;
+pub mod runner;
+pub mod suite;
+pub mod workloads;

@@ -1,0 +1,153 @@
+//! The sampler: sizes the batch of dispatches per sample, warms up, then takes
+//! samples until the plan's count and time budget are met.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::gpu::{Gpu, GpuError, SampleTime, Timer};
+
+/// How long and how often to sample one case.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SamplingPlan {
+    /// Aim for samples of about this much GPU time, in seconds, by batching
+    /// repeats; short samples are dominated by timer resolution and launch cost.
+    pub target_sample_s: f64,
+    /// Most repeated dispatches in one sample.
+    pub max_repeats: u32,
+    /// Time allowed for warm-up, in seconds.
+    pub warmup_budget_s: f64,
+    /// Time allowed for measured samples beyond `min_samples`, in seconds.
+    pub measure_budget_s: f64,
+    /// Samples always taken, whatever the budget.
+    pub min_samples: usize,
+    /// Samples never exceeded.
+    pub max_samples: usize,
+}
+
+/// What sampling produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sampled {
+    /// Dispatches per sample.
+    pub repeats: u32,
+    /// The measured samples (each for the whole batch of `repeats`).
+    pub samples: Vec<SampleTime>,
+    /// Samples thrown away because the clock gave an impossible reading.
+    pub rejected: usize,
+    /// Samples spent warming up.
+    pub warmup_samples: usize,
+    /// Whether two consecutive warm-up windows agreed within 2% before the budget ran out.
+    pub warmup_converged: bool,
+}
+
+/// Most samples per warm-up window.
+const WARMUP_WINDOW: usize = 3;
+/// Consecutive windows whose medians agree within this fraction end warm-up.
+const WARMUP_AGREEMENT: f64 = 0.02;
+
+/// Samples a batch recorder under `plan`: `record(pass, repeats)` encodes
+/// `repeats` dispatches into a pass.
+pub fn sample(
+    gpu: &Gpu,
+    timer: &mut dyn Timer,
+    plan: &SamplingPlan,
+    record: &dyn Fn(&mut wgpu::ComputePass<'_>, u32),
+) -> Result<Sampled, GpuError> {
+    let mut clock = Clock {
+        gpu,
+        timer,
+        rejected: 0,
+        accepted: 0,
+    };
+
+    // Size the batch: grow repeats until one sample takes about the target.
+    let mut repeats = 1u32;
+    let mut sample_s = 0.0;
+    for _ in 0..8 {
+        let t = clock.take(repeats, record)?.headline_s();
+        sample_s = t;
+        if t >= plan.target_sample_s / 2.0 || repeats >= plan.max_repeats {
+            break;
+        }
+        let wanted = (f64::from(repeats) * plan.target_sample_s / t.max(1e-9)).ceil();
+        repeats = (wanted.min(f64::from(plan.max_repeats)) as u32).max(repeats + 1);
+    }
+
+    // Warm up until two consecutive windows agree (clocks ramp from idle).
+    // Windows shrink for long samples so that two fit in the budget, and at
+    // least two always run, or convergence could never be observed.
+    let window_len =
+        ((plan.warmup_budget_s / (2.0 * sample_s)).floor() as usize).clamp(1, WARMUP_WINDOW);
+    let started = Instant::now();
+    let mut previous: Option<f64> = None;
+    let mut warmup_samples = 0;
+    let mut warmup_converged = false;
+    while started.elapsed().as_secs_f64() < plan.warmup_budget_s || warmup_samples < 2 * window_len
+    {
+        let mut window = Vec::with_capacity(window_len);
+        for _ in 0..window_len {
+            window.push(clock.take(repeats, record)?.headline_s());
+        }
+        warmup_samples += window_len;
+        window.sort_by(f64::total_cmp);
+        let median = window[window_len / 2];
+        if previous.is_some_and(|p| (median - p).abs() <= WARMUP_AGREEMENT * p) {
+            warmup_converged = true;
+            break;
+        }
+        previous = Some(median);
+    }
+
+    // Measure.
+    let started = Instant::now();
+    let mut samples = Vec::new();
+    while samples.len() < plan.min_samples
+        || (samples.len() < plan.max_samples
+            && started.elapsed().as_secs_f64() < plan.measure_budget_s)
+    {
+        samples.push(clock.take(repeats, record)?);
+    }
+    Ok(Sampled {
+        repeats,
+        samples,
+        rejected: clock.rejected,
+        warmup_samples,
+        warmup_converged,
+    })
+}
+
+/// A timer that retries rejected samples and gives up when the clock is
+/// rejecting more often than not.
+struct Clock<'a> {
+    gpu: &'a Gpu,
+    timer: &'a mut dyn Timer,
+    rejected: usize,
+    accepted: usize,
+}
+
+impl Clock<'_> {
+    fn take(
+        &mut self,
+        repeats: u32,
+        record: &dyn Fn(&mut wgpu::ComputePass<'_>, u32),
+    ) -> Result<SampleTime, GpuError> {
+        loop {
+            match self.timer.time(self.gpu, &|pass| record(pass, repeats))? {
+                Some(time) => {
+                    self.accepted += 1;
+                    return Ok(time);
+                }
+                None => {
+                    self.rejected += 1;
+                    if self.rejected > 5 + self.accepted {
+                        return Err(GpuError::Readback(format!(
+                            "GPU timestamps gave {} impossible readings (zero or non-increasing); \
+                             rerun with --timer wall",
+                            self.rejected
+                        )));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The per-case timing record: sample statistics per operation, on the
+//! headline clock and on the wall clock beside it.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Sampled, Summary};
+
+/// How one case was timed, all times per single operation (sample time ÷ repeats).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// Measured samples.
+    pub samples: usize,
+    /// Samples thrown away for impossible timestamps.
+    pub rejected_samples: usize,
+    /// Dispatches batched into each sample.
+    pub repeats_per_sample: u32,
+    /// Samples spent warming up.
+    pub warmup_samples: usize,
+    /// Whether warm-up reached a steady state within its budget.
+    pub warmup_converged: bool,
+    /// Statistics on the report's clock (GPU timestamps, or wall where none).
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// Median wall time per operation around submit + wait, for comparison.
+    pub wall_median_s: f64,
+}
+
+impl Timing {
+    /// Summarises what the sampler produced; None if it produced no samples.
+    pub fn of(sampled: &Sampled) -> Option<Timing> {
+        let per_op = |s: f64| s / f64::from(sampled.repeats);
+        let headline: Vec<f64> = sampled
+            .samples
+            .iter()
+            .map(|s| per_op(s.headline_s()))
+            .collect();
+        let wall: Vec<f64> = sampled.samples.iter().map(|s| per_op(s.wall_s)).collect();
+        Some(Timing {
+            samples: sampled.samples.len(),
+            rejected_samples: sampled.rejected,
+            repeats_per_sample: sampled.repeats,
+            warmup_samples: sampled.warmup_samples,
+            warmup_converged: sampled.warmup_converged,
+            summary: Summary::of(&headline)?,
+            wall_median_s: Summary::of(&wall)?.median_s,
+        })
+    }
+}

@@ -1,0 +1,35 @@
+//! CPU references: what each kernel's output must be, and how close is close
+//! enough. A case whose output fails here is `failed`, never a throughput.
+
+mod matmul;
+
+pub use matmul::{check_matmul, freivalds, matmul_f64, matmul_tolerance, EXACT_CHECK_MAX_MACS};
+
+use serde::{Deserialize, Serialize};
+
+/// How an output was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Every element against a full CPU reference accumulated in f64.
+    Exact,
+    /// Freivalds' randomized check: C·r against A·(B·r) for random sign vectors r.
+    Freivalds {
+        /// Independent random vectors tried.
+        rounds: u32,
+    },
+}
+
+/// The outcome of checking one output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verification {
+    /// How it was checked.
+    pub method: Method,
+    /// Largest absolute deviation found (per element for `exact`, per entry of
+    /// C·r for `freivalds`); None when the output held NaN or infinity.
+    pub max_abs_error: Option<f64>,
+    /// The largest deviation that still passes.
+    pub tolerance: f64,
+    /// Whether the output passed.
+    pub passed: bool,
+}

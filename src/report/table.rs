@@ -1,0 +1,139 @@
+//! The terminal table: one row per measurement, warnings in words beneath.
+
+use super::{Report, Status};
+use crate::reference::Method;
+
+/// `1.23 ms`, `456.7 µs`, `12.0 ns`: three significant figures in a fitting unit.
+pub fn format_seconds(seconds: f64) -> String {
+    let (value, unit) = if seconds >= 1.0 {
+        (seconds, "s")
+    } else if seconds >= 1e-3 {
+        (seconds * 1e3, "ms")
+    } else if seconds >= 1e-6 {
+        (seconds * 1e6, "µs")
+    } else {
+        (seconds * 1e9, "ns")
+    };
+    let decimals = if value >= 100.0 {
+        1
+    } else if value >= 10.0 {
+        2
+    } else {
+        3
+    };
+    format!("{value:.decimals$} {unit}")
+}
+
+/// Renders `report` as an aligned text table with a heading and warnings.
+pub fn render_table(report: &Report) -> String {
+    let headers = [
+        "case", "variant", "median", "GFLOP/s", "spread", "verified", "status",
+    ];
+    let rows: Vec<[String; 7]> = report
+        .measurements
+        .iter()
+        .map(|m| {
+            let timing = m.timing.as_ref();
+            let verified = match &m.verification {
+                None => "-".to_string(),
+                Some(v) => {
+                    let method = match v.method {
+                        Method::Exact => "exact",
+                        Method::Freivalds { .. } => "freivalds",
+                    };
+                    let error = v
+                        .max_abs_error
+                        .map_or("NaN".to_string(), |e| format!("{e:.1e}"));
+                    format!("{} {method} {error}", if v.passed { "yes" } else { "NO" })
+                }
+            };
+            let status = match m.status {
+                Status::Ok => "ok".to_string(),
+                Status::Failed => format!("FAILED: {}", m.reason.as_deref().unwrap_or("")),
+                Status::Unsupported => {
+                    format!("unsupported: {}", m.reason.as_deref().unwrap_or(""))
+                }
+            };
+            [
+                m.case.clone(),
+                m.variant.clone(),
+                timing.map_or("-".into(), |t| format_seconds(t.summary.median_s)),
+                m.gflop_per_s.map_or("-".into(), |g| format!("{g:.2}")),
+                timing.map_or("-".into(), |t| format!("±{:.1}%", t.summary.cv * 100.0)),
+                verified,
+                status,
+            ]
+        })
+        .collect();
+
+    let mut widths = headers.map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (cell, w))| {
+                // numbers right-aligned, text left-aligned; the last column is not padded
+                if (2..=4).contains(&i) {
+                    format!("{cell:>w$}")
+                } else if i == cells.len() - 1 {
+                    cell.clone()
+                } else {
+                    format!("{cell:<w$}")
+                }
+            })
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+
+    let mut out = format!(
+        "{} ({}, {} {}) · suite {}{} · timing {}{}\n",
+        report.adapter.name,
+        report.adapter.backend,
+        report.adapter.driver,
+        report.adapter.driver_info,
+        report.suite.name,
+        if report.suite.scaled_for_software {
+            " (sizes scaled for a software adapter)"
+        } else {
+            ""
+        },
+        match report.timing.method {
+            crate::gpu::TimingMethod::GpuTimestamp => "gpu timestamps",
+            crate::gpu::TimingMethod::Wall => "wall clock",
+        },
+        if report.partial { " · PARTIAL" } else { "" },
+    );
+    out += &line(&headers.map(String::from));
+    out.push('\n');
+    out += &line(&widths.map(|w| "-".repeat(w)));
+    out.push('\n');
+    for row in &rows {
+        out += &line(row);
+        out.push('\n');
+    }
+    for m in &report.measurements {
+        for warning in &m.warnings {
+            out += &format!("warning: {} {}: {warning}\n", m.case, m.variant);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_seconds;
+
+    #[test]
+    fn seconds_pick_a_unit() {
+        assert_eq!(format_seconds(1.5), "1.500 s");
+        assert_eq!(format_seconds(0.0123), "12.30 ms");
+        assert_eq!(format_seconds(456.7e-6), "456.7 µs");
+        assert_eq!(format_seconds(12e-9), "12.00 ns");
+    }
+}

@@ -1,0 +1,107 @@
+//! Named suites: which cases run, and how long each is sampled. Sizes scale
+//! down on software adapters, which are about 100× slower than a GPU.
+
+use crate::measure::SamplingPlan;
+use crate::workloads::{matmul_case, Case, Dtype};
+
+/// A list of cases and the sampling plan they run under.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suite {
+    /// `quick`, `standard` or `custom`.
+    pub name: String,
+    /// Cases in run order.
+    pub cases: Vec<Case>,
+    /// How each case is sampled.
+    pub plan: SamplingPlan,
+    /// True when sizes were scaled down for a software adapter.
+    pub scaled_for_software: bool,
+}
+
+/// Names accepted by `--suite`.
+pub const SUITE_NAMES: [&str; 2] = ["quick", "standard"];
+
+/// Square sizes and one ragged shape per suite, for a GPU and for a software adapter.
+struct Sizes {
+    squares: &'static [u64],
+    ragged: (u64, u64, u64),
+}
+
+const QUICK_GPU: Sizes = Sizes {
+    squares: &[256, 512, 1024, 2048],
+    ragged: (1023, 1021, 1019),
+};
+const QUICK_SOFTWARE: Sizes = Sizes {
+    squares: &[64, 128, 256, 512],
+    ragged: (509, 257, 383),
+};
+const STANDARD_GPU: Sizes = Sizes {
+    squares: &[512, 1024, 2048, 4096],
+    ragged: (4095, 4093, 4091),
+};
+const STANDARD_SOFTWARE: Sizes = Sizes {
+    squares: &[128, 256, 512, 1024],
+    ragged: (1023, 1021, 1019),
+};
+
+impl Suite {
+    /// The suite called `name`, sized for a software adapter when `software`.
+    pub fn named(name: &str, software: bool) -> Option<Suite> {
+        let (sizes, plan) = match (name, software) {
+            ("quick", false) => (QUICK_GPU, quick_plan()),
+            ("quick", true) => (QUICK_SOFTWARE, quick_plan()),
+            ("standard", false) => (STANDARD_GPU, standard_plan()),
+            ("standard", true) => (STANDARD_SOFTWARE, standard_plan()),
+            _ => return None,
+        };
+        let mut cases: Vec<Case> = sizes
+            .squares
+            .iter()
+            .map(|&s| matmul_case(Dtype::F32, s, s, s))
+            .collect();
+        let (m, n, k) = sizes.ragged;
+        cases.push(matmul_case(Dtype::F32, m, n, k));
+        Some(Suite {
+            name: name.to_string(),
+            cases,
+            plan,
+            scaled_for_software: software,
+        })
+    }
+
+    /// A suite of the user's own cases, sampled like `quick`.
+    pub fn custom(cases: Vec<Case>) -> Suite {
+        Suite {
+            name: "custom".into(),
+            cases,
+            plan: quick_plan(),
+            scaled_for_software: false,
+        }
+    }
+
+    /// Keeps only cases whose name contains `pattern`.
+    pub fn filter(&mut self, pattern: &str) {
+        self.cases.retain(|case| case.name().contains(pattern));
+    }
+}
+
+fn quick_plan() -> SamplingPlan {
+    SamplingPlan {
+        target_sample_s: 1e-3,
+        max_repeats: 1000,
+        warmup_budget_s: 0.3,
+        measure_budget_s: 0.5,
+        min_samples: 10,
+        max_samples: 200,
+    }
+}
+
+fn standard_plan() -> SamplingPlan {
+    SamplingPlan {
+        target_sample_s: 1e-3,
+        max_repeats: 10_000,
+        warmup_budget_s: 1.0,
+        measure_budget_s: 2.0,
+        min_samples: 10,
+        max_samples: 1000,
+    }
+}

@@ -1,0 +1,211 @@
+//! Workloads: what a benchmark case computes. Each family lives in one file and
+//! implements [`Workload`]; the sampler, runner and reports know only the trait.
+
+mod inputs;
+mod matmul;
+
+pub use inputs::seeded_uniform;
+pub use matmul::{matmul_case, Matmul};
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::gpu::{Gpu, GpuError};
+use crate::reference::Verification;
+
+/// Element type of a case's inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dtype {
+    /// IEEE binary32.
+    F32,
+    /// IEEE binary16 (needs `SHADER_F16`).
+    F16,
+}
+
+impl Dtype {
+    /// Machine epsilon: the gap between 1 and the next representable value.
+    pub fn epsilon(self) -> f64 {
+        match self {
+            Dtype::F32 => f64::from(f32::EPSILON),
+            Dtype::F16 => 2f64.powi(-10),
+        }
+    }
+
+    /// Bytes per element.
+    pub fn size_bytes(self) -> u64 {
+        match self {
+            Dtype::F32 => 4,
+            Dtype::F16 => 2,
+        }
+    }
+}
+
+impl fmt::Display for Dtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dtype::F32 => "f32",
+            Dtype::F16 => "f16",
+        })
+    }
+}
+
+/// Named problem dimensions in the order the workload documents them,
+/// e.g. `m, n, k` for matmul. Serialized as a JSON object in that order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape(Vec<(String, u64)>);
+
+impl Shape {
+    /// A shape from `(name, size)` pairs.
+    pub fn new(dims: &[(&str, u64)]) -> Self {
+        Shape(
+            dims.iter()
+                .map(|(name, size)| (name.to_string(), *size))
+                .collect(),
+        )
+    }
+
+    /// The size of dimension `name`, if the shape has it.
+    pub fn get(&self, name: &str) -> Option<u64> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, size)| *size)
+    }
+
+    /// The sizes in order.
+    pub fn sizes(&self) -> impl Iterator<Item = u64> + '_ {
+        self.0.iter().map(|(_, size)| *size)
+    }
+}
+
+impl fmt::Display for Shape {
+    /// `512x512x512`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sizes: Vec<String> = self.sizes().map(|s| s.to_string()).collect();
+        f.write_str(&sizes.join("x"))
+    }
+}
+
+impl Serialize for Shape {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, size) in &self.0 {
+            map.serialize_entry(name, size)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Shape {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct InOrder;
+        impl<'de> serde::de::Visitor<'de> for InOrder {
+            type Value = Shape;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of dimension names to sizes")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Shape, A::Error> {
+                let mut dims = Vec::new();
+                while let Some(entry) = map.next_entry::<String, u64>()? {
+                    dims.push(entry);
+                }
+                Ok(Shape(dims))
+            }
+        }
+        deserializer.deserialize_map(InOrder)
+    }
+}
+
+/// One thing to measure: a workload family at a dtype and shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    /// Workload family, e.g. `matmul`.
+    pub workload: String,
+    /// Element type.
+    pub dtype: Dtype,
+    /// Problem dimensions.
+    pub shape: Shape,
+}
+
+impl Case {
+    /// `matmul_f32_512x512x512`: the name `--filter` matches and tables show.
+    pub fn name(&self) -> String {
+        format!("{}_{}_{}", self.workload, self.dtype, self.shape)
+    }
+}
+
+/// The work a case does per operation, for throughput figures.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Work {
+    /// Floating-point operations (an FMA counts as 2).
+    pub flop: f64,
+    /// Bytes the operation must read at least once.
+    pub bytes_read: u64,
+    /// Bytes the operation writes.
+    pub bytes_written: u64,
+}
+
+/// One way to run a case: a kernel variant and its `override` constants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Variant name, e.g. `register_tiled`.
+    pub variant: String,
+    /// WGSL `override` constants and their values.
+    pub constants: Vec<(String, f64)>,
+}
+
+/// A case ready to dispatch on one device: inputs uploaded, pipeline built.
+pub trait Prepared {
+    /// Encodes `repeats` identical dispatches of the kernel into `pass`.
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>, repeats: u32);
+    /// Reads the output back and checks it against the CPU reference.
+    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError>;
+    /// Seconds spent compiling the pipeline (0 when it came from the cache).
+    fn compile_s(&self) -> f64;
+}
+
+/// A family of kernels computing one operation.
+pub trait Workload: Sync {
+    /// Family name, e.g. `matmul`; the first part of every case name.
+    fn family(&self) -> &'static str;
+    /// Work per operation for `case`.
+    fn work(&self, case: &Case) -> Work;
+    /// Storage buffers `case` needs, as (description, bytes), so a shape the
+    /// device cannot hold is refused before anything runs.
+    fn buffers(&self, case: &Case) -> Vec<(String, u64)>;
+    /// Variants able to run `case` on `gpu`; `Err(reason)` when none can
+    /// (for example f16 without `SHADER_F16`): the case is then `unsupported`.
+    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String>;
+    /// Uploads inputs drawn from `seed` and builds `candidate`'s pipeline.
+    fn prepare(
+        &self,
+        gpu: &Gpu,
+        case: &Case,
+        candidate: &Candidate,
+        seed: u64,
+    ) -> Result<Box<dyn Prepared>, GpuError>;
+}
+
+/// Every workload chipbench knows.
+pub fn all() -> [&'static dyn Workload; 1] {
+    [&Matmul]
+}
+
+/// The workload named `family`, if any.
+pub fn by_family(family: &str) -> Option<&'static dyn Workload> {
+    all().into_iter().find(|w| w.family() == family)
+}
+
+/// Fails if any of `case`'s buffers exceeds what `gpu` can bind.
+pub fn check_fits(gpu: &Gpu, workload: &dyn Workload, case: &Case) -> Result<(), GpuError> {
+    for (what, bytes) in workload.buffers(case) {
+        gpu.check_buffer_fits(&format!("{} {what}", case.name()), bytes)?;
+    }
+    Ok(())
+}

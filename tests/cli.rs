@@ -1,0 +1,379 @@
+//! End-to-end tests through the real binary: the commands a user types, the
+//! report they get, and one clear line for every kind of bad input.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use chipbench::report::{load, Report, Status};
+
+fn chipbench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chipbench"))
+        .args(args)
+        .output()
+        .expect("run chipbench")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// chipbench's own stderr lines (drivers print some of their own).
+fn our_errors(output: &Output) -> Vec<String> {
+    stderr(output)
+        .lines()
+        .filter(|l| l.starts_with("error: ") && !l.contains("XDG_RUNTIME_DIR"))
+        .map(String::from)
+        .collect()
+}
+
+/// Asserts a clean failure: exit code 1, exactly one `error:` line containing
+/// `expected`, and no panic or backtrace.
+fn assert_clean_error(output: &Output, expected: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(1), "stderr: {err}");
+    let errors = our_errors(output);
+    assert_eq!(errors.len(), 1, "one error line, got: {err}");
+    assert!(
+        errors[0].contains(expected),
+        "expected '{expected}' in: {err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace") && !err.contains("internal error"),
+        "{err}"
+    );
+}
+
+fn reports_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn devices_lists_every_backend_as_json() {
+    let backends = common::backends();
+    let output = chipbench(&["devices", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let adapters: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let adapters = adapters.as_array().unwrap();
+    for backend in backends {
+        let adapter = adapters
+            .iter()
+            .find(|a| a["backend"] == backend)
+            .expect("listed");
+        for field in [
+            "name",
+            "device_type",
+            "driver",
+            "max_workgroup_storage_bytes",
+            "max_invocations_per_workgroup",
+            "max_storage_binding_bytes",
+            "max_buffer_bytes",
+            "shader_f16",
+            "subgroup",
+            "timestamp_query",
+        ] {
+            assert!(!adapter[field].is_null(), "{field} missing for {backend}");
+        }
+        assert!(adapter["max_storage_binding_bytes"].as_u64().unwrap() > 0);
+    }
+    let text = chipbench(&["devices"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("TIMESTAMP_QUERY"));
+}
+
+#[test]
+fn run_writes_a_verified_report_that_show_prints() {
+    for backend in common::backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().to_str().unwrap();
+        let output = chipbench(&[
+            "run",
+            "--backend",
+            backend,
+            "--shape",
+            "33x17x65",
+            "--out",
+            out,
+        ]);
+        assert!(output.status.success(), "{backend}: {}", stderr(&output));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("matmul_f32_33x17x65"), "{stdout}");
+
+        let files = reports_in(dir.path());
+        assert_eq!(files.len(), 1, "one report, journal removed: {files:?}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no journal or temp file left"
+        );
+        let report: Report = load(&files[0]).unwrap();
+        assert!(!report.partial);
+        assert_eq!(report.adapter.backend, backend);
+        assert_eq!(report.suite.name, "custom");
+        assert!(report.measurements.len() >= 2, "every variant measured");
+        for m in &report.measurements {
+            assert_eq!(m.status, Status::Ok, "{:?}", m.reason);
+            assert_eq!(m.flop, 2.0 * 33.0 * 17.0 * 65.0);
+            assert!(m.verification.as_ref().unwrap().passed);
+            assert!(m.timing.as_ref().unwrap().samples >= 10);
+            assert!(m.gflop_per_s.unwrap() > 0.0);
+        }
+
+        let shown = chipbench(&["show", files[0].to_str().unwrap()]);
+        assert!(shown.status.success());
+        let shown = String::from_utf8_lossy(&shown.stdout);
+        assert!(
+            shown.contains("matmul_f32_33x17x65") && shown.contains("register_tiled"),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+fn the_report_schema_has_every_documented_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = chipbench(&[
+        "run",
+        "--shape",
+        "8",
+        "--filter",
+        "8x8x8",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&reports_in(dir.path())[0]).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for field in [
+        "schema_version",
+        "tool_version",
+        "wgpu_version",
+        "started_utc",
+        "finished_utc",
+        "partial",
+        "host",
+        "adapter",
+        "suite",
+        "seed",
+        "timing",
+        "measurements",
+    ] {
+        assert!(json.get(field).is_some(), "top-level {field}");
+    }
+    assert_eq!(json["schema_version"], 1);
+    for field in ["os", "cpu", "logical_cpus"] {
+        assert!(json["host"].get(field).is_some(), "host.{field}");
+    }
+    assert!(json["timing"]["method"] == "gpu_timestamp" || json["timing"]["method"] == "wall");
+    let m = &json["measurements"][0];
+    for field in [
+        "case",
+        "workload",
+        "variant",
+        "dtype",
+        "shape",
+        "flop",
+        "bytes_read",
+        "bytes_written",
+        "status",
+        "compile_s",
+        "timing",
+        "gflop_per_s",
+        "gb_per_s",
+        "verification",
+    ] {
+        assert!(m.get(field).is_some(), "measurement.{field}");
+    }
+    for field in [
+        "samples",
+        "repeats_per_sample",
+        "median_s",
+        "min_s",
+        "p10_s",
+        "p90_s",
+        "mean_s",
+        "mad_s",
+        "cv",
+        "wall_median_s",
+    ] {
+        assert!(m["timing"].get(field).is_some(), "timing.{field}");
+    }
+    for field in ["method", "max_abs_error", "tolerance", "passed"] {
+        assert!(
+            m["verification"].get(field).is_some(),
+            "verification.{field}"
+        );
+    }
+    assert_eq!(m["shape"], serde_json::json!({"m": 8, "n": 8, "k": 8}));
+}
+
+#[test]
+fn a_second_run_never_overwrites_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    for _ in 0..2 {
+        let output = chipbench(&["run", "--shape", "4", "--out", out, "--timer", "wall"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    assert_eq!(reports_in(dir.path()).len(), 2);
+}
+
+#[test]
+fn an_interrupted_run_keeps_every_finished_measurement() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let mut args = vec!["run", "--out", out];
+    // Many cases, so the run is still going when it is interrupted.
+    for _ in 0..40 {
+        args.extend(["--shape", "96x96x96"]);
+    }
+    let child = Command::new(env!("CARGO_BIN_EXE_chipbench"))
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for at least two measurements in the journal, then press Ctrl-C.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let journal = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().ends_with(".journal.jsonl"));
+        let lines = journal.map_or(0, |j| std::fs::read_to_string(j).unwrap().lines().count());
+        if lines >= 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never journaled a measurement"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    let report = load(&reports_in(dir.path())[0]).unwrap();
+    assert!(report.partial);
+    assert!(
+        report.measurements.len() >= 2 && report.measurements.len() < 80,
+        "{}",
+        report.measurements.len()
+    );
+    assert!(report.measurements.iter().all(|m| m.status == Status::Ok));
+}
+
+#[test]
+fn a_journal_left_by_a_killed_run_can_be_recovered() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = chipbench(&[
+        "run",
+        "--shape",
+        "12x8x4",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let report = load(&reports_in(dir.path())[0]).unwrap();
+    // Rebuild the journal a run killed mid-write would leave: header, two
+    // measurements, and a last line cut short.
+    let mut header = report.clone();
+    header.measurements.clear();
+    let mut journal = serde_json::to_string(&header).unwrap() + "\n";
+    for m in &report.measurements[..2] {
+        journal += &(serde_json::to_string(m).unwrap() + "\n");
+    }
+    journal += "{\"case\": \"matmul_f32_12x";
+    let path = dir.path().join("killed.journal.jsonl");
+    std::fs::write(&path, journal).unwrap();
+
+    let recovered = load(&path).unwrap();
+    assert!(recovered.partial);
+    assert_eq!(recovered.measurements, report.measurements[..2].to_vec());
+    let shown = chipbench(&["show", path.to_str().unwrap()]);
+    assert!(shown.status.success());
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("PARTIAL"));
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    assert_clean_error(
+        &chipbench(&["run", "--adapter", "no-such-gpu", "--out", out]),
+        "no adapter matches 'no-such-gpu'",
+    );
+    assert_clean_error(
+        &chipbench(&["run", "--adapter", "99", "--out", out]),
+        "no adapter matches '99'",
+    );
+    assert_clean_error(
+        &chipbench(&["run", "--backend", "glide", "--out", out]),
+        "unknown backend 'glide'",
+    );
+    assert_clean_error(
+        &chipbench(&["run", "--shape", "0x4x4", "--out", out]),
+        "at least 1",
+    );
+    assert_clean_error(
+        &chipbench(&["run", "--shape", "4x4", "--out", out]),
+        "expected MxNxK",
+    );
+    assert_clean_error(
+        &chipbench(&["run", "--shape", "100000x100000x4", "--out", out]),
+        "the device allows at most",
+    );
+    assert_clean_error(
+        &chipbench(&["run", "--suite", "huge", "--out", out]),
+        "unknown suite 'huge'",
+    );
+    assert_clean_error(
+        &chipbench(&["run", "--filter", "no-such-case", "--out", out]),
+        "matches --filter",
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "bad input writes nothing"
+    );
+
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let unwritable = file.join("reports");
+    assert_clean_error(
+        &chipbench(&["run", "--shape", "4", "--out", unwritable.to_str().unwrap()]),
+        "cannot create output folder",
+    );
+
+    assert_clean_error(
+        &chipbench(&["show", dir.path().join("missing.json").to_str().unwrap()]),
+        "missing.json",
+    );
+    let malformed = dir.path().join("malformed.json");
+    std::fs::write(&malformed, "{\"schema_version\": 1, \"measurements\": 3}").unwrap();
+    assert_clean_error(
+        &chipbench(&["show", malformed.to_str().unwrap()]),
+        "is not a valid chipbench report",
+    );
+    let not_json = dir.path().join("notes.json");
+    std::fs::write(&not_json, "hello").unwrap();
+    assert_clean_error(
+        &chipbench(&["show", not_json.to_str().unwrap()]),
+        "is not a valid chipbench report",
+    );
+    let newer = dir.path().join("newer.json");
+    std::fs::write(&newer, "{\"schema_version\": 99}").unwrap();
+    assert_clean_error(
+        &chipbench(&["show", newer.to_str().unwrap()]),
+        "schema version 99",
+    );
+}
