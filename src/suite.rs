@@ -2,7 +2,7 @@
 //! down on software adapters, which are about 100× slower than a GPU.
 
 use crate::measure::SamplingPlan;
-use crate::workloads::{matmul_case, Case, Dtype};
+use crate::workloads::{matmul_case, peak_case, Case, Dtype};
 
 /// A list of cases and the sampling plan they run under.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +60,10 @@ impl Suite {
             .collect();
         let (m, n, k) = sizes.ragged;
         cases.push(matmul_case(Dtype::F32, m, n, k));
+        let (invocations, iterations) = if software { (4096, 1024) } else { (1 << 20, 4096) };
+        for dtype in [Dtype::F32, Dtype::F16] {
+            cases.push(peak_case(dtype, invocations, iterations));
+        }
         Some(Suite {
             name: name.to_string(),
             cases,

@@ -3,9 +3,11 @@
 
 mod adapters;
 mod buffers;
+mod kernel;
 mod timer;
 
 pub use adapters::{backend_name, parse_backend, AdapterList, AdapterSummary, INSTALL_HINT};
+pub use kernel::{Kernel, KernelSpec};
 pub use buffers::{read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer};
 pub use timer::{best_timer, ticks_to_seconds, SampleTime, Timer, TimingMethod, WallClockTimer};
 

@@ -4,7 +4,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{Method, Verification};
+use super::{check_elements, Method, Verification};
 use crate::workloads::Dtype;
 
 /// Largest M·N·K checked element by element; above it Freivalds' check runs
@@ -67,14 +67,11 @@ fn exact(
     dtype: Dtype,
 ) -> Verification {
     let reference = matmul_f64(a, b, m, n, k);
-    let tolerance = matmul_tolerance(k, dtype);
-    let max_abs_error = max_deviation(c.iter().map(|&x| f64::from(x)), reference.iter().copied());
-    Verification {
-        method: Method::Exact,
-        max_abs_error,
-        tolerance,
-        passed: max_abs_error.is_some_and(|e| e <= tolerance),
-    }
+    check_elements(
+        c.iter().map(|&x| f64::from(x)),
+        reference,
+        matmul_tolerance(k, dtype),
+    )
 }
 
 /// Freivalds' check: for random sign vectors r, compares C·r with A·(B·r).
@@ -103,7 +100,7 @@ pub fn freivalds(
         let br = mat_vec(b, &r, k, n);
         let abr = mat_vec(a, &br, m, k);
         let cr = mat_vec(c, &r, m, n);
-        let round = max_deviation(cr.into_iter(), abr.into_iter());
+        let round = check_elements(cr, abr, tolerance).max_abs_error;
         worst = match (worst, round) {
             (Some(w), Some(e)) => Some(w.max(e)),
             _ => None,
@@ -130,18 +127,6 @@ fn mat_vec(x: &[f32], v: &[f64], rows: usize, cols: usize) -> Vec<f64> {
                 .sum()
         })
         .collect()
-}
-
-/// Largest |got − want|; None if any `got` is NaN or infinite.
-fn max_deviation(got: impl Iterator<Item = f64>, want: impl Iterator<Item = f64>) -> Option<f64> {
-    let mut worst = 0.0f64;
-    for (g, w) in got.zip(want) {
-        if !g.is_finite() {
-            return None;
-        }
-        worst = worst.max((g - w).abs());
-    }
-    Some(worst)
 }
 
 #[cfg(test)]

@@ -33,3 +33,31 @@ pub struct Verification {
     /// Whether the output passed.
     pub passed: bool,
 }
+
+/// Compares `got` with `want` element by element: passes when no element of
+/// `got` is NaN or infinite and none deviates by more than `tolerance`.
+pub fn check_elements(
+    got: impl IntoIterator<Item = f64>,
+    want: impl IntoIterator<Item = f64>,
+    tolerance: f64,
+) -> Verification {
+    let max_abs_error = max_deviation(got.into_iter(), want.into_iter());
+    Verification {
+        method: Method::Exact,
+        max_abs_error,
+        tolerance,
+        passed: max_abs_error.is_some_and(|e| e <= tolerance),
+    }
+}
+
+/// Largest |got − want|; None if any `got` is NaN or infinite.
+fn max_deviation(got: impl Iterator<Item = f64>, want: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut worst = 0.0f64;
+    for (g, w) in got.zip(want) {
+        if !g.is_finite() {
+            return None;
+        }
+        worst = worst.max((g - w).abs());
+    }
+    Some(worst)
+}

@@ -8,7 +8,8 @@ use bytemuck::{Pod, Zeroable};
 
 use super::{seeded_uniform, Candidate, Case, Dtype, Prepared, Work, Workload};
 use crate::gpu::{
-    read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError,
+    read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel,
+    KernelSpec,
 };
 use crate::reference::{self, Verification};
 
@@ -161,18 +162,6 @@ impl Workload for Matmul {
         let a = seeded_uniform(seed, 0, dims.m * dims.k);
         let b = seeded_uniform(seed, 1, dims.k * dims.n);
 
-        let constants: Vec<(&str, f64)> = candidate
-            .constants
-            .iter()
-            .map(|(n, v)| (n.as_str(), *v))
-            .collect();
-        let build = gpu.compute_pipeline(
-            &format!("matmul_{}", variant.name),
-            SHADER,
-            variant.entry_point,
-            &constants,
-            false,
-        )?;
         let (m, n_vec4) = (dims.m as u32, (dims.n_padded() / 4) as u32);
         let uniform = DimsUniform {
             m,
@@ -180,7 +169,7 @@ impl Workload for Matmul {
             n_vec4,
             _pad: 0,
         };
-        let (c, bind_group) = gpu.catching(|| {
+        let buffers = gpu.catching(|| {
             let a_buffer = storage_buffer_init(
                 gpu,
                 "A",
@@ -193,21 +182,28 @@ impl Workload for Matmul {
             );
             let c_buffer = storage_buffer_zeroed(gpu, "C", (dims.m * dims.n_padded() * 4) as u64);
             let uniform_buffer = uniform_buffer(gpu, "dims", bytemuck::bytes_of(&uniform));
-            let bind_group = gpu.bind_buffers(
-                &build.pipeline,
-                &[&a_buffer, &b_buffer, &c_buffer, &uniform_buffer],
-            );
-            (c_buffer, bind_group)
+            [a_buffer, b_buffer, c_buffer, uniform_buffer]
         })?;
+        let (x, y) = (variant.workgroups)(m, n_vec4, &candidate.constants);
+        let kernel = Kernel::build(
+            gpu,
+            &KernelSpec {
+                label: &format!("matmul_{}", variant.name),
+                source: SHADER,
+                entry_point: variant.entry_point,
+                constants: &candidate.constants,
+                bounds_checked: false,
+                buffers: &buffers.iter().collect::<Vec<_>>(),
+                workgroups: (x, y, 1),
+            },
+        )?;
+        let [_, _, c, _] = buffers;
         Ok(Box::new(PreparedMatmul {
             dims,
             a,
             b,
             c,
-            bind_group: bind_group?,
-            pipeline: build.pipeline,
-            workgroups: (variant.workgroups)(m, n_vec4, &candidate.constants),
-            compile_s: build.compile_s,
+            kernel,
             seed,
         }))
     }
@@ -228,20 +224,13 @@ struct PreparedMatmul {
     a: Vec<f32>,
     b: Vec<f32>,
     c: wgpu::Buffer,
-    bind_group: wgpu::BindGroup,
-    pipeline: wgpu::ComputePipeline,
-    workgroups: (u32, u32),
-    compile_s: f64,
+    kernel: Kernel,
     seed: u64,
 }
 
 impl Prepared for PreparedMatmul {
     fn record(&self, pass: &mut wgpu::ComputePass<'_>, repeats: u32) {
-        pass.set_pipeline(&self.pipeline);
-        pass.set_bind_group(0, &self.bind_group, &[]);
-        for _ in 0..repeats {
-            pass.dispatch_workgroups(self.workgroups.0, self.workgroups.1, 1);
-        }
+        self.kernel.record(pass, repeats);
     }
 
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
@@ -265,6 +254,6 @@ impl Prepared for PreparedMatmul {
     }
 
     fn compile_s(&self) -> f64 {
-        self.compile_s
+        self.kernel.compile_s
     }
 }

@@ -3,9 +3,11 @@
 
 mod inputs;
 mod matmul;
+mod peak;
 
 pub use inputs::seeded_uniform;
 pub use matmul::{matmul_case, Matmul};
+pub use peak::{peak_case, Peak};
 
 use std::fmt;
 
@@ -193,8 +195,8 @@ pub trait Workload: Sync {
 }
 
 /// Every workload chipbench knows.
-pub fn all() -> [&'static dyn Workload; 1] {
-    [&Matmul]
+pub fn all() -> [&'static dyn Workload; 2] {
+    [&Matmul, &Peak]
 }
 
 /// The workload named `family`, if any.
@@ -208,4 +210,24 @@ pub fn check_fits(gpu: &Gpu, workload: &dyn Workload, case: &Case) -> Result<(),
         gpu.check_buffer_fits(&format!("{} {what}", case.name()), bytes)?;
     }
     Ok(())
+}
+
+/// WGSL that declares the element type `T` for a dtype-generic shader:
+/// shaders in `shaders/` written against `T` get this prepended.
+pub fn with_element_type(dtype: Dtype, body: &str) -> String {
+    let prelude = match dtype {
+        Dtype::F32 => "alias T = f32;\n",
+        Dtype::F16 => "enable f16;\nalias T = f16;\n",
+    };
+    format!("{prelude}{body}")
+}
+
+/// Err with the reason when `gpu` cannot run kernels of `dtype`.
+pub fn require_dtype(gpu: &Gpu, dtype: Dtype) -> Result<(), String> {
+    match dtype {
+        Dtype::F16 if !gpu.has(wgpu::Features::SHADER_F16) => {
+            Err("the adapter lacks SHADER_F16 (no f16 in shaders)".into())
+        }
+        _ => Ok(()),
+    }
 }

@@ -1,0 +1,64 @@
+//! A compute kernel ready to dispatch: pipeline, bound buffers, grid size.
+//! Every workload's prepared state holds one and records it the same way.
+
+use super::{Gpu, GpuError};
+
+/// What a workload asks for when it builds a kernel.
+pub struct KernelSpec<'a> {
+    /// Debug label, also part of the pipeline cache key.
+    pub label: &'a str,
+    /// Complete WGSL source.
+    pub source: &'a str,
+    /// Entry point to run.
+    pub entry_point: &'a str,
+    /// `override` constants.
+    pub constants: &'a [(String, f64)],
+    /// False only for kernels whose indexing is clamped in range by
+    /// construction (see [`Gpu::compute_pipeline`]).
+    pub bounds_checked: bool,
+    /// Buffers bound to group 0 at bindings 0, 1, 2, ...
+    pub buffers: &'a [&'a wgpu::Buffer],
+    /// Workgroups per dispatch, (x, y, z).
+    pub workgroups: (u32, u32, u32),
+}
+
+/// A built kernel.
+pub struct Kernel {
+    pipeline: wgpu::ComputePipeline,
+    bind_group: wgpu::BindGroup,
+    workgroups: (u32, u32, u32),
+    /// Seconds spent compiling its pipeline (0 when cached).
+    pub compile_s: f64,
+}
+
+impl Kernel {
+    /// Builds (or reuses) the pipeline and binds the buffers.
+    pub fn build(gpu: &Gpu, spec: &KernelSpec<'_>) -> Result<Kernel, GpuError> {
+        let constants: Vec<(&str, f64)> =
+            spec.constants.iter().map(|(name, value)| (name.as_str(), *value)).collect();
+        let build = gpu.compute_pipeline(
+            spec.label,
+            spec.source,
+            spec.entry_point,
+            &constants,
+            spec.bounds_checked,
+        )?;
+        let bind_group = gpu.bind_buffers(&build.pipeline, spec.buffers)?;
+        Ok(Kernel {
+            pipeline: build.pipeline,
+            bind_group,
+            workgroups: spec.workgroups,
+            compile_s: build.compile_s,
+        })
+    }
+
+    /// Encodes `repeats` identical dispatches into `pass`.
+    pub fn record(&self, pass: &mut wgpu::ComputePass<'_>, repeats: u32) {
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &self.bind_group, &[]);
+        let (x, y, z) = self.workgroups;
+        for _ in 0..repeats {
+            pass.dispatch_workgroups(x, y, z);
+        }
+    }
+}
