@@ -2,6 +2,7 @@
 //!
 //! See `ARCHITECTURE.md` for the map of modules.
 
+pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod gpu;

@@ -162,9 +162,10 @@ fn run_and_verify(
     }
     let timing = Timing::of(&sampled).expect("the sampler always takes at least one sample");
     let median_s = timing.summary.median_s;
-    measurement.gflop_per_s = Some(measurement.flop / median_s / 1e9);
-    measurement.gb_per_s =
-        Some((measurement.bytes_read + measurement.bytes_written) as f64 / median_s / 1e9);
+    // Rates only where there is work to rate: latency moves nothing.
+    let bytes = (measurement.bytes_read + measurement.bytes_written) as f64;
+    measurement.gflop_per_s = (measurement.flop > 0.0).then(|| measurement.flop / median_s / 1e9);
+    measurement.gb_per_s = (bytes > 0.0).then(|| bytes / median_s / 1e9);
     measurement.warnings = Warning::assess(&timing, timer.method())
         .iter()
         .map(ToString::to_string)

@@ -1,8 +1,11 @@
 //! Named suites: which cases run, and how long each is sampled. Sizes scale
 //! down on software adapters, which are about 100× slower than a GPU.
 
+use crate::gpu::AdapterSummary;
 use crate::measure::SamplingPlan;
-use crate::workloads::{matmul_case, peak_case, Case, Dtype};
+use crate::workloads::{
+    latency_case, matmul_case, peak_case, stream_case, Case, Dtype, StreamKernel,
+};
 
 /// A list of cases and the sampling plan they run under.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,8 +47,10 @@ const STANDARD_SOFTWARE: Sizes = Sizes {
 };
 
 impl Suite {
-    /// The suite called `name`, sized for a software adapter when `software`.
-    pub fn named(name: &str, software: bool) -> Option<Suite> {
+    /// The suite called `name`, sized for `adapter`: scaled down for a
+    /// software adapter, and stream arrays kept within its binding limit.
+    pub fn named(name: &str, adapter: &AdapterSummary) -> Option<Suite> {
+        let software = adapter.is_software();
         let (sizes, plan) = match (name, software) {
             ("quick", false) => (QUICK_GPU, quick_plan()),
             ("quick", true) => (QUICK_SOFTWARE, quick_plan()),
@@ -60,10 +65,24 @@ impl Suite {
             .collect();
         let (m, n, k) = sizes.ragged;
         cases.push(matmul_case(Dtype::F32, m, n, k));
-        let (invocations, iterations) = if software { (4096, 1024) } else { (1 << 20, 4096) };
+        let (invocations, iterations) = if software {
+            (4096, 1024)
+        } else {
+            (1 << 20, 4096)
+        };
         for dtype in [Dtype::F32, Dtype::F16] {
             cases.push(peak_case(dtype, invocations, iterations));
         }
+        let stream_elements = stream_elements(adapter);
+        for kernel in [
+            StreamKernel::Copy,
+            StreamKernel::Scale,
+            StreamKernel::Add,
+            StreamKernel::Triad,
+        ] {
+            cases.push(stream_case(kernel, stream_elements));
+        }
+        cases.push(latency_case());
         Some(Suite {
             name: name.to_string(),
             cases,
@@ -86,6 +105,26 @@ impl Suite {
     pub fn filter(&mut self, pattern: &str) {
         self.cases.retain(|case| case.name().contains(pattern));
     }
+}
+
+/// Stream array length in f32 elements: far beyond any last-level cache
+/// (64 MiB per array on a software adapter, 256 MiB on a GPU), but never more
+/// than one storage binding holds.
+fn stream_elements(adapter: &AdapterSummary) -> u64 {
+    let wanted_bytes: u64 = if adapter.is_software() {
+        64 << 20
+    } else {
+        256 << 20
+    };
+    let limit = adapter
+        .max_storage_binding_bytes
+        .min(adapter.max_buffer_bytes);
+    let bytes = if wanted_bytes <= limit {
+        wanted_bytes
+    } else {
+        1 << limit.ilog2()
+    };
+    bytes / 4
 }
 
 fn quick_plan() -> SamplingPlan {

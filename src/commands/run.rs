@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Outcome;
+use crate::baseline::host_memcpy;
 use crate::cli::{RunArgs, TimerChoice};
 use crate::gpu::{best_timer, Gpu, Timer, WallClockTimer};
 use crate::report::{self, Host, Journal, Report, Status, SuiteInfo, TimingInfo, SCHEMA_VERSION};
@@ -34,7 +35,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     let gpu = Gpu::select(args.adapter.as_deref(), args.backend.as_deref())?;
 
     let mut suite = if shapes.is_empty() {
-        Suite::named(&args.suite, gpu.summary.is_software()).with_context(|| {
+        Suite::named(&args.suite, &gpu.summary).with_context(|| {
             format!(
                 "unknown suite '{}' (expected one of: {})",
                 args.suite,
@@ -89,6 +90,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
             mesa_shader_cache_disable: std::env::var(MESA_CACHE_ENV).ok(),
         },
         measurements: Vec::new(),
+        baselines: Vec::new(),
     };
 
     let (report_path, mut journal) = open_journal(&args.out, &report)?;
@@ -121,6 +123,11 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         },
     )?;
     progress.finish_and_clear();
+    if completed {
+        if let Some(bytes) = host_copy_bytes(&report) {
+            report.baselines.push(host_memcpy(bytes));
+        }
+    }
 
     report.partial = !completed;
     report.finished_utc =
@@ -146,6 +153,16 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     } else {
         Ok(Outcome::Success)
     }
+}
+
+/// Bytes of the largest array a stream case copied, for the host baseline.
+fn host_copy_bytes(report: &Report) -> Option<u64> {
+    report
+        .measurements
+        .iter()
+        .filter(|m| m.workload.starts_with("stream_") && m.status == Status::Ok)
+        .map(|m| m.bytes_written)
+        .max()
 }
 
 /// The wgpu version this binary was built against (kept in step with Cargo.toml).

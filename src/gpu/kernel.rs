@@ -34,8 +34,11 @@ pub struct Kernel {
 impl Kernel {
     /// Builds (or reuses) the pipeline and binds the buffers.
     pub fn build(gpu: &Gpu, spec: &KernelSpec<'_>) -> Result<Kernel, GpuError> {
-        let constants: Vec<(&str, f64)> =
-            spec.constants.iter().map(|(name, value)| (name.as_str(), *value)).collect();
+        let constants: Vec<(&str, f64)> = spec
+            .constants
+            .iter()
+            .map(|(name, value)| (name.as_str(), *value))
+            .collect();
         let build = gpu.compute_pipeline(
             spec.label,
             spec.source,

@@ -7,8 +7,8 @@ mod kernel;
 mod timer;
 
 pub use adapters::{backend_name, parse_backend, AdapterList, AdapterSummary, INSTALL_HINT};
-pub use kernel::{Kernel, KernelSpec};
 pub use buffers::{read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer};
+pub use kernel::{Kernel, KernelSpec};
 pub use timer::{best_timer, ticks_to_seconds, SampleTime, Timer, TimingMethod, WallClockTimer};
 
 use std::collections::HashMap;

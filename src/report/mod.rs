@@ -4,15 +4,18 @@
 mod host;
 mod journal;
 mod store;
+mod summary;
 mod table;
 
 pub use host::Host;
 pub use journal::Journal;
 pub use store::{load, report_path, write_atomic};
+pub use summary::{summarize, Ratio};
 pub use table::{format_seconds, render_table};
 
 use serde::{Deserialize, Serialize};
 
+use crate::baseline::Baseline;
 use crate::gpu::{AdapterSummary, TimingMethod};
 use crate::measure::{SamplingPlan, Timing};
 use crate::reference::Verification;
@@ -48,6 +51,8 @@ pub struct Report {
     pub timing: TimingInfo,
     /// One entry per (case, variant), in the order run.
     pub measurements: Vec<Measurement>,
+    /// Host baselines timed in the same run (for the summary's ratios).
+    pub baselines: Vec<Baseline>,
 }
 
 /// Which suite ran, and whether its shapes were scaled for a software adapter.

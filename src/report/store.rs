@@ -154,6 +154,7 @@ mod tests {
                 mesa_shader_cache_disable: Some("true".into()),
             },
             measurements: Vec::new(),
+            baselines: Vec::new(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The terminal table: one row per measurement, warnings in words beneath.
 
-use super::{Report, Status};
+use super::{summarize, Report, Status};
 use crate::reference::Method;
 
 /// `1.23 ms`, `456.7 µs`, `12.0 ns`: three significant figures in a fitting unit.
@@ -27,9 +27,10 @@ pub fn format_seconds(seconds: f64) -> String {
 /// Renders `report` as an aligned text table with a heading and warnings.
 pub fn render_table(report: &Report) -> String {
     let headers = [
-        "case", "variant", "median", "GFLOP/s", "spread", "verified", "status",
+        "case", "variant", "median", "GFLOP/s", "GB/s", "spread", "verified", "status",
     ];
-    let rows: Vec<[String; 7]> = report
+    let rate = |r: Option<f64>| r.map_or("-".into(), |r| format!("{r:.2}"));
+    let mut rows: Vec<[String; 8]> = report
         .measurements
         .iter()
         .map(|m| {
@@ -58,13 +59,26 @@ pub fn render_table(report: &Report) -> String {
                 m.case.clone(),
                 m.variant.clone(),
                 timing.map_or("-".into(), |t| format_seconds(t.summary.median_s)),
-                m.gflop_per_s.map_or("-".into(), |g| format!("{g:.2}")),
+                rate(m.gflop_per_s),
+                rate(m.gb_per_s),
                 timing.map_or("-".into(), |t| format!("±{:.1}%", t.summary.cv * 100.0)),
                 verified,
                 status,
             ]
         })
         .collect();
+    rows.extend(report.baselines.iter().map(|b| {
+        [
+            format!("{} {}", b.name, b.shape),
+            "host".into(),
+            format_seconds(b.median_s),
+            rate(b.gflop_per_s),
+            rate(b.gb_per_s),
+            format!("±{:.1}%", b.cv * 100.0),
+            "-".into(),
+            "baseline".into(),
+        ]
+    }));
 
     let mut widths = headers.map(|h| h.chars().count());
     for row in &rows {
@@ -79,7 +93,7 @@ pub fn render_table(report: &Report) -> String {
             .enumerate()
             .map(|(i, (cell, w))| {
                 // numbers right-aligned, text left-aligned; the last column is not padded
-                if (2..=4).contains(&i) {
+                if (2..=5).contains(&i) {
                     format!("{cell:>w$}")
                 } else if i == cells.len() - 1 {
                     cell.clone()
@@ -121,6 +135,20 @@ pub fn render_table(report: &Report) -> String {
         for warning in &m.warnings {
             out += &format!("warning: {} {}: {warning}\n", m.case, m.variant);
         }
+    }
+    let ratios = summarize(report);
+    if !ratios.is_empty() {
+        out += "summary (same device, same run):\n";
+    }
+    for ratio in ratios {
+        out += &format!(
+            "  {}: {:.1}% ({}); target ≥ {:.0}%: {}\n",
+            ratio.label,
+            ratio.value * 100.0,
+            ratio.detail,
+            ratio.target * 100.0,
+            if ratio.met() { "met" } else { "NOT met" }
+        );
     }
     out
 }

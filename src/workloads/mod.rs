@@ -2,12 +2,16 @@
 //! implements [`Workload`]; the sampler, runner and reports know only the trait.
 
 mod inputs;
+mod latency;
 mod matmul;
 mod peak;
+mod stream;
 
 pub use inputs::seeded_uniform;
+pub use latency::{latency_case, Latency};
 pub use matmul::{matmul_case, Matmul};
 pub use peak::{peak_case, Peak};
+pub use stream::{stream_case, Stream, StreamKernel, STREAM_KERNELS};
 
 use std::fmt;
 
@@ -195,8 +199,16 @@ pub trait Workload: Sync {
 }
 
 /// Every workload chipbench knows.
-pub fn all() -> [&'static dyn Workload; 2] {
-    [&Matmul, &Peak]
+pub fn all() -> [&'static dyn Workload; 7] {
+    [
+        &Matmul,
+        &Peak,
+        &STREAM_KERNELS[0],
+        &STREAM_KERNELS[1],
+        &STREAM_KERNELS[2],
+        &STREAM_KERNELS[3],
+        &Latency,
+    ]
 }
 
 /// The workload named `family`, if any.

@@ -3,8 +3,12 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{require_dtype, with_element_type, Candidate, Case, Dtype, Prepared, Shape, Work, Workload};
-use crate::gpu::{read_buffer, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel, KernelSpec};
+use super::{
+    require_dtype, with_element_type, Candidate, Case, Dtype, Prepared, Shape, Work, Workload,
+};
+use crate::gpu::{
+    read_buffer, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel, KernelSpec,
+};
 use crate::reference::{check_elements, Verification};
 
 const SHADER: &str = include_str!("../../shaders/peak.wgsl");
@@ -31,7 +35,11 @@ pub fn peak_case(dtype: Dtype, invocations: u64, iterations: u64) -> Case {
 }
 
 fn dims(case: &Case) -> (u64, u64) {
-    let get = |name| case.shape.get(name).unwrap_or_else(|| panic!("peak case lacks {name}"));
+    let get = |name| {
+        case.shape
+            .get(name)
+            .unwrap_or_else(|| panic!("peak case lacks {name}"))
+    };
     (get("invocations"), get("iterations"))
 }
 
@@ -66,16 +74,29 @@ impl Workload for Peak {
         Ok(vec![Candidate {
             variant: "fma_chains".into(),
             constants: vec![
-                ("PEAK_ITERATIONS".into(), dims(case).1.max(MIN_ITERATIONS) as f64),
+                (
+                    "PEAK_ITERATIONS".into(),
+                    dims(case).1.max(MIN_ITERATIONS) as f64,
+                ),
                 ("PEAK_WORKGROUP".into(), f64::from(WORKGROUP)),
             ],
         }])
     }
 
-    fn prepare(&self, gpu: &Gpu, case: &Case, candidate: &Candidate, _seed: u64) -> Result<Box<dyn Prepared>, GpuError> {
+    fn prepare(
+        &self,
+        gpu: &Gpu,
+        case: &Case,
+        candidate: &Candidate,
+        _seed: u64,
+    ) -> Result<Box<dyn Prepared>, GpuError> {
         let invocations = dims(case).0.next_multiple_of(u64::from(WORKGROUP));
         let buffers = gpu.catching(|| {
-            let params = Params { a: CHAIN_A, b: CHAIN_B, _pad: [0.0; 2] };
+            let params = Params {
+                a: CHAIN_A,
+                b: CHAIN_B,
+                _pad: [0.0; 2],
+            };
             [
                 storage_buffer_zeroed(gpu, "result", invocations * 4),
                 uniform_buffer(gpu, "params", bytemuck::bytes_of(&params)),
@@ -94,7 +115,11 @@ impl Workload for Peak {
             },
         )?;
         let [result, _] = buffers;
-        Ok(Box::new(PreparedPeak { kernel, result, invocations }))
+        Ok(Box::new(PreparedPeak {
+            kernel,
+            result,
+            invocations,
+        }))
     }
 }
 

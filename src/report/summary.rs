@@ -1,0 +1,90 @@
+//! The run's figures of merit: ratios between measurements taken on the same
+//! device in the same run, each against its target.
+
+use super::{Measurement, Report, Status};
+use crate::workloads::Dtype;
+
+/// One ratio and whether it met its target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ratio {
+    /// What is compared, e.g. `best f32 matmul 1024x1024x1024 / peak f32`.
+    pub label: String,
+    /// Numerator ÷ denominator.
+    pub value: f64,
+    /// The value it should reach.
+    pub target: f64,
+    /// The two figures behind it, in words.
+    pub detail: String,
+}
+
+impl Ratio {
+    /// Whether the target was reached.
+    pub fn met(&self) -> bool {
+        self.value >= self.target
+    }
+}
+
+/// Target for the best f32 matmul against the f32 FMA roof.
+const MATMUL_OF_PEAK_TARGET: f64 = 0.5;
+/// Target for stream triad against a host memcpy on a software adapter.
+const TRIAD_OF_HOST_COPY_TARGET: f64 = 0.5;
+
+/// The ratios `report` has the measurements for.
+pub fn summarize(report: &Report) -> Vec<Ratio> {
+    let mut ratios = Vec::new();
+    let ok = |m: &&Measurement| m.status == Status::Ok;
+    let best = |pred: &dyn Fn(&Measurement) -> bool, rate: fn(&Measurement) -> Option<f64>| {
+        report
+            .measurements
+            .iter()
+            .filter(ok)
+            .filter(|m| pred(m))
+            .filter_map(|m| rate(m).map(|r| (r, m)))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+    };
+    let gflop = |m: &Measurement| m.gflop_per_s;
+    let gb = |m: &Measurement| m.gb_per_s;
+
+    // Largest square f32 matmul measured, against the f32 peak probe.
+    let largest_square = report
+        .measurements
+        .iter()
+        .filter(ok)
+        .filter(|m| m.workload == "matmul" && m.dtype == Dtype::F32)
+        .filter_map(|m| {
+            let (m_, n, k) = (m.shape.get("m")?, m.shape.get("n")?, m.shape.get("k")?);
+            (m_ == n && n == k).then_some(m_)
+        })
+        .max();
+    let peak = best(&|m| m.workload == "peak" && m.dtype == Dtype::F32, gflop);
+    if let (Some(size), Some((peak_rate, _))) = (largest_square, peak) {
+        let is_case = |m: &Measurement| {
+            m.workload == "matmul" && m.dtype == Dtype::F32 && m.shape.sizes().all(|s| s == size)
+        };
+        if let Some((rate, matmul)) = best(&is_case, gflop) {
+            ratios.push(Ratio {
+                label: format!("best f32 matmul {size}³ / peak f32"),
+                value: rate / peak_rate,
+                target: MATMUL_OF_PEAK_TARGET,
+                detail: format!(
+                    "{rate:.2} GFLOP/s ({}) vs {peak_rate:.2} GFLOP/s",
+                    matmul.variant
+                ),
+            });
+        }
+    }
+
+    // Stream triad against the host copying the same memory, where that memory is the host's.
+    let host_copy = report.baselines.iter().find(|b| b.name == "host_memcpy");
+    let triad = best(&|m| m.workload == "stream_triad", gb);
+    if let (Some(copy), Some((rate, _)), true) = (host_copy, triad, report.adapter.is_software()) {
+        let copy_rate = copy.gb_per_s.unwrap_or(f64::NAN);
+        ratios.push(Ratio {
+            label: "stream triad / host memcpy".into(),
+            value: rate / copy_rate,
+            target: TRIAD_OF_HOST_COPY_TARGET,
+            detail: format!("{rate:.2} GB/s vs {copy_rate:.2} GB/s"),
+        });
+    }
+    ratios
+}
