@@ -55,6 +55,15 @@ pub struct RunArgs {
     /// Seed of the random inputs and checks.
     #[arg(long, default_value_t = 0x5EED)]
     pub seed: u64,
+    /// Measure every kernel variant in full instead of autotuning to the fastest.
+    #[arg(long)]
+    pub all_variants: bool,
+    /// Search for the fastest variant again even where the tuning cache has a choice.
+    #[arg(long, conflicts_with = "all_variants")]
+    pub retune: bool,
+    /// Tuning cache file (default: ~/.cache/chipbench/autotune.json).
+    #[arg(long, value_name = "FILE")]
+    pub tune_cache: Option<PathBuf>,
     /// Clock: GPU timestamps where available (auto), or the host wall clock.
     #[arg(long, value_enum, default_value_t = TimerChoice::Auto)]
     pub timer: TimerChoice,

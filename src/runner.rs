@@ -1,11 +1,15 @@
-//! Runs a suite on one GPU: for each case and kernel variant, prepare, sample,
-//! verify, and hand the finished measurement to the caller at once (which
-//! journals it), so nothing measured is lost if the run stops.
+//! Runs a suite on one GPU: for each case, choose the kernel variant (or take
+//! them all), prepare, sample, verify, and hand each finished measurement to
+//! the caller at once (which journals it), so nothing measured is lost if the
+//! run stops.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::gpu::{Gpu, GpuError, Timer};
-use crate::measure::{sample, SamplingPlan, Timing, Warning};
+use crate::measure::{
+    sample, shape_class, trial_plan, AutotuneRecord, SamplingPlan, Timing, Trial, TuneCache,
+    Warning,
+};
 use crate::report::{Measurement, Status};
 use crate::workloads::{self, Candidate, Case, Workload};
 
@@ -17,16 +21,6 @@ pub struct Job {
     pub case: Case,
     /// The variant, or the reason the adapter cannot run the case.
     pub candidate: Result<Candidate, String>,
-}
-
-/// Expands `cases` into one job per variant each can run on `gpu`.
-pub fn plan_jobs(gpu: &Gpu, cases: &[Case]) -> Vec<Job> {
-    let mut jobs = Vec::new();
-    for case in cases {
-        let workload = workloads::by_family(&case.workload);
-        jobs.extend(jobs_for(gpu, workload, case));
-    }
-    jobs
 }
 
 /// The jobs for one case of `workload`: one per variant, or one unsupported job.
@@ -46,25 +40,129 @@ pub fn jobs_for(gpu: &Gpu, workload: Option<&'static dyn Workload>, case: &Case)
     }
 }
 
-/// Runs `jobs` in order, calling `finished` with each measurement as soon as it
-/// is made. Stops early, between jobs, once `stop` is set. Returns whether every
-/// job ran.
-pub fn run_jobs<E>(
+/// How a case with several candidate variants is run.
+pub enum Tuning<'a> {
+    /// Measure every variant in full: one measurement each.
+    AllVariants,
+    /// Try every variant briefly, measure the fastest verified one in full,
+    /// and remember the choice in `cache` (consulted first unless `retune`).
+    Autotune {
+        /// Choices from earlier runs, updated with this run's.
+        cache: &'a mut TuneCache,
+        /// Search again even where the cache has a choice.
+        retune: bool,
+    },
+}
+
+/// Runs `cases` in order, calling `finished` with each measurement as soon as
+/// it is made. Stops early, between cases, once `stop` is set. Returns whether
+/// every case ran.
+#[allow(clippy::too_many_arguments)]
+pub fn run_cases<E>(
+    gpu: &Gpu,
+    cases: &[Case],
+    plan: &SamplingPlan,
+    seed: u64,
+    timer: &mut dyn Timer,
+    tuning: &mut Tuning<'_>,
+    stop: &AtomicBool,
+    finished: &mut dyn FnMut(Measurement) -> Result<(), E>,
+) -> Result<bool, E> {
+    for case in cases {
+        if stop.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
+        let jobs = jobs_for(gpu, workloads::by_family(&case.workload), case);
+        for measurement in run_case(gpu, &jobs, plan, seed, timer, tuning) {
+            finished(measurement)?;
+        }
+    }
+    Ok(true)
+}
+
+/// Runs the jobs of one case (see [`jobs_for`]) under `tuning`: one
+/// measurement per job, or one for the autotuned winner.
+pub fn run_case(
     gpu: &Gpu,
     jobs: &[Job],
     plan: &SamplingPlan,
     seed: u64,
     timer: &mut dyn Timer,
-    stop: &AtomicBool,
-    finished: &mut dyn FnMut(Measurement) -> Result<(), E>,
-) -> Result<bool, E> {
-    for job in jobs {
-        if stop.load(Ordering::SeqCst) {
-            return Ok(false);
+    tuning: &mut Tuning<'_>,
+) -> Vec<Measurement> {
+    match tuning {
+        Tuning::Autotune { cache, retune } if jobs.len() > 1 => {
+            vec![autotune(gpu, jobs, plan, seed, timer, cache, *retune)]
         }
-        finished(measure(gpu, job, plan, seed, timer))?;
+        _ => jobs
+            .iter()
+            .map(|job| measure(gpu, job, plan, seed, timer))
+            .collect(),
     }
-    Ok(true)
+}
+
+/// Picks the fastest verified job (from the cache, or by brief trials of
+/// each) and measures it in full, recording how it was chosen.
+fn autotune(
+    gpu: &Gpu,
+    jobs: &[Job],
+    plan: &SamplingPlan,
+    seed: u64,
+    timer: &mut dyn Timer,
+    cache: &mut TuneCache,
+    retune: bool,
+) -> Measurement {
+    let case = &jobs[0].case;
+    let cached = (!retune)
+        .then(|| cache.choice(&gpu.summary, case))
+        .flatten()
+        .and_then(|choice| jobs.iter().find(|job| job.candidate.as_ref() == Ok(choice)));
+    if let Some(job) = cached {
+        let mut measurement = measure(gpu, job, plan, seed, timer);
+        measurement.autotune = Some(AutotuneRecord {
+            shape_class: shape_class(case),
+            from_cache: true,
+            trials: Vec::new(),
+        });
+        return measurement;
+    }
+
+    let brief = trial_plan(plan);
+    let mut trials: Vec<(Trial, &Job)> = jobs
+        .iter()
+        .map(|job| {
+            let trial = measure(gpu, job, &brief, seed, timer);
+            let median_s = trial.timing.as_ref().map(|t| t.summary.median_s);
+            (
+                Trial {
+                    variant: trial.variant,
+                    constants: trial.constants,
+                    median_s,
+                    failure: trial.reason.filter(|_| median_s.is_none()),
+                },
+                job,
+            )
+        })
+        .collect();
+    trials.sort_by(|a, b| {
+        let key = |t: &Trial| t.median_s.unwrap_or(f64::INFINITY);
+        key(&a.0).total_cmp(&key(&b.0))
+    });
+    // The fastest verified candidate; if none verified, the first one is
+    // measured in full so its failure is reported like any other.
+    let winner = trials[0].1;
+    let mut measurement = measure(gpu, winner, plan, seed, timer);
+    if measurement.status == Status::Ok {
+        if let Ok(candidate) = &winner.candidate {
+            cache.remember(&gpu.summary, case, candidate.clone());
+        }
+    }
+    measurement.autotune = Some(AutotuneRecord {
+        shape_class: shape_class(case),
+        from_cache: false,
+        trials: trials.into_iter().map(|(trial, _)| trial).collect(),
+    });
+    measurement
 }
 
 /// Measures one job. GPU errors and wrong answers become a failed measurement.
@@ -102,6 +200,7 @@ pub fn measure(
         gb_per_s: None,
         verification: None,
         warnings: Vec::new(),
+        autotune: None,
     };
     let (workload, candidate) = match (job.workload, &job.candidate) {
         (Some(workload), Ok(candidate)) => (workload, candidate),

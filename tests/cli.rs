@@ -8,9 +8,12 @@ use std::process::{Command, Output};
 
 use chipbench::report::{load, Report, Status};
 
+/// Runs the binary with its tuning cache in a private folder, never the user's.
 fn chipbench(args: &[&str]) -> Output {
+    let cache = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_chipbench"))
         .args(args)
+        .env("XDG_CACHE_HOME", cache.path())
         .output()
         .expect("run chipbench")
 }
@@ -98,6 +101,7 @@ fn run_writes_a_verified_report_that_show_prints() {
             backend,
             "--shape",
             "33x17x65",
+            "--all-variants",
             "--out",
             out,
         ]);
@@ -214,6 +218,78 @@ fn the_report_schema_has_every_documented_field() {
 }
 
 #[test]
+fn autotune_records_every_trial_then_reuses_its_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let cache = dir.path().join("tune.json");
+    let run = |extra: &[&str]| -> Report {
+        let mut args = vec![
+            "run",
+            "--shape",
+            "24x20x28",
+            "--out",
+            out.to_str().unwrap(),
+            "--tune-cache",
+            cache.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let output = chipbench(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let newest = reports_in(&out)
+            .into_iter()
+            .max_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+            .unwrap();
+        let report = load(&newest).unwrap();
+        std::fs::remove_file(newest).unwrap();
+        report
+    };
+
+    let searched = run(&[]);
+    assert_eq!(
+        searched.measurements.len(),
+        1,
+        "autotune measures the winner only"
+    );
+    let winner = &searched.measurements[0];
+    let record = winner.autotune.as_ref().expect("autotune record");
+    assert!(!record.from_cache);
+    assert!(
+        record.trials.len() >= 2,
+        "every candidate tried: {record:?}"
+    );
+    assert!(
+        record.trials.iter().all(|t| t.median_s.is_some()),
+        "all verified: {record:?}"
+    );
+    assert_eq!(
+        record.trials[0].variant, winner.variant,
+        "the fastest trial wins"
+    );
+    assert!(
+        record
+            .trials
+            .windows(2)
+            .all(|w| w[0].median_s <= w[1].median_s),
+        "fastest first"
+    );
+    assert!(cache.exists(), "choice saved");
+
+    let cached = run(&[]);
+    let record = cached.measurements[0].autotune.as_ref().unwrap();
+    assert!(record.from_cache && record.trials.is_empty());
+    assert_eq!(cached.measurements[0].variant, winner.variant);
+
+    let retuned = run(&["--retune"]);
+    assert!(
+        !retuned.measurements[0]
+            .autotune
+            .as_ref()
+            .unwrap()
+            .from_cache
+    );
+}
+
+#[test]
 fn a_second_run_never_overwrites_the_first() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
@@ -235,6 +311,7 @@ fn an_interrupted_run_keeps_every_finished_measurement() {
     }
     let child = Command::new(env!("CARGO_BIN_EXE_chipbench"))
         .args(&args)
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -279,6 +356,7 @@ fn a_journal_left_by_a_killed_run_can_be_recovered() {
         "run",
         "--shape",
         "12x8x4",
+        "--all-variants",
         "--out",
         dir.path().to_str().unwrap(),
     ]);

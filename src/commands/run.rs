@@ -12,8 +12,9 @@ use super::Outcome;
 use crate::baseline::host_memcpy;
 use crate::cli::{RunArgs, TimerChoice};
 use crate::gpu::{best_timer, Gpu, Timer, WallClockTimer};
+use crate::measure::TuneCache;
 use crate::report::{self, Host, Journal, Report, Status, SuiteInfo, TimingInfo, SCHEMA_VERSION};
-use crate::runner::{plan_jobs, run_jobs};
+use crate::runner::{jobs_for, run_cases, Tuning};
 use crate::suite::{Suite, SUITE_NAMES};
 use crate::workloads::{self, matmul_case, Dtype};
 
@@ -102,17 +103,40 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     })
     .context("cannot install the Ctrl-C handler")?;
 
-    let jobs = plan_jobs(&gpu, &suite.cases);
-    let progress = ProgressBar::new(jobs.len() as u64).with_style(
+    let cache_path = args.tune_cache.clone().or_else(TuneCache::default_path);
+    let mut cache = cache_path
+        .as_deref()
+        .map(TuneCache::load)
+        .unwrap_or_default();
+    let mut tuning = if args.all_variants {
+        Tuning::AllVariants
+    } else {
+        Tuning::Autotune {
+            cache: &mut cache,
+            retune: args.retune,
+        }
+    };
+    // One measurement per case when autotuning, one per variant otherwise.
+    let expected_measurements: usize = if args.all_variants {
+        suite
+            .cases
+            .iter()
+            .map(|case| jobs_for(&gpu, workloads::by_family(&case.workload), case).len())
+            .sum()
+    } else {
+        suite.cases.len()
+    };
+    let progress = ProgressBar::new(expected_measurements as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
             .expect("a valid template"),
     );
-    let completed = run_jobs(
+    let completed = run_cases(
         &gpu,
-        &jobs,
+        &suite.cases,
         &suite.plan,
         args.seed,
         timer.as_mut(),
+        &mut tuning,
         &stop,
         &mut |measurement| -> Result<()> {
             journal.append(&measurement)?;
@@ -123,6 +147,14 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         },
     )?;
     progress.finish_and_clear();
+    if let (Tuning::Autotune { .. }, Some(path)) = (&tuning, &cache_path) {
+        if let Err(error) = cache.save(path) {
+            eprintln!(
+                "warning: could not save the tuning cache {}: {error}",
+                path.display()
+            );
+        }
+    }
     if completed {
         if let Some(bytes) = host_copy_bytes(&report) {
             report.baselines.push(host_memcpy(bytes));

@@ -1,12 +1,14 @@
 //! Measurement: how samples are taken (sampler), summarised (stats, timing),
-//! and judged (warnings). Knows nothing of workloads beyond a closure that
+//! judged (warnings), and which kernel variant is worth taking them of (autotune). Knows nothing of workloads beyond a closure that
 //! records a batch of dispatches.
 
+mod autotune;
 mod sampler;
 mod stats;
 mod timing;
 mod warnings;
 
+pub use autotune::{adapter_key, shape_class, trial_plan, AutotuneRecord, Trial, TuneCache};
 pub use sampler::{sample, Sampled, SamplingPlan};
 pub use stats::{percentile, Summary};
 pub use timing::Timing;

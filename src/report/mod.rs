@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::baseline::Baseline;
 use crate::gpu::{AdapterSummary, TimingMethod};
-use crate::measure::{SamplingPlan, Timing};
+use crate::measure::{AutotuneRecord, SamplingPlan, Timing};
 use crate::reference::Verification;
 use crate::workloads::{Dtype, Shape};
 
@@ -129,6 +129,8 @@ pub struct Measurement {
     pub verification: Option<Verification>,
     /// Plain-words warnings about this measurement.
     pub warnings: Vec<String>,
+    /// How the variant was chosen, when autotune chose it.
+    pub autotune: Option<AutotuneRecord>,
 }
 
 /// Errors reading or writing reports.

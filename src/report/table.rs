@@ -55,9 +55,14 @@ pub fn render_table(report: &Report) -> String {
                     format!("unsupported: {}", m.reason.as_deref().unwrap_or(""))
                 }
             };
+            let variant = match &m.autotune {
+                Some(a) if a.from_cache => format!("{} (tuned, cached)", m.variant),
+                Some(a) => format!("{} (best of {})", m.variant, a.trials.len()),
+                None => m.variant.clone(),
+            };
             [
                 m.case.clone(),
-                m.variant.clone(),
+                variant,
                 timing.map_or("-".into(), |t| format_seconds(t.summary.median_s)),
                 rate(m.gflop_per_s),
                 rate(m.gb_per_s),

@@ -1,0 +1,98 @@
+//! Autotune picks the fastest *verified* candidate: a fast wrong kernel never wins.
+
+mod common;
+
+use chipbench::gpu::{best_timer, Gpu, GpuError};
+use chipbench::measure::{SamplingPlan, TuneCache};
+use chipbench::reference::Verification;
+use chipbench::report::Status;
+use chipbench::runner::{jobs_for, run_case, Tuning};
+use chipbench::workloads::{matmul_case, Candidate, Case, Dtype, Matmul, Prepared, Work, Workload};
+
+/// Matmul plus a `never_runs` candidate that dispatches nothing: the fastest
+/// candidate there is, and wrong.
+struct WithABrokenCandidate;
+
+struct NeverDispatched(Box<dyn Prepared>);
+
+impl Prepared for NeverDispatched {
+    fn record(&self, _pass: &mut wgpu::ComputePass<'_>, _repeats: u32) {}
+    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
+        self.0.verify(gpu)
+    }
+    fn compile_s(&self) -> f64 {
+        0.0
+    }
+}
+
+impl Workload for WithABrokenCandidate {
+    fn family(&self) -> &'static str {
+        "matmul"
+    }
+    fn work(&self, case: &Case) -> Work {
+        Matmul.work(case)
+    }
+    fn buffers(&self, case: &Case) -> Vec<(String, u64)> {
+        Matmul.buffers(case)
+    }
+    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+        let mut candidates = Matmul.candidates(case, gpu)?;
+        let mut broken = candidates[0].clone();
+        broken.variant = "never_runs".into();
+        candidates.insert(0, broken);
+        Ok(candidates)
+    }
+    fn prepare(
+        &self,
+        gpu: &Gpu,
+        case: &Case,
+        candidate: &Candidate,
+        seed: u64,
+    ) -> Result<Box<dyn Prepared>, GpuError> {
+        if candidate.variant == "never_runs" {
+            let mut real = candidate.clone();
+            real.variant = Matmul.candidates(case, gpu).unwrap()[0].variant.clone();
+            return Ok(Box::new(NeverDispatched(
+                Matmul.prepare(gpu, case, &real, seed)?,
+            )));
+        }
+        Matmul.prepare(gpu, case, candidate, seed)
+    }
+}
+
+#[test]
+fn a_fast_wrong_candidate_never_wins() {
+    let gpu = &common::gpus()[0];
+    let case = matmul_case(Dtype::F32, 20, 12, 36);
+    let plan = SamplingPlan {
+        target_sample_s: 1e-4,
+        max_repeats: 4,
+        warmup_budget_s: 0.0,
+        measure_budget_s: 0.0,
+        min_samples: 3,
+        max_samples: 3,
+    };
+    let mut cache = TuneCache::default();
+    let mut timer = best_timer(gpu).unwrap();
+    let jobs = jobs_for(gpu, Some(&WithABrokenCandidate), &case);
+    assert_eq!(jobs[0].candidate.as_ref().unwrap().variant, "never_runs");
+    let mut tuning = Tuning::Autotune {
+        cache: &mut cache,
+        retune: false,
+    };
+    let measurements = run_case(gpu, &jobs, &plan, 1, timer.as_mut(), &mut tuning);
+    assert_eq!(measurements.len(), 1, "only the winner is measured in full");
+    let m = &measurements[0];
+    assert_eq!(m.status, Status::Ok);
+    assert_ne!(m.variant, "never_runs");
+    let trials = &m.autotune.as_ref().unwrap().trials;
+    let broken = trials.iter().find(|t| t.variant == "never_runs").unwrap();
+    assert!(
+        broken.median_s.is_none() && broken.failure.as_deref().unwrap().contains("wrong result")
+    );
+    assert_eq!(
+        cache.choice(&gpu.summary, &case).unwrap().variant,
+        m.variant,
+        "the winner is cached"
+    );
+}
