@@ -1,13 +1,16 @@
 //! Host baselines timed in the same run as the GPU cases, so a ratio between
 //! the two compares like with like: a host memory copy beside `stream` (on a
-//! software adapter the GPU's memory is the host's).
+//! software adapter the GPU's memory is the host's), and the `gemm` crate on
+//! every host core beside each matmul shape.
 
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use crate::measure::Summary;
-use crate::workloads::Shape;
+use crate::reference::{check_elements, check_matmul, Verification};
+use crate::report::{Report, Status};
+use crate::workloads::{seeded_uniform, Dtype, Shape};
 
 /// One host measurement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +31,102 @@ pub struct Baseline {
     pub gflop_per_s: Option<f64>,
     /// Bytes read + written per second at the median, in GB/s.
     pub gb_per_s: Option<f64>,
+    /// The output checked against the CPU reference, where there is one to check.
+    pub verification: Option<Verification>,
+}
+
+/// The baselines `report`'s measurements call for: a host memcpy of the
+/// largest stream array, and host gemm at every f32 matmul shape measured.
+pub fn for_report(report: &Report, seed: u64) -> Vec<Baseline> {
+    let ok = || {
+        report
+            .measurements
+            .iter()
+            .filter(|m| m.status == Status::Ok)
+    };
+    let mut baselines = Vec::new();
+    if let Some(bytes) = ok()
+        .filter(|m| m.workload.starts_with("stream_"))
+        .map(|m| m.bytes_written)
+        .max()
+    {
+        baselines.push(host_memcpy(bytes));
+    }
+    let mut shapes: Vec<Shape> = Vec::new();
+    for m in ok().filter(|m| m.workload == "matmul" && m.dtype == Dtype::F32) {
+        if !shapes.contains(&m.shape) {
+            shapes.push(m.shape.clone());
+        }
+    }
+    for shape in shapes {
+        let dim = |name| shape.get(name).expect("matmul shapes have m, n, k") as usize;
+        baselines.push(host_gemm(dim("m"), dim("n"), dim("k"), seed));
+    }
+    baselines
+}
+
+/// Samples `operation` (after one untimed call) at least 10 times or for 0.5 s;
+/// returns the summary and the number of samples.
+fn time_host(mut operation: impl FnMut()) -> (Summary, usize) {
+    operation();
+    let mut times = Vec::new();
+    let started = Instant::now();
+    while times.len() < 10 || (times.len() < 100 && started.elapsed().as_secs_f64() < 0.5) {
+        let t = Instant::now();
+        operation();
+        times.push(t.elapsed().as_secs_f64());
+    }
+    (
+        Summary::of(&times).expect("samples were taken"),
+        times.len(),
+    )
+}
+
+/// Times C = A·B (f32, row-major) with the `gemm` crate on all host cores,
+/// from the same seeded inputs the GPU case used, and checks the result.
+pub fn host_gemm(m: usize, n: usize, k: usize, seed: u64) -> Baseline {
+    let a = seeded_uniform(seed, 0, m * k);
+    let b = seeded_uniform(seed, 1, k * n);
+    let mut c = vec![0.0f32; m * n];
+    let (summary, samples) = time_host(|| {
+        // SAFETY: a, b and c are m×k, k×n and m×n row-major (row stride = columns,
+        // column stride 1), alive and unaliased for the call.
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                k,
+                c.as_mut_ptr(),
+                1,
+                n as isize,
+                false,
+                a.as_ptr(),
+                1,
+                k as isize,
+                b.as_ptr(),
+                1,
+                n as isize,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::Rayon(0),
+            )
+        }
+    });
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Baseline {
+        name: "host_gemm".into(),
+        description: format!("gemm crate, f32, {threads} host threads"),
+        shape: Shape::new(&[("m", m as u64), ("n", n as u64), ("k", k as u64)]),
+        samples,
+        median_s: summary.median_s,
+        cv: summary.cv,
+        gflop_per_s: Some(2.0 * (m * n * k) as f64 / summary.median_s / 1e9),
+        gb_per_s: None,
+        verification: Some(check_matmul(&a, &b, &c, m, n, k, Dtype::F32, seed)),
+    }
 }
 
 /// Times a host `memcpy` of `bytes` (one thread, `copy_from_slice`): bytes read
@@ -36,26 +135,23 @@ pub fn host_memcpy(bytes: u64) -> Baseline {
     let words = (bytes / 4) as usize;
     let source: Vec<f32> = (0..words).map(|i| i as f32).collect();
     let mut destination = vec![0.0f32; words];
-    // First touch and warm-up, then at least 10 samples or 0.5 s.
-    destination.copy_from_slice(&source);
-    let mut times = Vec::new();
-    let started = Instant::now();
-    while times.len() < 10 || (times.len() < 100 && started.elapsed().as_secs_f64() < 0.5) {
-        let t = Instant::now();
+    let (summary, samples) = time_host(|| {
         destination.copy_from_slice(std::hint::black_box(&source));
         std::hint::black_box(&mut destination);
-        times.push(t.elapsed().as_secs_f64());
-    }
-    assert_eq!(destination, source, "memcpy copied");
-    let summary = Summary::of(&times).expect("samples were taken");
+    });
     Baseline {
         name: "host_memcpy".into(),
         description: "host memory copy, one thread (copy_from_slice)".into(),
         shape: Shape::new(&[("bytes", bytes)]),
-        samples: times.len(),
+        samples,
         median_s: summary.median_s,
         cv: summary.cv,
         gflop_per_s: None,
         gb_per_s: Some(2.0 * bytes as f64 / summary.median_s / 1e9),
+        verification: Some(check_elements(
+            destination.iter().map(|&x| f64::from(x)),
+            source.iter().map(|&x| f64::from(x)),
+            0.0,
+        )),
     }
 }

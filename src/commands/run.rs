@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Outcome;
-use crate::baseline::host_memcpy;
+use crate::baseline;
 use crate::cli::{RunArgs, TimerChoice};
 use crate::gpu::{best_timer, Gpu, Timer, WallClockTimer};
 use crate::measure::TuneCache;
@@ -156,9 +156,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         }
     }
     if completed {
-        if let Some(bytes) = host_copy_bytes(&report) {
-            report.baselines.push(host_memcpy(bytes));
-        }
+        report.baselines = baseline::for_report(&report, args.seed);
     }
 
     report.partial = !completed;
@@ -185,16 +183,6 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     } else {
         Ok(Outcome::Success)
     }
-}
-
-/// Bytes of the largest array a stream case copied, for the host baseline.
-fn host_copy_bytes(report: &Report) -> Option<u64> {
-    report
-        .measurements
-        .iter()
-        .filter(|m| m.workload.starts_with("stream_") && m.status == Status::Ok)
-        .map(|m| m.bytes_written)
-        .max()
 }
 
 /// The wgpu version this binary was built against (kept in step with Cargo.toml).

@@ -11,16 +11,16 @@ pub struct Ratio {
     pub label: String,
     /// Numerator ÷ denominator.
     pub value: f64,
-    /// The value it should reach.
-    pub target: f64,
+    /// The value it should reach (None for a ratio given for information).
+    pub target: Option<f64>,
     /// The two figures behind it, in words.
     pub detail: String,
 }
 
 impl Ratio {
-    /// Whether the target was reached.
+    /// Whether the target, if any, was reached.
     pub fn met(&self) -> bool {
-        self.value >= self.target
+        self.target.is_none_or(|target| self.value >= target)
     }
 }
 
@@ -45,7 +45,8 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
     let gflop = |m: &Measurement| m.gflop_per_s;
     let gb = |m: &Measurement| m.gb_per_s;
 
-    // Largest square f32 matmul measured, against the f32 peak probe.
+    // The best f32 matmul at the largest square size measured, against the
+    // f32 peak probe and against the host's gemm at the same shape.
     let largest_square = report
         .measurements
         .iter()
@@ -56,20 +57,37 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
             (m_ == n && n == k).then_some(m_)
         })
         .max();
-    let peak = best(&|m| m.workload == "peak" && m.dtype == Dtype::F32, gflop);
-    if let (Some(size), Some((peak_rate, _))) = (largest_square, peak) {
-        let is_case = |m: &Measurement| {
+    let is_square = |size: u64| {
+        move |m: &Measurement| {
             m.workload == "matmul" && m.dtype == Dtype::F32 && m.shape.sizes().all(|s| s == size)
-        };
-        if let Some((rate, matmul)) = best(&is_case, gflop) {
+        }
+    };
+    let best_matmul = largest_square.and_then(|size| Some((size, best(&is_square(size), gflop)?)));
+    if let Some((size, (rate, matmul))) = best_matmul {
+        if let Some((peak_rate, _)) =
+            best(&|m| m.workload == "peak" && m.dtype == Dtype::F32, gflop)
+        {
             ratios.push(Ratio {
                 label: format!("best f32 matmul {size}³ / peak f32"),
                 value: rate / peak_rate,
-                target: MATMUL_OF_PEAK_TARGET,
+                target: Some(MATMUL_OF_PEAK_TARGET),
                 detail: format!(
                     "{rate:.2} GFLOP/s ({}) vs {peak_rate:.2} GFLOP/s",
                     matmul.variant
                 ),
+            });
+        }
+        let host_gemm = report
+            .baselines
+            .iter()
+            .find(|b| b.name == "host_gemm" && b.shape.sizes().all(|s| s == size))
+            .and_then(|b| b.gflop_per_s);
+        if let Some(host_rate) = host_gemm {
+            ratios.push(Ratio {
+                label: format!("best f32 matmul {size}³ / host gemm"),
+                value: rate / host_rate,
+                target: None,
+                detail: format!("{rate:.2} vs {host_rate:.2} GFLOP/s on the host cores"),
             });
         }
     }
@@ -82,7 +100,7 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
         ratios.push(Ratio {
             label: "stream triad / host memcpy".into(),
             value: rate / copy_rate,
-            target: TRIAD_OF_HOST_COPY_TARGET,
+            target: Some(TRIAD_OF_HOST_COPY_TARGET),
             detail: format!("{rate:.2} GB/s vs {copy_rate:.2} GB/s"),
         });
     }
