@@ -52,6 +52,10 @@ pub struct RunArgs {
     /// Instead of the suite's cases, run matmul at these shapes (MxNxK, or N for N×N×N). Repeatable.
     #[arg(long, value_name = "MxNxK")]
     pub shape: Vec<String>,
+    /// Merge figures measured elsewhere on the same device (e.g. by
+    /// scripts/torch_baseline.py) into the report, with ratios against them.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Vec<PathBuf>,
     /// Seed of the random inputs and checks.
     #[arg(long, default_value_t = 0x5EED)]
     pub seed: u64,

@@ -29,6 +29,9 @@ impl Workload for WithABrokenCandidate {
     fn family(&self) -> &'static str {
         "matmul"
     }
+    fn dimensions(&self) -> &'static [&'static str] {
+        Matmul.dimensions()
+    }
     fn work(&self, case: &Case) -> Work {
         Matmul.work(case)
     }

@@ -290,6 +290,48 @@ fn autotune_records_every_trial_then_reuses_its_choice() {
 }
 
 #[test]
+fn an_external_baseline_is_merged_with_a_ratio_against_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("torch.json");
+    std::fs::write(
+        &file,
+        r#"{"source": "test figures", "device": "test", "entries": [
+            {"workload": "matmul", "dtype": "f32", "shape": {"m": 16, "n": 16, "k": 16}, "median_s": 0.001}]}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("reports");
+    let output = chipbench(&[
+        "run",
+        "--shape",
+        "16",
+        "--baseline",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report = load(&reports_in(&out)[0]).unwrap();
+    let external = report
+        .baselines
+        .iter()
+        .find(|b| b.name == "external_matmul")
+        .expect("merged");
+    assert!(
+        (external.gflop_per_s.unwrap() - 2.0 * 16f64.powi(3) / 0.001 / 1e9).abs() < 1e-12,
+        "rate from chipbench's own FLOP count"
+    );
+    assert!(report
+        .baselines
+        .iter()
+        .any(|b| b.name == "host_gemm" && b.verification.as_ref().unwrap().passed));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("best f32 matmul 16x16x16 / external") && stdout.contains("target ≥ 60%"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn a_second_run_never_overwrites_the_first() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
@@ -447,6 +489,20 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
     assert_clean_error(
         &chipbench(&["show", not_json.to_str().unwrap()]),
         "is not a valid chipbench report",
+    );
+    let bad_baseline = dir.path().join("baseline.json");
+    std::fs::write(&bad_baseline, r#"{"source": "x", "device": "y", "entries": [{"workload": "matmul", "dtype": "f32", "shape": {"m": 4, "n": 4}, "median_s": 1}]}"#).unwrap();
+    assert_clean_error(
+        &chipbench(&[
+            "run",
+            "--shape",
+            "4",
+            "--out",
+            out,
+            "--baseline",
+            bad_baseline.to_str().unwrap(),
+        ]),
+        "dimensions m, n, k",
     );
     let newer = dir.path().join("newer.json");
     std::fs::write(&newer, "{\"schema_version\": 99}").unwrap();

@@ -1,7 +1,12 @@
 //! Host baselines timed in the same run as the GPU cases, so a ratio between
 //! the two compares like with like: a host memory copy beside `stream` (on a
 //! software adapter the GPU's memory is the host's), and the `gemm` crate on
-//! every host core beside each matmul shape.
+//! every host core beside each matmul shape. Figures measured elsewhere
+//! (PyTorch on the same GPU) come in through [`load_external`].
+
+mod external;
+
+pub use external::{load_external, BaselineFileError};
 
 use std::time::Instant;
 
@@ -19,14 +24,16 @@ pub struct Baseline {
     pub name: String,
     /// What was timed, in words.
     pub description: String,
+    /// Element type.
+    pub dtype: Dtype,
     /// Problem size.
     pub shape: Shape,
-    /// Samples taken.
-    pub samples: usize,
+    /// Samples taken (None for external figures).
+    pub samples: Option<usize>,
     /// Median time per operation, seconds.
     pub median_s: f64,
-    /// Coefficient of variation of the samples.
-    pub cv: f64,
+    /// Coefficient of variation of the samples (None for external figures).
+    pub cv: Option<f64>,
     /// FLOP/s at the median, in GFLOP/s (None for pure data movement).
     pub gflop_per_s: Option<f64>,
     /// Bytes read + written per second at the median, in GB/s.
@@ -120,9 +127,10 @@ pub fn host_gemm(m: usize, n: usize, k: usize, seed: u64) -> Baseline {
         name: "host_gemm".into(),
         description: format!("gemm crate, f32, {threads} host threads"),
         shape: Shape::new(&[("m", m as u64), ("n", n as u64), ("k", k as u64)]),
-        samples,
+        dtype: Dtype::F32,
+        samples: Some(samples),
         median_s: summary.median_s,
-        cv: summary.cv,
+        cv: Some(summary.cv),
         gflop_per_s: Some(2.0 * (m * n * k) as f64 / summary.median_s / 1e9),
         gb_per_s: None,
         verification: Some(check_matmul(&a, &b, &c, m, n, k, Dtype::F32, seed)),
@@ -143,9 +151,10 @@ pub fn host_memcpy(bytes: u64) -> Baseline {
         name: "host_memcpy".into(),
         description: "host memory copy, one thread (copy_from_slice)".into(),
         shape: Shape::new(&[("bytes", bytes)]),
-        samples,
+        dtype: Dtype::F32,
+        samples: Some(samples),
         median_s: summary.median_s,
-        cv: summary.cv,
+        cv: Some(summary.cv),
         gflop_per_s: None,
         gb_per_s: Some(2.0 * bytes as f64 / summary.median_s / 1e9),
         verification: Some(check_elements(

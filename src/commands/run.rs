@@ -29,6 +29,10 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         .iter()
         .map(|s| parse_shape(s))
         .collect::<Result<Vec<_>>>()?;
+    let mut external = Vec::new();
+    for path in &args.baseline {
+        external.extend(baseline::load_external(path)?);
+    }
     if std::env::var_os(MESA_CACHE_ENV).is_none() {
         // Before any driver loads; nothing else runs yet.
         std::env::set_var(MESA_CACHE_ENV, "true");
@@ -158,6 +162,8 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     if completed {
         report.baselines = baseline::for_report(&report, args.seed);
     }
+    report.baselines.extend(external);
+    if completed {}
 
     report.partial = !completed;
     report.finished_utc =

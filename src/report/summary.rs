@@ -26,6 +26,10 @@ impl Ratio {
 
 /// Target for the best f32 matmul against the f32 FMA roof.
 const MATMUL_OF_PEAK_TARGET: f64 = 0.5;
+/// Targets for chipbench's best matmul against an external (PyTorch) figure
+/// at the same shape: f32 without TF32, and f16.
+const MATMUL_OF_EXTERNAL_F32_TARGET: f64 = 0.6;
+const MATMUL_OF_EXTERNAL_F16_TARGET: f64 = 0.4;
 /// Target for stream triad against a host memcpy on a software adapter.
 const TRIAD_OF_HOST_COPY_TARGET: f64 = 0.5;
 
@@ -88,6 +92,36 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
                 value: rate / host_rate,
                 target: None,
                 detail: format!("{rate:.2} vs {host_rate:.2} GFLOP/s on the host cores"),
+            });
+        }
+    }
+
+    // The best matmul at each shape an external baseline measured.
+    for external in report
+        .baselines
+        .iter()
+        .filter(|b| b.name == "external_matmul")
+    {
+        let same_case = |m: &Measurement| {
+            m.workload == "matmul" && m.dtype == external.dtype && m.shape == external.shape
+        };
+        if let (Some((rate, matmul)), Some(external_rate)) =
+            (best(&same_case, gflop), external.gflop_per_s)
+        {
+            ratios.push(Ratio {
+                label: format!(
+                    "best {} matmul {} / external",
+                    external.dtype, external.shape
+                ),
+                value: rate / external_rate,
+                target: Some(match external.dtype {
+                    Dtype::F32 => MATMUL_OF_EXTERNAL_F32_TARGET,
+                    Dtype::F16 => MATMUL_OF_EXTERNAL_F16_TARGET,
+                }),
+                detail: format!(
+                    "{rate:.2} GFLOP/s ({}) vs {external_rate:.2} GFLOP/s, {}",
+                    matmul.variant, external.description
+                ),
             });
         }
     }

@@ -77,12 +77,17 @@ pub fn render_table(report: &Report) -> String {
         .collect();
     rows.extend(report.baselines.iter().map(|b| {
         [
-            format!("{} {}", b.name, b.shape),
-            "host".into(),
+            format!("{}_{}_{}", b.name, b.dtype, b.shape),
+            if b.name.starts_with("external_") {
+                "external"
+            } else {
+                "host"
+            }
+            .into(),
             format_seconds(b.median_s),
             rate(b.gflop_per_s),
             rate(b.gb_per_s),
-            format!("±{:.1}%", b.cv * 100.0),
+            b.cv.map_or("-".into(), |cv| format!("±{:.1}%", cv * 100.0)),
             verified_cell(b.verification.as_ref()),
             "baseline".into(),
         ]

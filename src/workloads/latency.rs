@@ -24,6 +24,10 @@ impl Workload for Latency {
         "latency"
     }
 
+    fn dimensions(&self) -> &'static [&'static str] {
+        &["workgroups"]
+    }
+
     fn work(&self, _case: &Case) -> Work {
         Work {
             flop: 0.0,

@@ -110,6 +110,10 @@ impl Workload for Matmul {
         "matmul"
     }
 
+    fn dimensions(&self) -> &'static [&'static str] {
+        &["m", "n", "k"]
+    }
+
     fn work(&self, case: &Case) -> Work {
         let Dims { m, n, k } = Dims::of(case);
         let element = case.dtype.size_bytes();

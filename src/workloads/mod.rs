@@ -180,6 +180,8 @@ pub trait Prepared {
 pub trait Workload: Sync {
     /// Family name, e.g. `matmul`; the first part of every case name.
     fn family(&self) -> &'static str;
+    /// Names of the dimensions every case's shape has, in order (`m, n, k`).
+    fn dimensions(&self) -> &'static [&'static str];
     /// Work per operation for `case`.
     fn work(&self, case: &Case) -> Work;
     /// Storage buffers `case` needs, as (description, bytes), so a shape the
@@ -214,6 +216,26 @@ pub fn all() -> [&'static dyn Workload; 7] {
 /// The workload named `family`, if any.
 pub fn by_family(family: &str) -> Option<&'static dyn Workload> {
     all().into_iter().find(|w| w.family() == family)
+}
+
+/// Checks a case from outside (a file, the command line): a known workload,
+/// exactly its dimensions, each at least 1.
+pub fn validate(case: &Case) -> Result<&'static dyn Workload, String> {
+    let workload =
+        by_family(&case.workload).ok_or_else(|| format!("unknown workload '{}'", case.workload))?;
+    let names: Vec<&str> = case.shape.0.iter().map(|(name, _)| name.as_str()).collect();
+    if names != workload.dimensions() {
+        return Err(format!(
+            "a {} shape has dimensions {}, not {}",
+            case.workload,
+            workload.dimensions().join(", "),
+            names.join(", ")
+        ));
+    }
+    if case.shape.sizes().any(|s| s == 0) {
+        return Err(format!("shape {} has a zero dimension", case.shape));
+    }
+    Ok(workload)
 }
 
 /// Fails if any of `case`'s buffers exceeds what `gpu` can bind.

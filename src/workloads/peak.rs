@@ -56,6 +56,10 @@ impl Workload for Peak {
         "peak"
     }
 
+    fn dimensions(&self) -> &'static [&'static str] {
+        &["invocations", "iterations"]
+    }
+
     fn work(&self, case: &Case) -> Work {
         let (invocations, iterations) = dims(case);
         Work {

@@ -111,6 +111,10 @@ impl Workload for Stream {
         self.0.names().0
     }
 
+    fn dimensions(&self) -> &'static [&'static str] {
+        &["n"]
+    }
+
     fn work(&self, case: &Case) -> Work {
         let n = elements(case);
         Work {
