@@ -163,7 +163,6 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         report.baselines = baseline::for_report(&report, args.seed);
     }
     report.baselines.extend(external);
-    if completed {}
 
     report.partial = !completed;
     report.finished_utc =
