@@ -31,13 +31,7 @@ fn gpu_matmul(c: &mut Criterion) {
         let prepared = Matmul.prepare(&gpu, &case, &candidate, 1).expect("prepare");
         c.bench_function(
             &format!("gpu matmul {} 128^3", candidate.variant),
-            |bench| {
-                bench.iter(|| {
-                    timer
-                        .time(&gpu, &|pass| prepared.record(pass, 1))
-                        .expect("dispatch")
-                })
-            },
+            |bench| bench.iter(|| prepared.sample(&gpu, timer.as_mut(), 1).expect("dispatch")),
         );
     }
 }

@@ -241,8 +241,8 @@ fn run_and_verify(
     workloads::check_fits(gpu, workload, &job.case)?;
     let prepared = workload.prepare(gpu, &job.case, candidate, seed)?;
     measurement.compile_s = Some(prepared.compile_s());
-    let sampled = sample(gpu, timer, plan, &|pass, repeats| {
-        prepared.record(pass, repeats)
+    let sampled = sample(timer, plan, &|timer, repeats| {
+        prepared.sample(gpu, timer, repeats)
     })?;
     let verification = prepared.verify(gpu)?;
     let passed = verification.passed;
@@ -265,7 +265,7 @@ fn run_and_verify(
     let bytes = (measurement.bytes_read + measurement.bytes_written) as f64;
     measurement.gflop_per_s = (measurement.flop > 0.0).then(|| measurement.flop / median_s / 1e9);
     measurement.gb_per_s = (bytes > 0.0).then(|| bytes / median_s / 1e9);
-    measurement.warnings = Warning::assess(&timing, timer.method())
+    measurement.warnings = Warning::assess(&timing)
         .iter()
         .map(ToString::to_string)
         .collect();

@@ -4,7 +4,8 @@
 use crate::gpu::AdapterSummary;
 use crate::measure::SamplingPlan;
 use crate::workloads::{
-    latency_case, matmul_case, peak_case, stream_case, Case, Dtype, StreamKernel,
+    latency_case, matmul_case, peak_case, stream_case, transfer_case, Case, Direction, Dtype,
+    StreamKernel,
 };
 
 /// A list of cases and the sampling plan they run under.
@@ -73,7 +74,7 @@ impl Suite {
         for dtype in [Dtype::F32, Dtype::F16] {
             cases.push(peak_case(dtype, invocations, iterations));
         }
-        let stream_elements = stream_elements(adapter);
+        let stream_elements = large_array_bytes(adapter) / 4;
         for kernel in [
             StreamKernel::Copy,
             StreamKernel::Scale,
@@ -83,6 +84,9 @@ impl Suite {
             cases.push(stream_case(kernel, stream_elements));
         }
         cases.push(latency_case());
+        for direction in [Direction::Upload, Direction::Download] {
+            cases.push(transfer_case(direction, large_array_bytes(adapter)));
+        }
         Some(Suite {
             name: name.to_string(),
             cases,
@@ -107,10 +111,10 @@ impl Suite {
     }
 }
 
-/// Stream array length in f32 elements: far beyond any last-level cache
-/// (64 MiB per array on a software adapter, 256 MiB on a GPU), but never more
-/// than one storage binding holds.
-fn stream_elements(adapter: &AdapterSummary) -> u64 {
+/// Bytes of a stream array or a transfer: far beyond any last-level cache
+/// (64 MiB on a software adapter, 256 MiB on a GPU), but never more than one
+/// storage binding holds.
+fn large_array_bytes(adapter: &AdapterSummary) -> u64 {
     let wanted_bytes: u64 = if adapter.is_software() {
         64 << 20
     } else {
@@ -119,12 +123,11 @@ fn stream_elements(adapter: &AdapterSummary) -> u64 {
     let limit = adapter
         .max_storage_binding_bytes
         .min(adapter.max_buffer_bytes);
-    let bytes = if wanted_bytes <= limit {
+    if wanted_bytes <= limit {
         wanted_bytes
     } else {
         1 << limit.ilog2()
-    };
-    bytes / 4
+    }
 }
 
 fn quick_plan() -> SamplingPlan {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use chipbench::gpu::{best_timer, Gpu, GpuError};
+use chipbench::gpu::{best_timer, Gpu, GpuError, SampleTime, Timer};
 use chipbench::measure::{SamplingPlan, TuneCache};
 use chipbench::reference::Verification;
 use chipbench::report::Status;
@@ -16,7 +16,14 @@ struct WithABrokenCandidate;
 struct NeverDispatched(Box<dyn Prepared>);
 
 impl Prepared for NeverDispatched {
-    fn record(&self, _pass: &mut wgpu::ComputePass<'_>, _repeats: u32) {}
+    fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        _repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError> {
+        timer.time(gpu, &|_pass| {})
+    }
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
         self.0.verify(gpu)
     }

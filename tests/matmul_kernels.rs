@@ -2,7 +2,7 @@
 
 mod common;
 
-use chipbench::gpu::{best_timer, Gpu, GpuError};
+use chipbench::gpu::{best_timer, Gpu, GpuError, SampleTime, Timer};
 use chipbench::measure::SamplingPlan;
 use chipbench::reference::{Method, Verification};
 use chipbench::report::Status;
@@ -27,9 +27,7 @@ fn run_once(
 ) -> Verification {
     let prepared = workload.prepare(gpu, case, candidate, 42).expect("prepare");
     let mut timer = best_timer(gpu).expect("timer");
-    timer
-        .time(gpu, &|pass| prepared.record(pass, 1))
-        .expect("dispatch");
+    prepared.sample(gpu, timer.as_mut(), 1).expect("dispatch");
     prepared.verify(gpu).expect("read back")
 }
 
@@ -78,7 +76,14 @@ struct SkipsTheKernel;
 struct NeverDispatched(Box<dyn Prepared>);
 
 impl Prepared for NeverDispatched {
-    fn record(&self, _pass: &mut wgpu::ComputePass<'_>, _repeats: u32) {}
+    fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        _repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError> {
+        timer.time(gpu, &|_pass| {})
+    }
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
         self.0.verify(gpu)
     }
@@ -90,6 +95,9 @@ impl Prepared for NeverDispatched {
 impl Workload for SkipsTheKernel {
     fn family(&self) -> &'static str {
         "matmul"
+    }
+    fn dimensions(&self) -> &'static [&'static str] {
+        Matmul.dimensions()
     }
     fn work(&self, case: &Case) -> Work {
         Matmul.work(case)
@@ -169,10 +177,9 @@ fn a_device_error_becomes_a_failed_case_and_the_run_goes_on() {
     let case = matmul_case(Dtype::F32, 8, 8, 8);
     let mut job = jobs_for(gpu, Some(&Matmul), &case).remove(0);
     // An override constant the shader does not declare is a pipeline validation error.
-    job.candidate = Ok(Candidate {
-        variant: "register_tiled".into(),
-        constants: vec![("NO_SUCH_CONSTANT".into(), 1.0)],
-    });
+    let mut candidate = job.candidate.clone().unwrap();
+    candidate.constants.push(("NO_SUCH_CONSTANT".into(), 1.0));
+    job.candidate = Ok(candidate);
     let mut timer = best_timer(gpu).unwrap();
     let m = measure(gpu, &job, &tiny_plan(), 1, timer.as_mut());
     assert_eq!(m.status, Status::Failed);

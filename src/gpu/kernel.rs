@@ -1,7 +1,7 @@
 //! A compute kernel ready to dispatch: pipeline, bound buffers, grid size.
 //! Every workload's prepared state holds one and records it the same way.
 
-use super::{Gpu, GpuError};
+use super::{Gpu, GpuError, SampleTime, Timer};
 
 /// What a workload asks for when it builds a kernel.
 pub struct KernelSpec<'a> {
@@ -53,6 +53,16 @@ impl Kernel {
             workgroups: spec.workgroups,
             compile_s: build.compile_s,
         })
+    }
+
+    /// Times one sample of `repeats` identical dispatches in one compute pass.
+    pub fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError> {
+        timer.time(gpu, &|pass| self.record(pass, repeats))
     }
 
     /// Encodes `repeats` identical dispatches into `pass`.

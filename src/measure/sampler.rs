@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::gpu::{Gpu, GpuError, SampleTime, Timer};
+use crate::gpu::{GpuError, SampleTime, Timer};
 
 /// How long and how often to sample one case.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -45,17 +45,19 @@ const WARMUP_WINDOW: usize = 3;
 /// Consecutive windows whose medians agree within this fraction end warm-up.
 const WARMUP_AGREEMENT: f64 = 0.02;
 
-/// Samples a batch recorder under `plan`: `record(pass, repeats)` encodes
-/// `repeats` dispatches into a pass.
+/// One sample of `repeats` operations on the given clock; `Ok(None)` when
+/// the clock gave an impossible reading.
+pub type TakeSample<'a> = dyn Fn(&mut dyn Timer, u32) -> Result<Option<SampleTime>, GpuError> + 'a;
+
+/// Samples an operation under `plan`; `take(timer, repeats)` times one sample.
 pub fn sample(
-    gpu: &Gpu,
     timer: &mut dyn Timer,
     plan: &SamplingPlan,
-    record: &dyn Fn(&mut wgpu::ComputePass<'_>, u32),
+    take: &TakeSample<'_>,
 ) -> Result<Sampled, GpuError> {
     let mut clock = Clock {
-        gpu,
         timer,
+        take,
         rejected: 0,
         accepted: 0,
     };
@@ -64,7 +66,7 @@ pub fn sample(
     let mut repeats = 1u32;
     let mut sample_s = 0.0;
     for _ in 0..8 {
-        let t = clock.take(repeats, record)?.headline_s();
+        let t = clock.take(repeats)?.headline_s();
         sample_s = t;
         if t >= plan.target_sample_s / 2.0 || repeats >= plan.max_repeats {
             break;
@@ -86,7 +88,7 @@ pub fn sample(
     {
         let mut window = Vec::with_capacity(window_len);
         for _ in 0..window_len {
-            window.push(clock.take(repeats, record)?.headline_s());
+            window.push(clock.take(repeats)?.headline_s());
         }
         warmup_samples += window_len;
         window.sort_by(f64::total_cmp);
@@ -105,7 +107,7 @@ pub fn sample(
         || (samples.len() < plan.max_samples
             && started.elapsed().as_secs_f64() < plan.measure_budget_s)
     {
-        samples.push(clock.take(repeats, record)?);
+        samples.push(clock.take(repeats)?);
     }
     Ok(Sampled {
         repeats,
@@ -119,20 +121,16 @@ pub fn sample(
 /// A timer that retries rejected samples and gives up when the clock is
 /// rejecting more often than not.
 struct Clock<'a> {
-    gpu: &'a Gpu,
     timer: &'a mut dyn Timer,
+    take: &'a TakeSample<'a>,
     rejected: usize,
     accepted: usize,
 }
 
 impl Clock<'_> {
-    fn take(
-        &mut self,
-        repeats: u32,
-        record: &dyn Fn(&mut wgpu::ComputePass<'_>, u32),
-    ) -> Result<SampleTime, GpuError> {
+    fn take(&mut self, repeats: u32) -> Result<SampleTime, GpuError> {
         loop {
-            match self.timer.time(self.gpu, &|pass| record(pass, repeats))? {
+            match (self.take)(self.timer, repeats)? {
                 Some(time) => {
                     self.accepted += 1;
                     return Ok(time);

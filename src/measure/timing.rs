@@ -4,10 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Sampled, Summary};
+use crate::gpu::TimingMethod;
 
 /// How one case was timed, all times per single operation (sample time ÷ repeats).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
+    /// The clock behind `summary`: GPU timestamps, or the wall clock where the
+    /// adapter has none or the operation happens on the host (transfers).
+    pub clock: TimingMethod,
     /// Measured samples.
     pub samples: usize,
     /// Samples thrown away for impossible timestamps.
@@ -35,7 +39,13 @@ impl Timing {
             .map(|s| per_op(s.headline_s()))
             .collect();
         let wall: Vec<f64> = sampled.samples.iter().map(|s| per_op(s.wall_s)).collect();
+        let on_gpu_clock = sampled.samples.iter().all(|s| s.gpu_s.is_some());
         Some(Timing {
+            clock: if on_gpu_clock {
+                TimingMethod::GpuTimestamp
+            } else {
+                TimingMethod::Wall
+            },
             samples: sampled.samples.len(),
             rejected_samples: sampled.rejected,
             repeats_per_sample: sampled.repeats,

@@ -41,8 +41,8 @@ pub enum Warning {
 }
 
 impl Warning {
-    /// The warnings `timing`, taken with `method`, deserves.
-    pub fn assess(timing: &Timing, method: TimingMethod) -> Vec<Warning> {
+    /// The warnings `timing` deserves.
+    pub fn assess(timing: &Timing) -> Vec<Warning> {
         let s = &timing.summary;
         let mut warnings = Vec::new();
         if s.cv > NOISY_CV {
@@ -62,7 +62,7 @@ impl Warning {
         // Wall time includes one submit + wait per sample; beyond 1 ms of such
         // overhead per sample plus 50%, the clocks are telling different stories.
         let overhead_per_op_s = 1e-3 / f64::from(timing.repeats_per_sample);
-        if method == TimingMethod::GpuTimestamp
+        if timing.clock == TimingMethod::GpuTimestamp
             && timing.wall_median_s > 1.5 * s.median_s + overhead_per_op_s
         {
             warnings.push(Warning::ClocksDisagree {

@@ -66,7 +66,12 @@ pub fn render_table(report: &Report) -> String {
             [
                 m.case.clone(),
                 variant,
-                timing.map_or("-".into(), |t| format_seconds(t.summary.median_s)),
+                timing.map_or("-".into(), |t| {
+                    // Mark rows timed on another clock than the report's (transfers).
+                    let other_clock = t.clock != report.timing.method;
+                    let mark = if other_clock { " (wall)" } else { "" };
+                    format!("{}{mark}", format_seconds(t.summary.median_s))
+                }),
                 rate(m.gflop_per_s),
                 rate(m.gb_per_s),
                 timing.map_or("-".into(), |t| format!("±{:.1}%", t.summary.cv * 100.0)),

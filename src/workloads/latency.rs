@@ -2,7 +2,9 @@
 //! batch (`shaders/latency.wgsl`) — the per-dispatch overhead every small kernel pays.
 
 use super::{Candidate, Case, Dtype, Prepared, Shape, Work, Workload};
-use crate::gpu::{read_buffer, storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec};
+use crate::gpu::{
+    read_buffer, storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec, SampleTime, Timer,
+};
 use crate::reference::{check_elements, Verification};
 
 const SHADER: &str = include_str!("../../shaders/latency.wgsl");
@@ -77,8 +79,13 @@ struct PreparedLatency {
 }
 
 impl Prepared for PreparedLatency {
-    fn record(&self, pass: &mut wgpu::ComputePass<'_>, repeats: u32) {
-        self.kernel.record(pass, repeats);
+    fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError> {
+        self.kernel.sample(gpu, timer, repeats)
     }
 
     /// The sink must still be zero: the kernel ran and did nothing.

@@ -9,7 +9,7 @@ use bytemuck::{Pod, Zeroable};
 use super::{seeded_uniform, Candidate, Case, Dtype, Prepared, Work, Workload};
 use crate::gpu::{
     read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel,
-    KernelSpec,
+    KernelSpec, SampleTime, Timer,
 };
 use crate::reference::{self, Verification};
 
@@ -233,8 +233,13 @@ struct PreparedMatmul {
 }
 
 impl Prepared for PreparedMatmul {
-    fn record(&self, pass: &mut wgpu::ComputePass<'_>, repeats: u32) {
-        self.kernel.record(pass, repeats);
+    fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError> {
+        self.kernel.sample(gpu, timer, repeats)
     }
 
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {

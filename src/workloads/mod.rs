@@ -6,18 +6,20 @@ mod latency;
 mod matmul;
 mod peak;
 mod stream;
+mod transfer;
 
 pub use inputs::seeded_uniform;
 pub use latency::{latency_case, Latency};
 pub use matmul::{matmul_case, Matmul};
 pub use peak::{peak_case, Peak};
 pub use stream::{stream_case, Stream, StreamKernel, STREAM_KERNELS};
+pub use transfer::{transfer_case, Direction, Transfer, TRANSFERS};
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::gpu::{Gpu, GpuError};
+use crate::gpu::{Gpu, GpuError, SampleTime, Timer};
 use crate::reference::Verification;
 
 /// Element type of a case's inputs.
@@ -166,10 +168,18 @@ pub struct Candidate {
     pub constants: Vec<(String, f64)>,
 }
 
-/// A case ready to dispatch on one device: inputs uploaded, pipeline built.
+/// A case ready to run on one device: inputs uploaded, pipeline built.
 pub trait Prepared {
-    /// Encodes `repeats` identical dispatches of the kernel into `pass`.
-    fn record(&self, pass: &mut wgpu::ComputePass<'_>, repeats: u32);
+    /// Takes one sample of `repeats` back-to-back operations. Kernels run them
+    /// as dispatches in one compute pass timed by `timer` (see
+    /// [`crate::gpu::Kernel::sample`]); host-side operations such as transfers time
+    /// themselves. `Ok(None)` is a rejected sample (impossible timestamps).
+    fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError>;
     /// Reads the output back and checks it against the CPU reference.
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError>;
     /// Seconds spent compiling the pipeline (0 when it came from the cache).
@@ -201,7 +211,7 @@ pub trait Workload: Sync {
 }
 
 /// Every workload chipbench knows.
-pub fn all() -> [&'static dyn Workload; 7] {
+pub fn all() -> [&'static dyn Workload; 9] {
     [
         &Matmul,
         &Peak,
@@ -210,6 +220,8 @@ pub fn all() -> [&'static dyn Workload; 7] {
         &STREAM_KERNELS[2],
         &STREAM_KERNELS[3],
         &Latency,
+        &TRANSFERS[0],
+        &TRANSFERS[1],
     ]
 }
 

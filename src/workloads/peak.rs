@@ -8,6 +8,7 @@ use super::{
 };
 use crate::gpu::{
     read_buffer, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel, KernelSpec,
+    SampleTime, Timer,
 };
 use crate::reference::{check_elements, Verification};
 
@@ -134,8 +135,13 @@ struct PreparedPeak {
 }
 
 impl Prepared for PreparedPeak {
-    fn record(&self, pass: &mut wgpu::ComputePass<'_>, repeats: u32) {
-        self.kernel.record(pass, repeats);
+    fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError> {
+        self.kernel.sample(gpu, timer, repeats)
     }
 
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {

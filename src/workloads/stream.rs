@@ -7,7 +7,7 @@ use bytemuck::{Pod, Zeroable};
 use super::{seeded_uniform, Candidate, Case, Dtype, Prepared, Shape, Work, Workload};
 use crate::gpu::{
     read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel,
-    KernelSpec,
+    KernelSpec, SampleTime, Timer,
 };
 use crate::reference::{check_elements, Verification};
 
@@ -195,8 +195,13 @@ struct PreparedStream {
 }
 
 impl Prepared for PreparedStream {
-    fn record(&self, pass: &mut wgpu::ComputePass<'_>, repeats: u32) {
-        self.compiled.record(pass, repeats);
+    fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError> {
+        self.compiled.sample(gpu, timer, repeats)
     }
 
     /// Copy, scale and add must be exact; triad may be fused into one FMA,
