@@ -11,7 +11,7 @@ use crate::measure::{
     Warning,
 };
 use crate::report::{Measurement, Status};
-use crate::workloads::{self, Candidate, Case, Workload};
+use crate::workloads::{self, Candidate, Case, Unavailable, Workload};
 
 /// One unit of work: a case with the variant to run, or why it cannot run.
 pub struct Job {
@@ -19,24 +19,40 @@ pub struct Job {
     pub workload: Option<&'static dyn Workload>,
     /// The case.
     pub case: Case,
-    /// The variant, or the reason the adapter cannot run the case.
-    pub candidate: Result<Candidate, String>,
+    /// The variant, or why the adapter cannot run it.
+    pub candidate: Result<Candidate, Unavailable>,
 }
 
-/// The jobs for one case of `workload`: one per variant, or one unsupported job.
+/// The jobs for one case of `workload`: one per variant that can run, one per
+/// variant that cannot (to report it as not run), or a single unsupported job
+/// when the adapter can run no variant at all.
 pub fn jobs_for(gpu: &Gpu, workload: Option<&'static dyn Workload>, case: &Case) -> Vec<Job> {
-    let candidates = match workload {
-        Some(workload) => workload.candidates(case, gpu),
-        None => Err(format!("unknown workload '{}'", case.workload)),
-    };
     let job = |candidate| Job {
         workload,
         case: case.clone(),
         candidate,
     };
-    match candidates {
-        Ok(list) => list.into_iter().map(|c| job(Ok(c))).collect(),
-        Err(reason) => vec![job(Err(reason))],
+    let unsupported = |reason| {
+        vec![job(Err(Unavailable {
+            variant: String::new(),
+            reason,
+        }))]
+    };
+    let Some(workload) = workload else {
+        return unsupported(format!("unknown workload '{}'", case.workload));
+    };
+    match workload.candidates(case, gpu) {
+        Ok(list) => list
+            .into_iter()
+            .map(|c| job(Ok(c)))
+            .chain(
+                workload
+                    .unavailable(case, gpu)
+                    .into_iter()
+                    .map(|u| job(Err(u))),
+            )
+            .collect(),
+        Err(reason) => unsupported(reason),
     }
 }
 
@@ -102,7 +118,8 @@ pub fn run_case(
 }
 
 /// Picks the fastest verified job (from the cache, or by brief trials of
-/// each) and measures it in full, recording how it was chosen.
+/// each) and measures it in full, recording how it was chosen; variants that
+/// cannot run here are recorded as trials not run.
 fn autotune(
     gpu: &Gpu,
     jobs: &[Job],
@@ -128,8 +145,10 @@ fn autotune(
     }
 
     let brief = trial_plan(plan);
-    let mut trials: Vec<(Trial, &Job)> = jobs
-        .iter()
+    let (runnable, unavailable): (Vec<&Job>, Vec<&Job>) =
+        jobs.iter().partition(|job| job.candidate.is_ok());
+    let mut trials: Vec<(Trial, &Job)> = runnable
+        .into_iter()
         .map(|job| {
             let trial = measure(gpu, job, &brief, seed, timer);
             let median_s = trial.timing.as_ref().map(|t| t.summary.median_s);
@@ -152,6 +171,16 @@ fn autotune(
     // measured in full so its failure is reported like any other.
     let winner = trials[0].1;
     let mut measurement = measure(gpu, winner, plan, seed, timer);
+    trials.extend(unavailable.into_iter().filter_map(|job| {
+        let not_run = job.candidate.as_ref().err()?;
+        let trial = Trial {
+            variant: not_run.variant.clone(),
+            constants: Vec::new(),
+            median_s: None,
+            failure: Some(format!("not run: {}", not_run.reason)),
+        };
+        Some((trial, job))
+    }));
     if measurement.status == Status::Ok {
         if let Ok(candidate) = &winner.candidate {
             cache.remember(&gpu.summary, case, candidate.clone());
@@ -204,8 +233,8 @@ pub fn measure(
     };
     let (workload, candidate) = match (job.workload, &job.candidate) {
         (Some(workload), Ok(candidate)) => (workload, candidate),
-        (_, Err(reason)) => {
-            measurement.reason = Some(reason.clone());
+        (_, Err(unavailable)) => {
+            measurement.reason = Some(unavailable.reason.clone());
             return measurement;
         }
         (None, Ok(_)) => unreachable!("jobs_for gives unknown workloads no candidate"),

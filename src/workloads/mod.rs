@@ -168,6 +168,15 @@ pub struct Candidate {
     pub constants: Vec<(String, f64)>,
 }
 
+/// A variant that cannot run here, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable {
+    /// Variant name (empty when no variant of the case can run).
+    pub variant: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
 /// A case ready to run on one device: inputs uploaded, pipeline built.
 pub trait Prepared {
     /// Takes one sample of `repeats` back-to-back operations. Kernels run them
@@ -200,6 +209,11 @@ pub trait Workload: Sync {
     /// Variants able to run `case` on `gpu`; `Err(reason)` when none can
     /// (for example f16 without `SHADER_F16`): the case is then `unsupported`.
     fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String>;
+    /// Variants that exist but cannot run on `gpu` (hardware this adapter
+    /// lacks, e.g. cooperative matrix): reported as not run, never measured.
+    fn unavailable(&self, _case: &Case, _gpu: &Gpu) -> Vec<Unavailable> {
+        Vec::new()
+    }
     /// Uploads inputs drawn from `seed` and builds `candidate`'s pipeline.
     fn prepare(
         &self,
