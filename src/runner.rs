@@ -206,11 +206,10 @@ pub fn measure(
     let mut measurement = Measurement {
         case: job.case.name(),
         workload: job.case.workload.clone(),
-        variant: job
-            .candidate
-            .as_ref()
-            .map(|c| c.variant.clone())
-            .unwrap_or_default(),
+        variant: match &job.candidate {
+            Ok(candidate) => candidate.variant.clone(),
+            Err(unavailable) => unavailable.variant.clone(),
+        },
         constants: job
             .candidate
             .as_ref()

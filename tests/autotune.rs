@@ -7,7 +7,9 @@ use chipbench::measure::{SamplingPlan, TuneCache};
 use chipbench::reference::Verification;
 use chipbench::report::Status;
 use chipbench::runner::{jobs_for, run_case, Tuning};
-use chipbench::workloads::{matmul_case, Candidate, Case, Dtype, Matmul, Prepared, Work, Workload};
+use chipbench::workloads::{
+    matmul_case, Candidate, Case, Dtype, Matmul, Prepared, Unavailable, Work, Workload,
+};
 
 /// Matmul plus a `never_runs` candidate that dispatches nothing: the fastest
 /// candidate there is, and wrong.
@@ -70,18 +72,22 @@ impl Workload for WithABrokenCandidate {
     }
 }
 
-#[test]
-fn a_fast_wrong_candidate_never_wins() {
-    let gpu = &common::gpus()[0];
-    let case = matmul_case(Dtype::F32, 20, 12, 36);
-    let plan = SamplingPlan {
+fn tiny_plan() -> SamplingPlan {
+    SamplingPlan {
         target_sample_s: 1e-4,
         max_repeats: 4,
         warmup_budget_s: 0.0,
         measure_budget_s: 0.0,
         min_samples: 3,
         max_samples: 3,
-    };
+    }
+}
+
+#[test]
+fn a_fast_wrong_candidate_never_wins() {
+    let gpu = &common::gpus()[0];
+    let case = matmul_case(Dtype::F32, 20, 12, 36);
+    let plan = tiny_plan();
     let mut cache = TuneCache::default();
     let mut timer = best_timer(gpu).unwrap();
     let jobs = jobs_for(gpu, Some(&WithABrokenCandidate), &case);
@@ -105,4 +111,83 @@ fn a_fast_wrong_candidate_never_wins() {
         m.variant,
         "the winner is cached"
     );
+}
+
+/// Matmul plus a variant this adapter cannot run.
+struct WithAnUnavailableVariant;
+
+impl Workload for WithAnUnavailableVariant {
+    fn family(&self) -> &'static str {
+        "matmul"
+    }
+    fn dimensions(&self) -> &'static [&'static str] {
+        Matmul.dimensions()
+    }
+    fn work(&self, case: &Case) -> Work {
+        Matmul.work(case)
+    }
+    fn buffers(&self, case: &Case) -> Vec<(String, u64)> {
+        Matmul.buffers(case)
+    }
+    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+        Matmul.candidates(case, gpu)
+    }
+    fn unavailable(&self, _case: &Case, _gpu: &Gpu) -> Vec<Unavailable> {
+        vec![Unavailable {
+            variant: "future_hardware".into(),
+            reason: "the adapter lacks it".into(),
+        }]
+    }
+    fn prepare(
+        &self,
+        gpu: &Gpu,
+        case: &Case,
+        candidate: &Candidate,
+        seed: u64,
+    ) -> Result<Box<dyn Prepared>, GpuError> {
+        Matmul.prepare(gpu, case, candidate, seed)
+    }
+}
+
+#[test]
+fn a_variant_that_cannot_run_is_reported_as_not_run() {
+    let gpu = &common::gpus()[0];
+    let case = matmul_case(Dtype::F32, 8, 8, 8);
+    let jobs = jobs_for(gpu, Some(&WithAnUnavailableVariant), &case);
+    let mut timer = best_timer(gpu).unwrap();
+
+    let mut cache = TuneCache::default();
+    let mut tuning = Tuning::Autotune {
+        cache: &mut cache,
+        retune: false,
+    };
+    let tuned = run_case(gpu, &jobs, &tiny_plan(), 1, timer.as_mut(), &mut tuning);
+    assert_eq!(tuned.len(), 1);
+    assert_eq!(tuned[0].status, Status::Ok);
+    let trials = &tuned[0].autotune.as_ref().unwrap().trials;
+    let not_run = trials
+        .iter()
+        .find(|t| t.variant == "future_hardware")
+        .expect("listed");
+    assert_eq!(not_run.median_s, None);
+    assert_eq!(
+        not_run.failure.as_deref(),
+        Some("not run: the adapter lacks it")
+    );
+
+    let every = run_case(
+        gpu,
+        &jobs,
+        &tiny_plan(),
+        1,
+        timer.as_mut(),
+        &mut Tuning::AllVariants,
+    );
+    let row = every
+        .iter()
+        .find(|m| m.variant == "future_hardware")
+        .expect("a row of its own");
+    assert_eq!(row.status, Status::Unsupported);
+    assert_eq!(row.gflop_per_s, None);
+    assert!(every.iter().filter(|m| m.status == Status::Ok).count() >= 2);
 }
