@@ -57,8 +57,18 @@ pub fn read_buffer(gpu: &Gpu, source: &wgpu::Buffer, size_bytes: u64) -> Result<
         gpu.queue.submit([encoder.finish()]);
         staging
     })?;
+    with_mapped(gpu, &staging, <[u8]>::to_vec)
+}
+
+/// Maps `buffer` (which needs `MAP_READ`) once the GPU is done with it, hands
+/// its bytes to `read`, and unmaps it again.
+pub fn with_mapped<T>(
+    gpu: &Gpu,
+    buffer: &wgpu::Buffer,
+    read: impl FnOnce(&[u8]) -> T,
+) -> Result<T, GpuError> {
     let (sender, receiver) = std::sync::mpsc::channel();
-    staging.map_async(wgpu::MapMode::Read, .., move |result| {
+    buffer.map_async(wgpu::MapMode::Read, .., move |result| {
         let _ = sender.send(result);
     });
     gpu.wait()?;
@@ -66,10 +76,12 @@ pub fn read_buffer(gpu: &Gpu, source: &wgpu::Buffer, size_bytes: u64) -> Result<
         .recv()
         .map_err(|_| GpuError::Readback("map callback never ran".into()))?
         .map_err(|e| GpuError::Readback(one_line(&e.to_string())))?;
-    let bytes = staging
-        .get_mapped_range(..)
-        .map_err(|e| GpuError::Readback(one_line(&e.to_string())))?
-        .to_vec();
-    staging.unmap();
-    Ok(bytes)
+    let value = {
+        let view = buffer
+            .get_mapped_range(..)
+            .map_err(|e| GpuError::Readback(one_line(&e.to_string())))?;
+        read(&view)
+    };
+    buffer.unmap();
+    Ok(value)
 }

@@ -7,7 +7,9 @@ mod kernel;
 mod timer;
 
 pub use adapters::{backend_name, parse_backend, AdapterList, AdapterSummary, INSTALL_HINT};
-pub use buffers::{read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer};
+pub use buffers::{
+    read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, with_mapped,
+};
 pub use kernel::{Kernel, KernelSpec};
 pub use timer::{best_timer, ticks_to_seconds, SampleTime, Timer, TimingMethod, WallClockTimer};
 

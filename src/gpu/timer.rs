@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::{one_line, Gpu, GpuError};
+use super::{with_mapped, Gpu, GpuError};
 
 /// How a report's times were taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,26 +145,10 @@ impl GpuTimestampTimer {
     }
 
     fn read_ticks(&self, gpu: &Gpu) -> Result<[u64; 2], GpuError> {
-        let (sender, receiver) = std::sync::mpsc::channel();
-        self.readback
-            .map_async(wgpu::MapMode::Read, .., move |result| {
-                let _ = sender.send(result);
-            });
-        gpu.wait()?;
-        receiver
-            .recv()
-            .map_err(|_| GpuError::Readback("map callback never ran".into()))?
-            .map_err(|e| GpuError::Readback(one_line(&e.to_string())))?;
-        let ticks = {
-            let view = self
-                .readback
-                .get_mapped_range(..)
-                .map_err(|e| GpuError::Readback(one_line(&e.to_string())))?;
-            let words: &[u64] = bytemuck::cast_slice(&view);
+        with_mapped(gpu, &self.readback, |bytes| {
+            let words: &[u64] = bytemuck::cast_slice(bytes);
             [words[0], words[1]]
-        };
-        self.readback.unmap();
-        Ok(ticks)
+        })
     }
 }
 

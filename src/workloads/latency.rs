@@ -1,10 +1,8 @@
 //! Dispatch latency: the time one dispatch of an empty kernel takes within a
 //! batch (`shaders/latency.wgsl`) — the per-dispatch overhead every small kernel pays.
 
-use super::{Candidate, Case, Dtype, Prepared, Shape, Work, Workload};
-use crate::gpu::{
-    read_buffer, storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec, SampleTime, Timer,
-};
+use super::{Candidate, Case, Dtype, KernelCase, OutputCheck, Prepared, Shape, Work, Workload};
+use crate::gpu::{read_buffer, storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec};
 use crate::reference::{check_elements, Verification};
 
 const SHADER: &str = include_str!("../../shaders/latency.wgsl");
@@ -69,25 +67,18 @@ impl Workload for Latency {
                 workgroups: (1, 1, 1),
             },
         )?;
-        Ok(Box::new(PreparedLatency { kernel, sink }))
+        Ok(Box::new(KernelCase {
+            kernel,
+            check: LatencyOutput { sink },
+        }))
     }
 }
 
-struct PreparedLatency {
-    kernel: Kernel,
+struct LatencyOutput {
     sink: wgpu::Buffer,
 }
 
-impl Prepared for PreparedLatency {
-    fn sample(
-        &self,
-        gpu: &Gpu,
-        timer: &mut dyn Timer,
-        repeats: u32,
-    ) -> Result<Option<SampleTime>, GpuError> {
-        self.kernel.sample(gpu, timer, repeats)
-    }
-
+impl OutputCheck for LatencyOutput {
     /// The sink must still be zero: the kernel ran and did nothing.
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
         let bytes = read_buffer(gpu, &self.sink, 4)?;
@@ -97,9 +88,5 @@ impl Prepared for PreparedLatency {
             [0.0],
             0.0,
         ))
-    }
-
-    fn compile_s(&self) -> f64 {
-        self.kernel.compile_s
     }
 }

@@ -19,7 +19,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::gpu::{Gpu, GpuError, SampleTime, Timer};
+use crate::gpu::{Gpu, GpuError, Kernel, SampleTime, Timer};
 use crate::reference::Verification;
 
 /// Element type of a case's inputs.
@@ -193,6 +193,40 @@ pub trait Prepared {
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError>;
     /// Seconds spent compiling the pipeline (0 when it came from the cache).
     fn compile_s(&self) -> f64;
+}
+
+/// How a compute case's output is checked once its kernel has run.
+pub trait OutputCheck {
+    /// Reads the output back and compares it with the CPU reference.
+    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError>;
+}
+
+/// The usual prepared case: one kernel sampled as batched dispatches, and
+/// what checking its output needs.
+pub struct KernelCase<C> {
+    /// The kernel to dispatch.
+    pub kernel: Kernel,
+    /// The output check.
+    pub check: C,
+}
+
+impl<C: OutputCheck> Prepared for KernelCase<C> {
+    fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError> {
+        self.kernel.sample(gpu, timer, repeats)
+    }
+
+    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
+        self.check.verify(gpu)
+    }
+
+    fn compile_s(&self) -> f64 {
+        self.kernel.compile_s
+    }
 }
 
 /// A family of kernels computing one operation.

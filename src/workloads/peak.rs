@@ -4,11 +4,11 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::{
-    require_dtype, with_element_type, Candidate, Case, Dtype, Prepared, Shape, Work, Workload,
+    require_dtype, with_element_type, Candidate, Case, Dtype, KernelCase, OutputCheck, Prepared,
+    Shape, Work, Workload,
 };
 use crate::gpu::{
     read_buffer, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel, KernelSpec,
-    SampleTime, Timer,
 };
 use crate::reference::{check_elements, Verification};
 
@@ -120,30 +120,22 @@ impl Workload for Peak {
             },
         )?;
         let [result, _] = buffers;
-        Ok(Box::new(PreparedPeak {
+        Ok(Box::new(KernelCase {
             kernel,
-            result,
-            invocations,
+            check: PeakOutput {
+                result,
+                invocations,
+            },
         }))
     }
 }
 
-struct PreparedPeak {
-    kernel: Kernel,
+struct PeakOutput {
     result: wgpu::Buffer,
     invocations: u64,
 }
 
-impl Prepared for PreparedPeak {
-    fn sample(
-        &self,
-        gpu: &Gpu,
-        timer: &mut dyn Timer,
-        repeats: u32,
-    ) -> Result<Option<SampleTime>, GpuError> {
-        self.kernel.sample(gpu, timer, repeats)
-    }
-
+impl OutputCheck for PeakOutput {
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
         let bytes = read_buffer(gpu, &self.result, self.invocations * 4)?;
         let results: &[f32] = bytemuck::cast_slice(&bytes);
@@ -152,9 +144,5 @@ impl Prepared for PreparedPeak {
             std::iter::repeat(EXPECTED_RESULT),
             0.0,
         ))
-    }
-
-    fn compile_s(&self) -> f64 {
-        self.kernel.compile_s
     }
 }

@@ -4,10 +4,13 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{seeded_uniform, Candidate, Case, Dtype, Prepared, Shape, Work, Workload};
+use super::{
+    seeded_uniform, Candidate, Case, Dtype, KernelCase, OutputCheck, Prepared, Shape, Work,
+    Workload,
+};
 use crate::gpu::{
     read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel,
-    KernelSpec, SampleTime, Timer,
+    KernelSpec,
 };
 use crate::reference::{check_elements, Verification};
 
@@ -176,34 +179,26 @@ impl Workload for Stream {
             },
         )?;
         let [_, _, c, _] = buffers;
-        Ok(Box::new(PreparedStream {
-            kernel: self.0,
-            compiled: kernel,
-            a,
-            b,
-            c,
+        Ok(Box::new(KernelCase {
+            kernel,
+            check: StreamOutput {
+                kernel: self.0,
+                a,
+                b,
+                c,
+            },
         }))
     }
 }
 
-struct PreparedStream {
+struct StreamOutput {
     kernel: StreamKernel,
-    compiled: Kernel,
     a: Vec<f32>,
     b: Vec<f32>,
     c: wgpu::Buffer,
 }
 
-impl Prepared for PreparedStream {
-    fn sample(
-        &self,
-        gpu: &Gpu,
-        timer: &mut dyn Timer,
-        repeats: u32,
-    ) -> Result<Option<SampleTime>, GpuError> {
-        self.compiled.sample(gpu, timer, repeats)
-    }
-
+impl OutputCheck for StreamOutput {
     /// Copy, scale and add must be exact; triad may be fused into one FMA,
     /// so it may differ from a·s + b rounded twice by one rounding (≤ 2 ulp of 2).
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
@@ -223,9 +218,5 @@ impl Prepared for PreparedStream {
                 .map(|(&a, &b)| rounded(kernel.expected(a, b))),
             tolerance,
         ))
-    }
-
-    fn compile_s(&self) -> f64 {
-        self.compiled.compile_s
     }
 }

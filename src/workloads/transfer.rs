@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use super::{seeded_uniform, Candidate, Case, Dtype, Prepared, Shape, Work, Workload};
 use crate::gpu::{
-    one_line, read_buffer, storage_buffer_init, storage_buffer_zeroed, Gpu, GpuError, SampleTime,
-    Timer,
+    read_buffer, storage_buffer_init, storage_buffer_zeroed, with_mapped, Gpu, GpuError,
+    SampleTime, Timer,
 };
 use crate::reference::{check_elements, Verification};
 
@@ -186,26 +186,10 @@ impl Download {
             encoder.copy_buffer_to_buffer(&self.device, 0, &self.staging, 0, size);
             gpu.queue.submit([encoder.finish()]);
         })?;
-        let (sender, receiver) = std::sync::mpsc::channel();
-        self.staging
-            .map_async(wgpu::MapMode::Read, .., move |result| {
-                let _ = sender.send(result);
-            });
-        gpu.wait()?;
-        receiver
-            .recv()
-            .map_err(|_| GpuError::Readback("map callback never ran".into()))?
-            .map_err(|e| GpuError::Readback(one_line(&e.to_string())))?;
-        {
-            let view = self
-                .staging
-                .get_mapped_range(..)
-                .map_err(|e| GpuError::Readback(one_line(&e.to_string())))?;
+        with_mapped(gpu, &self.staging, |bytes| {
             let mut received = self.received.lock().expect("download buffer");
-            received.copy_from_slice(bytemuck::cast_slice(&view));
-        }
-        self.staging.unmap();
-        Ok(())
+            received.copy_from_slice(bytemuck::cast_slice(bytes));
+        })
     }
 }
 
