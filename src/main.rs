@@ -22,6 +22,7 @@ fn main() -> ExitCode {
             chipbench::gpu::one_line(&message)
         );
     }));
+    quiet_headless_wayland_probe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Devices { json } => commands::devices(json),
@@ -33,6 +34,24 @@ fn main() -> ExitCode {
         Err(error) => {
             eprintln!("error: {}", chipbench::gpu::one_line(&format!("{error:#}")));
             ExitCode::from(Outcome::ERROR_CODE)
+        }
+    }
+}
+
+/// On a headless Linux machine Mesa's Vulkan driver probes for Wayland, and
+/// libwayland prints `error: XDG_RUNTIME_DIR is invalid or not set` when the
+/// variable is missing, which reads like chipbench failing. Giving it a
+/// private folder (as a login session would) keeps stderr to chipbench's own
+/// messages; where it is already set, nothing changes.
+fn quiet_headless_wayland_probe() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        use std::os::unix::fs::DirBuilderExt;
+        let dir = std::env::temp_dir().join("chipbench-runtime");
+        let made = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+        if made.is_ok() || dir.is_dir() {
+            // Before any thread or driver starts.
+            std::env::set_var("XDG_RUNTIME_DIR", &dir);
         }
     }
 }

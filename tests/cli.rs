@@ -26,7 +26,7 @@ fn stderr(output: &Output) -> String {
 fn our_errors(output: &Output) -> Vec<String> {
     stderr(output)
         .lines()
-        .filter(|l| l.starts_with("error: ") && !l.contains("XDG_RUNTIME_DIR"))
+        .filter(|l| l.starts_with("error: "))
         .map(String::from)
         .collect()
 }
