@@ -2,9 +2,8 @@
 
 mod common;
 
-use chipbench::gpu::{best_timer, Gpu, GpuError, SampleTime, Timer};
-use chipbench::measure::{SamplingPlan, TuneCache};
-use chipbench::reference::Verification;
+use chipbench::gpu::{best_timer, Gpu, GpuError};
+use chipbench::measure::TuneCache;
 use chipbench::report::Status;
 use chipbench::runner::{jobs_for, run_case, Tuning};
 use chipbench::workloads::{
@@ -14,25 +13,6 @@ use chipbench::workloads::{
 /// Matmul plus a `never_runs` candidate that dispatches nothing: the fastest
 /// candidate there is, and wrong.
 struct WithABrokenCandidate;
-
-struct NeverDispatched(Box<dyn Prepared>);
-
-impl Prepared for NeverDispatched {
-    fn sample(
-        &self,
-        gpu: &Gpu,
-        timer: &mut dyn Timer,
-        _repeats: u32,
-    ) -> Result<Option<SampleTime>, GpuError> {
-        timer.time(gpu, &|_pass| {})
-    }
-    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
-        self.0.verify(gpu)
-    }
-    fn compile_s(&self) -> f64 {
-        0.0
-    }
-}
 
 impl Workload for WithABrokenCandidate {
     fn family(&self) -> &'static str {
@@ -64,7 +44,7 @@ impl Workload for WithABrokenCandidate {
         if candidate.variant == "never_runs" {
             let mut real = candidate.clone();
             real.variant = Matmul.candidates(case, gpu).unwrap()[0].variant.clone();
-            return Ok(Box::new(NeverDispatched(
+            return Ok(Box::new(common::NeverDispatched(
                 Matmul.prepare(gpu, case, &real, seed)?,
             )));
         }
@@ -72,22 +52,11 @@ impl Workload for WithABrokenCandidate {
     }
 }
 
-fn tiny_plan() -> SamplingPlan {
-    SamplingPlan {
-        target_sample_s: 1e-4,
-        max_repeats: 4,
-        warmup_budget_s: 0.0,
-        measure_budget_s: 0.0,
-        min_samples: 3,
-        max_samples: 3,
-    }
-}
-
 #[test]
 fn a_fast_wrong_candidate_never_wins() {
     let gpu = &common::gpus()[0];
     let case = matmul_case(Dtype::F32, 20, 12, 36);
-    let plan = tiny_plan();
+    let plan = common::tiny_plan();
     let mut cache = TuneCache::default();
     let mut timer = best_timer(gpu).unwrap();
     let jobs = jobs_for(gpu, Some(&WithABrokenCandidate), &case);
@@ -161,7 +130,14 @@ fn a_variant_that_cannot_run_is_reported_as_not_run() {
         cache: &mut cache,
         retune: false,
     };
-    let tuned = run_case(gpu, &jobs, &tiny_plan(), 1, timer.as_mut(), &mut tuning);
+    let tuned = run_case(
+        gpu,
+        &jobs,
+        &common::tiny_plan(),
+        1,
+        timer.as_mut(),
+        &mut tuning,
+    );
     assert_eq!(tuned.len(), 1);
     assert_eq!(tuned[0].status, Status::Ok);
     let trials = &tuned[0].autotune.as_ref().unwrap().trials;
@@ -178,7 +154,7 @@ fn a_variant_that_cannot_run_is_reported_as_not_run() {
     let every = run_case(
         gpu,
         &jobs,
-        &tiny_plan(),
+        &common::tiny_plan(),
         1,
         timer.as_mut(),
         &mut Tuning::AllVariants,

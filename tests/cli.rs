@@ -22,7 +22,7 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// chipbench's own stderr lines (drivers print some of their own).
+/// The `error:` lines on stderr.
 fn our_errors(output: &Output) -> Vec<String> {
     stderr(output)
         .lines()

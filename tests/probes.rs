@@ -5,23 +5,11 @@
 mod common;
 
 use chipbench::gpu::best_timer;
-use chipbench::measure::SamplingPlan;
 use chipbench::report::Status;
 use chipbench::runner::{jobs_for, measure};
 use chipbench::workloads::{
     self, latency_case, peak_case, stream_case, transfer_case, Case, Direction, Dtype, StreamKernel,
 };
-
-fn tiny_plan() -> SamplingPlan {
-    SamplingPlan {
-        target_sample_s: 1e-4,
-        max_repeats: 4,
-        warmup_budget_s: 0.0,
-        measure_budget_s: 0.0,
-        min_samples: 3,
-        max_samples: 3,
-    }
-}
 
 fn small_cases() -> Vec<Case> {
     let mut cases = vec![
@@ -51,7 +39,7 @@ fn every_probe_is_verified_on_every_backend() {
             let workload = workloads::by_family(&case.workload);
             for job in jobs_for(&gpu, workload, &case) {
                 let mut timer = best_timer(&gpu).unwrap();
-                let m = measure(&gpu, &job, &tiny_plan(), 3, timer.as_mut());
+                let m = measure(&gpu, &job, &common::tiny_plan(), 3, timer.as_mut());
                 let f16_without_support = case.dtype == Dtype::F16 && !gpu.summary.shader_f16;
                 if f16_without_support {
                     assert_eq!(
@@ -118,7 +106,7 @@ fn latency_and_transfers_report_no_flop_rate() {
     for case in [latency_case(), transfer_case(Direction::Upload, 1 << 16)] {
         let job = jobs_for(gpu, workloads::by_family(&case.workload), &case).remove(0);
         let mut timer = best_timer(gpu).unwrap();
-        let m = measure(gpu, &job, &tiny_plan(), 3, timer.as_mut());
+        let m = measure(gpu, &job, &common::tiny_plan(), 3, timer.as_mut());
         assert_eq!(m.status, Status::Ok, "{:?}", m.reason);
         assert_eq!(m.gflop_per_s, None, "{}: nothing to rate in FLOP/s", m.case);
     }

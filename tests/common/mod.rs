@@ -7,7 +7,10 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
-use chipbench::gpu::{AdapterList, Gpu, INSTALL_HINT};
+use chipbench::gpu::{AdapterList, Gpu, GpuError, SampleTime, Timer, INSTALL_HINT};
+use chipbench::measure::SamplingPlan;
+use chipbench::reference::Verification;
+use chipbench::workloads::Prepared;
 
 /// Backends the tests exercise, in order.
 pub const TESTED_BACKENDS: [&str; 2] = ["vulkan", "gl"];
@@ -54,4 +57,38 @@ pub fn gpus() -> Vec<Gpu> {
         .into_iter()
         .map(|backend| Gpu::select(None, Some(backend)).expect("open the adapter"))
         .collect()
+}
+
+/// The shortest plan that still exercises every step: no warm-up budget,
+/// three samples of at most four dispatches.
+pub fn tiny_plan() -> SamplingPlan {
+    SamplingPlan {
+        target_sample_s: 1e-4,
+        max_repeats: 4,
+        warmup_budget_s: 0.0,
+        measure_budget_s: 0.0,
+        min_samples: 3,
+        max_samples: 3,
+    }
+}
+
+/// A prepared case whose kernel never runs (an empty pass is timed instead),
+/// so its output keeps its initial contents: the fastest possible wrong kernel.
+pub struct NeverDispatched(pub Box<dyn Prepared>);
+
+impl Prepared for NeverDispatched {
+    fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        _repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError> {
+        timer.time(gpu, &|_pass| {})
+    }
+    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
+        self.0.verify(gpu)
+    }
+    fn compile_s(&self) -> f64 {
+        self.0.compile_s()
+    }
 }
