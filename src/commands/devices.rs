@@ -41,6 +41,12 @@ pub fn devices(json: bool) -> Result<Outcome> {
             s.subgroup_size_range.1,
             yes_no(s.timestamp_query)
         );
+        let cooperative = if s.cooperative_matrix.is_empty() {
+            "none".to_string()
+        } else {
+            s.cooperative_matrix.join(", ")
+        };
+        println!("    cooperative matrix: {cooperative}");
     }
     Ok(Outcome::Success)
 }

@@ -48,6 +48,9 @@ pub struct AdapterSummary {
     pub subgroup_size_range: (u32, u32),
     /// Whether GPU timestamps can be written around passes (`TIMESTAMP_QUERY`).
     pub timestamp_query: bool,
+    /// Cooperative-matrix (tensor core) shapes the adapter offers to WGSL, as
+    /// `MxNxK A/B-type→C-type` (empty without `EXPERIMENTAL_COOPERATIVE_MATRIX`).
+    pub cooperative_matrix: Vec<String>,
 }
 
 impl AdapterSummary {
@@ -74,6 +77,23 @@ impl AdapterSummary {
             subgroup: features.contains(wgpu::Features::SUBGROUP),
             subgroup_size_range: (info.subgroup_min_size, info.subgroup_max_size),
             timestamp_query: features.contains(wgpu::Features::TIMESTAMP_QUERY),
+            cooperative_matrix: if features
+                .contains(wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX)
+            {
+                adapter
+                    .cooperative_matrix_properties()
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}x{}x{} {:?}→{:?}",
+                            p.m_size, p.n_size, p.k_size, p.ab_type, p.cr_type
+                        )
+                        .to_lowercase()
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 

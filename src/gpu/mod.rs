@@ -93,7 +93,10 @@ pub struct PipelineBuild {
 
 /// Features chipbench asks for when the adapter has them.
 fn wanted_features() -> wgpu::Features {
-    wgpu::Features::SHADER_F16 | wgpu::Features::SUBGROUP | wgpu::Features::TIMESTAMP_QUERY
+    wgpu::Features::SHADER_F16
+        | wgpu::Features::SUBGROUP
+        | wgpu::Features::TIMESTAMP_QUERY
+        | wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX
 }
 
 impl Gpu {
@@ -101,10 +104,22 @@ impl Gpu {
     pub fn open(list: &AdapterList, index: usize) -> Result<Gpu, GpuError> {
         let adapter = &list.adapters[index];
         let summary = list.summaries[index].clone();
+        let required_features = adapter.features() & wanted_features();
         let descriptor = wgpu::DeviceDescriptor {
             label: Some("chipbench"),
-            required_features: adapter.features() & wanted_features(),
+            required_features,
             required_limits: adapter.limits(),
+            // SAFETY: the only experimental feature requested is cooperative
+            // matrix, used by one matmul variant whose results are verified
+            // like every other kernel's, so a driver or wgpu bug shows up as a
+            // failed case rather than a figure.
+            experimental_features: if required_features
+                .contains(wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX)
+            {
+                unsafe { wgpu::ExperimentalFeatures::enabled() }
+            } else {
+                wgpu::ExperimentalFeatures::disabled()
+            },
             ..Default::default()
         };
         let (device, queue) =

@@ -133,6 +133,7 @@ mod tests {
                 subgroup: true,
                 subgroup_size_range: (8, 8),
                 timestamp_query: true,
+                cooperative_matrix: Vec::new(),
             },
             suite: SuiteInfo {
                 name: "quick".into(),
