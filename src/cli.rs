@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::workloads::Dtype;
+
 /// Measures what a GPU actually delivers on AI workloads, every result verified.
 #[derive(Debug, Parser)]
 #[command(name = "chipbench", version, about)]
@@ -56,6 +58,9 @@ pub struct RunArgs {
     /// scripts/torch_baseline.py) into the report, with ratios against them.
     #[arg(long, value_name = "FILE")]
     pub baseline: Vec<PathBuf>,
+    /// Element type of the `--shape` matmul cases: f32, or f16 where the adapter has SHADER_F16.
+    #[arg(long, value_enum, default_value_t = Dtype::F32)]
+    pub dtype: Dtype,
     /// Seed of the random inputs and checks.
     #[arg(long, default_value_t = 0x5EED)]
     pub seed: u64,

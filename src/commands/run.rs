@@ -16,7 +16,7 @@ use crate::measure::TuneCache;
 use crate::report::{self, Host, Journal, Report, Status, SuiteInfo, TimingInfo, SCHEMA_VERSION};
 use crate::runner::{jobs_for, run_cases, Tuning};
 use crate::suite::{Suite, SUITE_NAMES};
-use crate::workloads::{self, matmul_case, Dtype};
+use crate::workloads::{self, matmul_case};
 
 /// Environment variable that turns Mesa's on-disk shader cache off, so the
 /// compile times a report records are cold ones.
@@ -39,73 +39,15 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     }
     let gpu = Gpu::select(args.adapter.as_deref(), args.backend.as_deref())?;
 
-    let mut suite = if shapes.is_empty() {
-        Suite::named(&args.suite, &gpu.summary).with_context(|| {
-            format!(
-                "unknown suite '{}' (expected one of: {})",
-                args.suite,
-                SUITE_NAMES.join(", ")
-            )
-        })?
-    } else {
-        Suite::custom(
-            shapes
-                .iter()
-                .map(|&(m, n, k)| matmul_case(Dtype::F32, m, n, k))
-                .collect(),
-        )
-    };
-    if let Some(pattern) = &args.filter {
-        suite.filter(pattern);
-        if suite.cases.is_empty() {
-            bail!(
-                "no case in suite '{}' matches --filter '{pattern}'",
-                suite.name
-            );
-        }
-    }
-    for case in &suite.cases {
-        let workload = workloads::by_family(&case.workload).expect("suites name known workloads");
-        workloads::check_fits(&gpu, workload, case)?;
-    }
+    let suite = choose_suite(args, &shapes, &gpu)?;
 
     let mut timer: Box<dyn Timer> = match args.timer {
         TimerChoice::Auto => best_timer(&gpu)?,
         TimerChoice::Wall => Box::new(WallClockTimer),
     };
-    let mut report = Report {
-        schema_version: SCHEMA_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").into(),
-        wgpu_version: WGPU_VERSION.into(),
-        started_utc: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        finished_utc: None,
-        partial: true,
-        host: Host::detect(),
-        adapter: gpu.summary.clone(),
-        suite: SuiteInfo {
-            name: suite.name.clone(),
-            scaled_for_software: suite.scaled_for_software,
-            filter: args.filter.clone(),
-            plan: suite.plan,
-        },
-        seed: args.seed,
-        timing: TimingInfo {
-            method: timer.method(),
-            timestamp_period_ns: timer.timestamp_period_ns(),
-            mesa_shader_cache_disable: std::env::var(MESA_CACHE_ENV).ok(),
-        },
-        measurements: Vec::new(),
-        baselines: Vec::new(),
-    };
-
+    let mut report = report_header(args, &gpu, &suite, timer.as_ref());
     let (report_path, mut journal) = open_journal(&args.out, &report)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let handler_stop = Arc::clone(&stop);
-    ctrlc::set_handler(move || {
-        eprintln!("\ninterrupted: finishing the current case, then writing a partial report");
-        handler_stop.store(true, Ordering::SeqCst);
-    })
-    .context("cannot install the Ctrl-C handler")?;
+    let stop = stop_on_ctrl_c()?;
 
     let cache_path = args.tune_cache.clone().or_else(TuneCache::default_path);
     let mut cache = cache_path
@@ -121,14 +63,13 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         }
     };
     // One measurement per case when autotuning, one per variant otherwise.
-    let expected_measurements: usize = if args.all_variants {
-        suite
+    let expected_measurements: usize = match tuning {
+        Tuning::AllVariants => suite
             .cases
             .iter()
             .map(|case| jobs_for(&gpu, workloads::by_family(&case.workload), case).len())
-            .sum()
-    } else {
-        suite.cases.len()
+            .sum(),
+        Tuning::Autotune { .. } => suite.cases.len(),
     };
     let progress = ProgressBar::new(expected_measurements as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
@@ -171,22 +112,103 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     print!("{}", report::render_table(&report));
     println!("report: {}", report_path.display());
 
+    Ok(outcome(&report))
+}
+
+/// The suite `args` asks for: the named one sized for the adapter, or the
+/// `--shape` cases; filtered; every case checked against the device's limits.
+fn choose_suite(args: &RunArgs, shapes: &[(u64, u64, u64)], gpu: &Gpu) -> Result<Suite> {
+    let mut suite = if shapes.is_empty() {
+        Suite::named(&args.suite, &gpu.summary).with_context(|| {
+            format!(
+                "unknown suite '{}' (expected one of: {})",
+                args.suite,
+                SUITE_NAMES.join(", ")
+            )
+        })?
+    } else {
+        let dtype = args.dtype;
+        Suite::custom(
+            shapes
+                .iter()
+                .map(|&(m, n, k)| matmul_case(dtype, m, n, k))
+                .collect(),
+        )
+    };
+    if let Some(pattern) = &args.filter {
+        suite.filter(pattern);
+        if suite.cases.is_empty() {
+            bail!(
+                "no case in suite '{}' matches --filter '{pattern}'",
+                suite.name
+            );
+        }
+    }
+    for case in &suite.cases {
+        let workload = workloads::by_family(&case.workload).expect("suites name known workloads");
+        workloads::check_fits(gpu, workload, case)?;
+    }
+    Ok(suite)
+}
+
+/// The report before any measurement: where, on what, how.
+fn report_header(args: &RunArgs, gpu: &Gpu, suite: &Suite, timer: &dyn Timer) -> Report {
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        wgpu_version: WGPU_VERSION.into(),
+        started_utc: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        finished_utc: None,
+        partial: true,
+        host: Host::detect(),
+        adapter: gpu.summary.clone(),
+        suite: SuiteInfo {
+            name: suite.name.clone(),
+            scaled_for_software: suite.scaled_for_software,
+            filter: args.filter.clone(),
+            plan: suite.plan,
+        },
+        seed: args.seed,
+        timing: TimingInfo {
+            method: timer.method(),
+            timestamp_period_ns: timer.timestamp_period_ns(),
+            mesa_shader_cache_disable: std::env::var(MESA_CACHE_ENV).ok(),
+        },
+        measurements: Vec::new(),
+        baselines: Vec::new(),
+    }
+}
+
+/// A flag Ctrl-C sets; the runner stops between cases once it is set.
+fn stop_on_ctrl_c() -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let handler_stop = Arc::clone(&stop);
+    ctrlc::set_handler(move || {
+        eprintln!("\ninterrupted: finishing the current case, then writing a partial report");
+        handler_stop.store(true, Ordering::SeqCst);
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    Ok(stop)
+}
+
+/// How the run ended, said on stderr where it is not plain success.
+fn outcome(report: &Report) -> Outcome {
     let failed = report
         .measurements
         .iter()
         .filter(|m| m.status == Status::Failed)
         .count();
-    if !completed {
+    if report.partial {
         eprintln!(
             "the run was interrupted; the report holds the {} finished measurements",
             report.measurements.len()
         );
-        Ok(Outcome::Interrupted)
+        Outcome::Interrupted
     } else if failed > 0 {
         eprintln!("{failed} case(s) failed; see the status column");
-        Ok(Outcome::CaseFailed)
+        Outcome::CaseFailed
     } else {
-        Ok(Outcome::Success)
+        Outcome::Success
     }
 }
 

@@ -23,7 +23,7 @@ use crate::gpu::{Gpu, GpuError, Kernel, SampleTime, Timer};
 use crate::reference::Verification;
 
 /// Element type of a case's inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Dtype {
     /// IEEE binary32.
