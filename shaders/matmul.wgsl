@@ -1,10 +1,24 @@
-// Matrix multiply C = A·B in f32, row-major.
+// Matrix multiply C = A·B, row-major.
+//
+// Inputs are of element type T and accumulation (and the output C) of type
+// Acc: the host prepends `alias T = ...;` and `alias Acc = ...;` (f32, or f16
+// after `enable f16;`), so one source serves f32, f16 accumulating in f16, and
+// f16 accumulating in f32.
 //
 // Every row is stored as whole vec4s: the leading dimensions are padded up to a
 // multiple of 4 (A is M × K4, B is K4 × N4, C is M × N4) and the padding of A
 // and B is zero, so summing k over K4 adds nothing and no kernel needs a
 // scalar tail. Every index below is clamped or guarded against these extents,
 // which is what lets the host build these modules without runtime bounds checks.
+//
+// Buffer kernels read A and B from storage buffers (bindings 0 and 1); texture
+// kernels read the same padded matrices from rgba32float/rgba16float textures
+// (bindings 4 and 5) whose texels are the vec4s of a row. On Mesa's llvmpipe
+// and lavapipe, which run 8 invocations as the lanes of one AVX2 vector, every
+// storage-buffer (and workgroup-memory) load becomes a loop of scalar loads,
+// one per lane and component, whether or not the lanes read the same or
+// neighbouring addresses; a texel fetch is one vector load per lane for all
+// four components, roughly 10 times cheaper per value.
 
 struct Dims {
     m: u32,       // rows of A and C
@@ -13,118 +27,218 @@ struct Dims {
     _pad: u32,
 }
 
-@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
+@group(0) @binding(0) var<storage, read> a: array<vec4<T>>;
+@group(0) @binding(1) var<storage, read> b: array<vec4<T>>;
+@group(0) @binding(2) var<storage, read_write> c: array<vec4<Acc>>;
 @group(0) @binding(3) var<uniform> dims: Dims;
+@group(0) @binding(4) var a_texture: texture_2d<f32>; // texel (kv, row) = a[row * K4/4 + kv]
+@group(0) @binding(5) var b_texture: texture_2d<f32>; // texel (cv, k) = b[k * N4/4 + cv]
 
 // ---------------------------------------------------------------------------
-// register_tiled: no workgroup memory, no barriers.
-// Each invocation owns an 8-row × 8-column block of C (two vec4 columns), held
-// in 16 named vec4 accumulators (arrays indexed in loops end up in memory on
-// some compilers). All
-// invocations of a workgroup share the same 8 rows, so loads of A are uniform
-// across the workgroup and neighbouring invocations read neighbouring vec4s of B.
-// Dispatch: x = ceil(ceil(N4/8) / RT_WORKGROUP), y = ceil(M / 8).
+// The register-tiled family: register_tiled, texture_tiled, and (below the
+// subgroup line) subgroup and texture_subgroup. No workgroup memory, no
+// barriers. Each invocation owns 8·ROW_BLOCKS rows × 2 vec4 columns of C, held
+// in named vec4s (arrays indexed in loops end up in memory on some compilers).
+// The invocations of a workgroup share their rows and take neighbouring column
+// pairs. Per 4 steps of k an invocation takes a Panel of B (rows k..k+3) for
+// each of its two columns and, per block of 8 rows, the 8 rows' vec4s of A
+// (k..k+3): the variants differ only in where those come from.
+// Dispatch: x = ceil(ceil(N4/8) / WORKGROUP_SIZE), y = ceil(M / (8·ROW_BLOCKS)).
 
-override RT_WORKGROUP: u32 = 64u;
-const RT_ROWS: u32 = 8u;
+override WORKGROUP_SIZE: u32 = 64u;
+// Blocks of 8 rows per invocation, 1 to 4 (the kernels hold at most 4 blocks):
+// more rows reuse each loaded B value more often, at the cost of registers
+// (16 vec4 accumulators per block).
+override ROW_BLOCKS: u32 = 1u;
 
-@compute @workgroup_size(RT_WORKGROUP)
-fn matmul_register_tiled(
-    @builtin(workgroup_id) group: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
-    let row0 = group.y * RT_ROWS;
-    let col0 = (group.x * RT_WORKGROUP + local) * 2u;
-    if (col0 >= dims.n_vec4) {
-        return;
-    }
-    let col1 = min(col0 + 1u, dims.n_vec4 - 1u);
+// One vec4 per row of a block of 8 rows.
+struct Rows8 {
+    r0: vec4<Acc>,
+    r1: vec4<Acc>,
+    r2: vec4<Acc>,
+    r3: vec4<Acc>,
+    r4: vec4<Acc>,
+    r5: vec4<Acc>,
+    r6: vec4<Acc>,
+    r7: vec4<Acc>,
+}
+
+// One block of an invocation's accumulators: 8 rows × its 2 vec4 columns.
+struct Block {
+    left: Rows8,
+    right: Rows8,
+}
+
+// Rows k..k+3 of B at one vec4 column.
+struct Panel {
+    k0: vec4<Acc>,
+    k1: vec4<Acc>,
+    k2: vec4<Acc>,
+    k3: vec4<Acc>,
+}
+
+// acc + (A's row, 4 values of k) · (B's 4 rows at one vec4 column).
+fn fma_row(acc: vec4<Acc>, a_row: vec4<Acc>, p: Panel) -> vec4<Acc> {
+    return fma(vec4(a_row.x), p.k0, fma(vec4(a_row.y), p.k1,
+           fma(vec4(a_row.z), p.k2, fma(vec4(a_row.w), p.k3, acc))));
+}
+
+fn fma_rows(acc: Rows8, a_rows: Rows8, p: Panel) -> Rows8 {
+    return Rows8(
+        fma_row(acc.r0, a_rows.r0, p), fma_row(acc.r1, a_rows.r1, p),
+        fma_row(acc.r2, a_rows.r2, p), fma_row(acc.r3, a_rows.r3, p),
+        fma_row(acc.r4, a_rows.r4, p), fma_row(acc.r5, a_rows.r5, p),
+        fma_row(acc.r6, a_rows.r6, p), fma_row(acc.r7, a_rows.r7, p),
+    );
+}
+
+// One 4-step of k for a block: its 8 rows of A against both column panels.
+fn fma_block(acc: Block, a_rows: Rows8, left: Panel, right: Panel) -> Block {
+    return Block(fma_rows(acc.left, a_rows, left), fma_rows(acc.right, a_rows, right));
+}
+
+fn zero_block() -> Block {
+    let z = vec4<Acc>(0.0);
+    let rows = Rows8(z, z, z, z, z, z, z, z);
+    return Block(rows, rows);
+}
+
+// Row `row` of A, clamped into A: rows past M are computed, never stored.
+fn a_row_buffer(row: u32, kv: u32) -> vec4<Acc> {
+    return vec4<Acc>(a[min(row, dims.m - 1u) * dims.k_vec4 + kv]);
+}
+
+fn a_texel(row: u32, kv: u32) -> vec4<f32> {
+    return textureLoad(a_texture, vec2(kv, min(row, dims.m - 1u)), 0);
+}
+
+fn a_row_texture(row: u32, kv: u32) -> vec4<Acc> {
+    return vec4<Acc>(a_texel(row, kv));
+}
+
+// Rows row0..row0+7 of A at vec4 kv.
+fn a_rows_buffer(row0: u32, kv: u32) -> Rows8 {
+    return Rows8(
+        a_row_buffer(row0, kv), a_row_buffer(row0 + 1u, kv),
+        a_row_buffer(row0 + 2u, kv), a_row_buffer(row0 + 3u, kv),
+        a_row_buffer(row0 + 4u, kv), a_row_buffer(row0 + 5u, kv),
+        a_row_buffer(row0 + 6u, kv), a_row_buffer(row0 + 7u, kv),
+    );
+}
+
+fn a_rows_texture(row0: u32, kv: u32) -> Rows8 {
+    return Rows8(
+        a_row_texture(row0, kv), a_row_texture(row0 + 1u, kv),
+        a_row_texture(row0 + 2u, kv), a_row_texture(row0 + 3u, kv),
+        a_row_texture(row0 + 4u, kv), a_row_texture(row0 + 5u, kv),
+        a_row_texture(row0 + 6u, kv), a_row_texture(row0 + 7u, kv),
+    );
+}
+
+// B's rows 4kv..4kv+3 at vec4 column `col` (already clamped into B).
+fn b_panel_buffer(kv: u32, col: u32) -> Panel {
+    let i = kv * 4u * dims.n_vec4 + col;
     let n = dims.n_vec4;
-    let last_row = dims.m - 1u;
+    return Panel(vec4<Acc>(b[i]), vec4<Acc>(b[i + n]), vec4<Acc>(b[i + 2u * n]), vec4<Acc>(b[i + 3u * n]));
+}
 
-    // Rows past M are clamped to the last row: computed, never stored.
-    let a0 = min(row0 + 0u, last_row) * dims.k_vec4;
-    let a1 = min(row0 + 1u, last_row) * dims.k_vec4;
-    let a2 = min(row0 + 2u, last_row) * dims.k_vec4;
-    let a3 = min(row0 + 3u, last_row) * dims.k_vec4;
-    let a4 = min(row0 + 4u, last_row) * dims.k_vec4;
-    let a5 = min(row0 + 5u, last_row) * dims.k_vec4;
-    let a6 = min(row0 + 6u, last_row) * dims.k_vec4;
-    let a7 = min(row0 + 7u, last_row) * dims.k_vec4;
+fn b_panel_texture(kv: u32, col: u32) -> Panel {
+    let k = kv * 4u;
+    return Panel(
+        vec4<Acc>(textureLoad(b_texture, vec2(col, k), 0)),
+        vec4<Acc>(textureLoad(b_texture, vec2(col, k + 1u), 0)),
+        vec4<Acc>(textureLoad(b_texture, vec2(col, k + 2u), 0)),
+        vec4<Acc>(textureLoad(b_texture, vec2(col, k + 3u), 0)),
+    );
+}
 
-    var c00 = vec4<f32>(0.0);
-    var c01 = vec4<f32>(0.0);
-    var c10 = vec4<f32>(0.0);
-    var c11 = vec4<f32>(0.0);
-    var c20 = vec4<f32>(0.0);
-    var c21 = vec4<f32>(0.0);
-    var c30 = vec4<f32>(0.0);
-    var c31 = vec4<f32>(0.0);
-    var c40 = vec4<f32>(0.0);
-    var c41 = vec4<f32>(0.0);
-    var c50 = vec4<f32>(0.0);
-    var c51 = vec4<f32>(0.0);
-    var c60 = vec4<f32>(0.0);
-    var c61 = vec4<f32>(0.0);
-    var c70 = vec4<f32>(0.0);
-    var c71 = vec4<f32>(0.0);
+// Where an invocation's tile starts: its first row and first vec4 column.
+struct TileOrigin {
+    row0: u32,
+    col0: u32,
+}
 
-    for (var kv = 0u; kv < dims.k_vec4; kv++) {
-        let k = kv * 4u;
-        let b00 = b[k * n + col0];
-        let b01 = b[k * n + col1];
-        let b10 = b[(k + 1u) * n + col0];
-        let b11 = b[(k + 1u) * n + col1];
-        let b20 = b[(k + 2u) * n + col0];
-        let b21 = b[(k + 2u) * n + col1];
-        let b30 = b[(k + 3u) * n + col0];
-        let b31 = b[(k + 3u) * n + col1];
-        let v0 = a[a0 + kv];
-        c00 = fma(vec4(v0.x), b00, fma(vec4(v0.y), b10, fma(vec4(v0.z), b20, fma(vec4(v0.w), b30, c00))));
-        c01 = fma(vec4(v0.x), b01, fma(vec4(v0.y), b11, fma(vec4(v0.z), b21, fma(vec4(v0.w), b31, c01))));
-        let v1 = a[a1 + kv];
-        c10 = fma(vec4(v1.x), b00, fma(vec4(v1.y), b10, fma(vec4(v1.z), b20, fma(vec4(v1.w), b30, c10))));
-        c11 = fma(vec4(v1.x), b01, fma(vec4(v1.y), b11, fma(vec4(v1.z), b21, fma(vec4(v1.w), b31, c11))));
-        let v2 = a[a2 + kv];
-        c20 = fma(vec4(v2.x), b00, fma(vec4(v2.y), b10, fma(vec4(v2.z), b20, fma(vec4(v2.w), b30, c20))));
-        c21 = fma(vec4(v2.x), b01, fma(vec4(v2.y), b11, fma(vec4(v2.z), b21, fma(vec4(v2.w), b31, c21))));
-        let v3 = a[a3 + kv];
-        c30 = fma(vec4(v3.x), b00, fma(vec4(v3.y), b10, fma(vec4(v3.z), b20, fma(vec4(v3.w), b30, c30))));
-        c31 = fma(vec4(v3.x), b01, fma(vec4(v3.y), b11, fma(vec4(v3.z), b21, fma(vec4(v3.w), b31, c31))));
-        let v4 = a[a4 + kv];
-        c40 = fma(vec4(v4.x), b00, fma(vec4(v4.y), b10, fma(vec4(v4.z), b20, fma(vec4(v4.w), b30, c40))));
-        c41 = fma(vec4(v4.x), b01, fma(vec4(v4.y), b11, fma(vec4(v4.z), b21, fma(vec4(v4.w), b31, c41))));
-        let v5 = a[a5 + kv];
-        c50 = fma(vec4(v5.x), b00, fma(vec4(v5.y), b10, fma(vec4(v5.z), b20, fma(vec4(v5.w), b30, c50))));
-        c51 = fma(vec4(v5.x), b01, fma(vec4(v5.y), b11, fma(vec4(v5.z), b21, fma(vec4(v5.w), b31, c51))));
-        let v6 = a[a6 + kv];
-        c60 = fma(vec4(v6.x), b00, fma(vec4(v6.y), b10, fma(vec4(v6.z), b20, fma(vec4(v6.w), b30, c60))));
-        c61 = fma(vec4(v6.x), b01, fma(vec4(v6.y), b11, fma(vec4(v6.z), b21, fma(vec4(v6.w), b31, c61))));
-        let v7 = a[a7 + kv];
-        c70 = fma(vec4(v7.x), b00, fma(vec4(v7.y), b10, fma(vec4(v7.z), b20, fma(vec4(v7.w), b30, c70))));
-        c71 = fma(vec4(v7.x), b01, fma(vec4(v7.y), b11, fma(vec4(v7.z), b21, fma(vec4(v7.w), b31, c71))));
-    }
-
-    store_pair(row0 + 0u, col0, c00, c01);
-    store_pair(row0 + 1u, col0, c10, c11);
-    store_pair(row0 + 2u, col0, c20, c21);
-    store_pair(row0 + 3u, col0, c30, c31);
-    store_pair(row0 + 4u, col0, c40, c41);
-    store_pair(row0 + 5u, col0, c50, c51);
-    store_pair(row0 + 6u, col0, c60, c61);
-    store_pair(row0 + 7u, col0, c70, c71);
+fn tile_origin(group: vec3<u32>, local: u32) -> TileOrigin {
+    return TileOrigin(group.y * ROW_BLOCKS * 8u, (group.x * WORKGROUP_SIZE + local) * 2u);
 }
 
 // Stores two neighbouring vec4s of row `row` of C, skipping what lies outside it.
-fn store_pair(row: u32, col: u32, left: vec4<f32>, right: vec4<f32>) {
-    if (row < dims.m) {
+fn store_pair(row: u32, col: u32, left: vec4<Acc>, right: vec4<Acc>) {
+    if (row < dims.m && col < dims.n_vec4) {
         c[row * dims.n_vec4 + col] = left;
         if (col + 1u < dims.n_vec4) {
             c[row * dims.n_vec4 + col + 1u] = right;
         }
     }
+}
+
+fn store_block(acc: Block, row0: u32, col: u32) {
+    store_pair(row0, col, acc.left.r0, acc.right.r0);
+    store_pair(row0 + 1u, col, acc.left.r1, acc.right.r1);
+    store_pair(row0 + 2u, col, acc.left.r2, acc.right.r2);
+    store_pair(row0 + 3u, col, acc.left.r3, acc.right.r3);
+    store_pair(row0 + 4u, col, acc.left.r4, acc.right.r4);
+    store_pair(row0 + 5u, col, acc.left.r5, acc.right.r5);
+    store_pair(row0 + 6u, col, acc.left.r6, acc.right.r6);
+    store_pair(row0 + 7u, col, acc.left.r7, acc.right.r7);
+}
+
+// Stores the blocks in use (ROW_BLOCKS is a pipeline constant: the ifs fold away).
+fn store_tile(t: TileOrigin, acc0: Block, acc1: Block, acc2: Block, acc3: Block) {
+    store_block(acc0, t.row0, t.col0);
+    if (ROW_BLOCKS > 1u) { store_block(acc1, t.row0 + 8u, t.col0); }
+    if (ROW_BLOCKS > 2u) { store_block(acc2, t.row0 + 16u, t.col0); }
+    if (ROW_BLOCKS > 3u) { store_block(acc3, t.row0 + 24u, t.col0); }
+}
+
+// register_tiled: A and B from storage buffers; each invocation loads its own
+// rows of A (the same for the whole workgroup).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn matmul_register_tiled(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let t = tile_origin(group, local);
+    // Columns past N4 are clamped to the last one: computed, never stored.
+    let col_left = min(t.col0, dims.n_vec4 - 1u);
+    let col_right = min(t.col0 + 1u, dims.n_vec4 - 1u);
+    var acc0 = zero_block();
+    var acc1 = zero_block();
+    var acc2 = zero_block();
+    var acc3 = zero_block();
+    for (var kv = 0u; kv < dims.k_vec4; kv++) {
+        let left = b_panel_buffer(kv, col_left);
+        let right = b_panel_buffer(kv, col_right);
+        acc0 = fma_block(acc0, a_rows_buffer(t.row0, kv), left, right);
+        if (ROW_BLOCKS > 1u) { acc1 = fma_block(acc1, a_rows_buffer(t.row0 + 8u, kv), left, right); }
+        if (ROW_BLOCKS > 2u) { acc2 = fma_block(acc2, a_rows_buffer(t.row0 + 16u, kv), left, right); }
+        if (ROW_BLOCKS > 3u) { acc3 = fma_block(acc3, a_rows_buffer(t.row0 + 24u, kv), left, right); }
+    }
+    store_tile(t, acc0, acc1, acc2, acc3);
+}
+
+// texture_tiled: register_tiled reading A and B from textures.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn matmul_texture_tiled(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let t = tile_origin(group, local);
+    let col_left = min(t.col0, dims.n_vec4 - 1u);
+    let col_right = min(t.col0 + 1u, dims.n_vec4 - 1u);
+    var acc0 = zero_block();
+    var acc1 = zero_block();
+    var acc2 = zero_block();
+    var acc3 = zero_block();
+    for (var kv = 0u; kv < dims.k_vec4; kv++) {
+        let left = b_panel_texture(kv, col_left);
+        let right = b_panel_texture(kv, col_right);
+        acc0 = fma_block(acc0, a_rows_texture(t.row0, kv), left, right);
+        if (ROW_BLOCKS > 1u) { acc1 = fma_block(acc1, a_rows_texture(t.row0 + 8u, kv), left, right); }
+        if (ROW_BLOCKS > 2u) { acc2 = fma_block(acc2, a_rows_texture(t.row0 + 16u, kv), left, right); }
+        if (ROW_BLOCKS > 3u) { acc3 = fma_block(acc3, a_rows_texture(t.row0 + 24u, kv), left, right); }
+    }
+    store_tile(t, acc0, acc1, acc2, acc3);
 }
 
 // ---------------------------------------------------------------------------
@@ -137,8 +251,8 @@ const WT_TILE_M: u32 = 64u;
 const WT_TILE_N_VEC4: u32 = 16u;
 const WT_TILE_K: u32 = 16u;
 
-var<workgroup> tile_a: array<f32, WT_TILE_M * WT_TILE_K>;           // [row][k]
-var<workgroup> tile_b: array<vec4<f32>, WT_TILE_K * WT_TILE_N_VEC4>; // [k][vec4 column]
+var<workgroup> tile_a: array<Acc, WT_TILE_M * WT_TILE_K>;           // [row][k]
+var<workgroup> tile_b: array<vec4<Acc>, WT_TILE_K * WT_TILE_N_VEC4>; // [k][vec4 column]
 
 @compute @workgroup_size(16, 16)
 fn matmul_workgroup_tiled(
@@ -159,13 +273,13 @@ fn matmul_workgroup_tiled(
     let b_tile_col = local % WT_TILE_N_VEC4;
     let b_col = min(tile_col0 + b_tile_col, n - 1u);
 
-    var acc: array<vec4<f32>, 4>;
+    var acc: array<vec4<Acc>, 4>;
     let k_tiles = (dims.k_vec4 * 4u + WT_TILE_K - 1u) / WT_TILE_K;
     for (var t = 0u; t < k_tiles; t++) {
         let kv = t * (WT_TILE_K / 4u) + a_kv;
-        var av = vec4<f32>(0.0);
+        var av = vec4<Acc>(0.0);
         if (kv < dims.k_vec4) {
-            av = a[a_row * dims.k_vec4 + kv];
+            av = vec4<Acc>(a[a_row * dims.k_vec4 + kv]);
         }
         let a_base = a_tile_row * WT_TILE_K + a_kv * 4u;
         tile_a[a_base] = av.x;
@@ -174,9 +288,9 @@ fn matmul_workgroup_tiled(
         tile_a[a_base + 3u] = av.w;
 
         let k = t * WT_TILE_K + b_tile_k;
-        var bv = vec4<f32>(0.0);
+        var bv = vec4<Acc>(0.0);
         if (k < dims.k_vec4 * 4u) {
-            bv = b[k * n + b_col];
+            bv = vec4<Acc>(b[k * n + b_col]);
         }
         tile_b[b_tile_k * WT_TILE_N_VEC4 + b_tile_col] = bv;
         workgroupBarrier();
@@ -199,4 +313,81 @@ fn matmul_workgroup_tiled(
             }
         }
     }
+}
+
+// @subgroup-kernels
+// ---------------------------------------------------------------------------
+// Everything below uses subgroup operations. naga validates a module as a
+// whole, so the host appends this part only for subgroup variants, which it
+// offers only on adapters with SUBGROUP and one fixed subgroup size of at
+// least 8.
+//
+// subgroup and texture_subgroup: the register-tiled kernels with A shared
+// through the subgroup. All invocations of a workgroup, hence of a subgroup,
+// share their rows; for each block of 8 rows, lane i of every subgroup loads
+// row i % 8 and subgroupBroadcast hands each row to every lane, so a row of A
+// costs one load per 8 lanes instead of one per lane. Every invocation runs
+// every broadcast: there is no early exit anywhere in these kernels.
+// WORKGROUP_SIZE must be a multiple of the subgroup size (no partial subgroups).
+
+// All 8 rows of a block, from the lanes that loaded them (lane i: row i).
+// The broadcast moves f32 (f16 subgroup operations are an extra device
+// feature); the conversion to Acc comes after.
+fn a_rows_broadcast(mine: vec4<f32>) -> Rows8 {
+    return Rows8(
+        vec4<Acc>(subgroupBroadcast(mine, 0u)), vec4<Acc>(subgroupBroadcast(mine, 1u)),
+        vec4<Acc>(subgroupBroadcast(mine, 2u)), vec4<Acc>(subgroupBroadcast(mine, 3u)),
+        vec4<Acc>(subgroupBroadcast(mine, 4u)), vec4<Acc>(subgroupBroadcast(mine, 5u)),
+        vec4<Acc>(subgroupBroadcast(mine, 6u)), vec4<Acc>(subgroupBroadcast(mine, 7u)),
+    );
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn matmul_subgroup(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+    @builtin(subgroup_invocation_id) lane: u32,
+) {
+    let t = tile_origin(group, local);
+    let col_left = min(t.col0, dims.n_vec4 - 1u);
+    let col_right = min(t.col0 + 1u, dims.n_vec4 - 1u);
+    let my_row = t.row0 + lane % 8u;
+    var acc0 = zero_block();
+    var acc1 = zero_block();
+    var acc2 = zero_block();
+    var acc3 = zero_block();
+    for (var kv = 0u; kv < dims.k_vec4; kv++) {
+        let left = b_panel_buffer(kv, col_left);
+        let right = b_panel_buffer(kv, col_right);
+        acc0 = fma_block(acc0, a_rows_broadcast(vec4<f32>(a_row_buffer(my_row, kv))), left, right);
+        if (ROW_BLOCKS > 1u) { acc1 = fma_block(acc1, a_rows_broadcast(vec4<f32>(a_row_buffer(my_row + 8u, kv))), left, right); }
+        if (ROW_BLOCKS > 2u) { acc2 = fma_block(acc2, a_rows_broadcast(vec4<f32>(a_row_buffer(my_row + 16u, kv))), left, right); }
+        if (ROW_BLOCKS > 3u) { acc3 = fma_block(acc3, a_rows_broadcast(vec4<f32>(a_row_buffer(my_row + 24u, kv))), left, right); }
+    }
+    store_tile(t, acc0, acc1, acc2, acc3);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn matmul_texture_subgroup(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+    @builtin(subgroup_invocation_id) lane: u32,
+) {
+    let t = tile_origin(group, local);
+    let col_left = min(t.col0, dims.n_vec4 - 1u);
+    let col_right = min(t.col0 + 1u, dims.n_vec4 - 1u);
+    let my_row = t.row0 + lane % 8u;
+    var acc0 = zero_block();
+    var acc1 = zero_block();
+    var acc2 = zero_block();
+    var acc3 = zero_block();
+    for (var kv = 0u; kv < dims.k_vec4; kv++) {
+        let left = b_panel_texture(kv, col_left);
+        let right = b_panel_texture(kv, col_right);
+        acc0 = fma_block(acc0, a_rows_broadcast(a_texel(my_row, kv)), left, right);
+        if (ROW_BLOCKS > 1u) { acc1 = fma_block(acc1, a_rows_broadcast(a_texel(my_row + 8u, kv)), left, right); }
+        if (ROW_BLOCKS > 2u) { acc2 = fma_block(acc2, a_rows_broadcast(a_texel(my_row + 16u, kv)), left, right); }
+        if (ROW_BLOCKS > 3u) { acc3 = fma_block(acc3, a_rows_broadcast(a_texel(my_row + 24u, kv)), left, right); }
+    }
+    store_tile(t, acc0, acc1, acc2, acc3);
 }

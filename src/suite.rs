@@ -66,6 +66,10 @@ impl Suite {
             .collect();
         let (m, n, k) = sizes.ragged;
         cases.push(matmul_case(Dtype::F32, m, n, k));
+        // f16 at the two largest sizes (f16 inputs; variants accumulate in f16 or f32).
+        for &s in sizes.squares.iter().rev().take(2).rev() {
+            cases.push(matmul_case(Dtype::F16, s, s, s));
+        }
         let (invocations, iterations) = if software {
             (4096, 1024)
         } else {

@@ -2,8 +2,7 @@
 
 mod common;
 
-use chipbench::gpu::{best_timer, Gpu, GpuError, SampleTime, Timer};
-use chipbench::measure::SamplingPlan;
+use chipbench::gpu::{best_timer, Gpu, GpuError};
 use chipbench::reference::{Method, Verification};
 use chipbench::report::Status;
 use chipbench::runner::{jobs_for, measure};
@@ -31,30 +30,90 @@ fn run_once(
     prepared.verify(gpu).expect("read back")
 }
 
+/// Runs every candidate of `dtype` at every ragged shape and asserts each
+/// output matches the reference exactly element by element.
+fn check_every_candidate(gpu: &Gpu, dtype: Dtype) {
+    for (m, n, k) in RAGGED {
+        let case = matmul_case(dtype, m, n, k);
+        let candidates = Matmul.candidates(&case, gpu).expect("supported dtype");
+        assert!(candidates.len() >= 2, "{}: {candidates:?}", case.name());
+        for candidate in &candidates {
+            let verdict = run_once(gpu, &Matmul, &case, candidate);
+            assert_eq!(verdict.method, Method::Exact);
+            assert!(
+                verdict.passed,
+                "{} {} {:?} on {}: {verdict:?}",
+                case.name(),
+                candidate.variant,
+                candidate.constants,
+                gpu.summary.backend
+            );
+        }
+    }
+}
+
 #[test]
 fn every_variant_matches_the_reference_at_ragged_shapes() {
     for gpu in common::gpus() {
-        for (m, n, k) in RAGGED {
-            let case = matmul_case(Dtype::F32, m, n, k);
-            let candidates = Matmul
-                .candidates(&case, &gpu)
-                .expect("f32 matmul runs everywhere");
-            assert!(
-                candidates.len() >= 2,
-                "register- and workgroup-tiled variants"
-            );
-            for candidate in &candidates {
-                let verdict = run_once(&gpu, &Matmul, &case, candidate);
-                assert_eq!(verdict.method, Method::Exact);
-                assert!(
-                    verdict.passed,
-                    "{} {} on {}: {verdict:?}",
-                    case.name(),
-                    candidate.variant,
-                    gpu.summary.backend
-                );
-            }
+        check_every_candidate(&gpu, Dtype::F32);
+    }
+}
+
+#[test]
+fn every_f16_variant_matches_the_reference_where_the_adapter_has_f16() {
+    for gpu in common::gpus() {
+        let case = matmul_case(Dtype::F16, 8, 8, 8);
+        if gpu.has(wgpu::Features::SHADER_F16) {
+            check_every_candidate(&gpu, Dtype::F16);
+        } else {
+            let reason = Matmul.candidates(&case, &gpu).unwrap_err();
+            assert!(reason.contains("SHADER_F16"), "{reason}");
         }
+    }
+}
+
+#[test]
+fn f16_variants_accumulate_in_f16_and_in_f32() {
+    for gpu in common::gpus() {
+        let case = matmul_case(Dtype::F16, 8, 8, 8);
+        let Ok(candidates) = Matmul.candidates(&case, &gpu) else {
+            continue;
+        };
+        let names: Vec<&str> = candidates.iter().map(|c| c.variant.as_str()).collect();
+        assert!(names.contains(&"register_tiled_acc_f16"), "{names:?}");
+        assert!(names.contains(&"register_tiled_acc_f32"), "{names:?}");
+    }
+}
+
+#[test]
+fn subgroup_variants_are_offered_only_with_one_fixed_subgroup_size() {
+    for gpu in common::gpus() {
+        let case = matmul_case(Dtype::F32, 64, 64, 64);
+        let candidates = Matmul.candidates(&case, &gpu).unwrap();
+        let offered = candidates.iter().any(|c| c.variant.contains("subgroup"));
+        let (min, max) = gpu.summary.subgroup_size_range;
+        let usable = gpu.has(wgpu::Features::SUBGROUP) && min == max && min >= 8;
+        assert_eq!(offered, usable, "{} {:?}", gpu.summary.backend, (min, max));
+    }
+}
+
+#[test]
+fn texture_variants_are_left_out_where_a_matrix_exceeds_the_texture_limit() {
+    for gpu in common::gpus() {
+        let rows = u64::from(gpu.device.limits().max_texture_dimension_2d) + 1;
+        let names = |case| -> Vec<String> {
+            Matmul
+                .candidates(&case, &gpu)
+                .unwrap()
+                .into_iter()
+                .map(|c| c.variant)
+                .collect()
+        };
+        let tall = names(matmul_case(Dtype::F32, rows, 4, 4));
+        assert!(!tall.iter().any(|v| v.contains("texture")), "{tall:?}");
+        assert!(tall.iter().any(|v| v == "register_tiled"), "{tall:?}");
+        let square = names(matmul_case(Dtype::F32, 64, 64, 64));
+        assert!(square.iter().any(|v| v == "texture_tiled"), "{square:?}");
     }
 }
 
@@ -68,29 +127,13 @@ fn flop_and_byte_accounting_follow_the_logical_shape() {
         "A and B once, no padding"
     );
     assert_eq!(work.bytes_written, 3 * 5 * 4);
+    let work = Matmul.work(&matmul_case(Dtype::F16, 3, 5, 7));
+    assert_eq!(work.flop, 2.0 * 3.0 * 5.0 * 7.0);
+    assert_eq!(work.bytes_read, (3 * 7 + 7 * 5) * 2, "f16 inputs");
 }
 
 /// A matmul whose kernel never runs: the output stays zero.
 struct SkipsTheKernel;
-
-struct NeverDispatched(Box<dyn Prepared>);
-
-impl Prepared for NeverDispatched {
-    fn sample(
-        &self,
-        gpu: &Gpu,
-        timer: &mut dyn Timer,
-        _repeats: u32,
-    ) -> Result<Option<SampleTime>, GpuError> {
-        timer.time(gpu, &|_pass| {})
-    }
-    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
-        self.0.verify(gpu)
-    }
-    fn compile_s(&self) -> f64 {
-        self.0.compile_s()
-    }
-}
 
 impl Workload for SkipsTheKernel {
     fn family(&self) -> &'static str {
@@ -115,20 +158,9 @@ impl Workload for SkipsTheKernel {
         candidate: &Candidate,
         seed: u64,
     ) -> Result<Box<dyn Prepared>, GpuError> {
-        Ok(Box::new(NeverDispatched(
+        Ok(Box::new(common::NeverDispatched(
             Matmul.prepare(gpu, case, candidate, seed)?,
         )))
-    }
-}
-
-fn tiny_plan() -> SamplingPlan {
-    SamplingPlan {
-        target_sample_s: 1e-4,
-        max_repeats: 4,
-        warmup_budget_s: 0.0,
-        measure_budget_s: 0.0,
-        min_samples: 3,
-        max_samples: 3,
     }
 }
 
@@ -138,7 +170,7 @@ fn a_wrong_result_is_a_failed_case_never_a_throughput() {
     let case = matmul_case(Dtype::F32, 9, 13, 11);
     let job = jobs_for(gpu, Some(&SkipsTheKernel), &case).remove(0);
     let mut timer = best_timer(gpu).unwrap();
-    let m = measure(gpu, &job, &tiny_plan(), 1, timer.as_mut());
+    let m = measure(gpu, &job, &common::tiny_plan(), 1, timer.as_mut());
     assert_eq!(m.status, Status::Failed);
     assert!(
         m.reason.as_deref().unwrap().contains("wrong result"),
@@ -154,9 +186,12 @@ fn a_wrong_result_is_a_failed_case_never_a_throughput() {
 fn a_measurement_has_consistent_timing_and_throughput() {
     for gpu in common::gpus() {
         let case = matmul_case(Dtype::F32, 40, 24, 56);
-        for job in jobs_for(&gpu, Some(&Matmul), &case) {
+        let runnable = jobs_for(&gpu, Some(&Matmul), &case)
+            .into_iter()
+            .filter(|job| job.candidate.is_ok());
+        for job in runnable {
             let mut timer = best_timer(&gpu).unwrap();
-            let m = measure(&gpu, &job, &tiny_plan(), 1, timer.as_mut());
+            let m = measure(&gpu, &job, &common::tiny_plan(), 1, timer.as_mut());
             assert_eq!(m.status, Status::Ok, "{:?}", m.reason);
             let timing = m.timing.expect("ok cases carry timing");
             assert_eq!(timing.samples, 3, "min_samples = max_samples = 3");
@@ -181,7 +216,7 @@ fn a_device_error_becomes_a_failed_case_and_the_run_goes_on() {
     candidate.constants.push(("NO_SUCH_CONSTANT".into(), 1.0));
     job.candidate = Ok(candidate);
     let mut timer = best_timer(gpu).unwrap();
-    let m = measure(gpu, &job, &tiny_plan(), 1, timer.as_mut());
+    let m = measure(gpu, &job, &common::tiny_plan(), 1, timer.as_mut());
     assert_eq!(m.status, Status::Failed);
     assert!(
         m.reason.as_deref().unwrap().contains("wgpu"),
@@ -191,7 +226,7 @@ fn a_device_error_becomes_a_failed_case_and_the_run_goes_on() {
     // The same device still runs the next case.
     let job = jobs_for(gpu, Some(&Matmul), &case).remove(0);
     assert_eq!(
-        measure(gpu, &job, &tiny_plan(), 1, timer.as_mut()).status,
+        measure(gpu, &job, &common::tiny_plan(), 1, timer.as_mut()).status,
         Status::Ok
     );
 }

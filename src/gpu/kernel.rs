@@ -3,6 +3,13 @@
 
 use super::{Gpu, GpuError, SampleTime, Timer};
 
+/// `buffers` as bindings 0, 1, 2, ... of a [`KernelSpec`].
+pub fn in_order<'a>(buffers: &[&'a wgpu::Buffer]) -> Vec<(u32, wgpu::BindingResource<'a>)> {
+    (0..)
+        .zip(buffers.iter().map(|b| b.as_entire_binding()))
+        .collect()
+}
+
 /// What a workload asks for when it builds a kernel.
 pub struct KernelSpec<'a> {
     /// Debug label, also part of the pipeline cache key.
@@ -16,8 +23,9 @@ pub struct KernelSpec<'a> {
     /// False only for kernels whose indexing is clamped in range by
     /// construction (see [`Gpu::compute_pipeline`]).
     pub bounds_checked: bool,
-    /// Buffers bound to group 0 at bindings 0, 1, 2, ...
-    pub buffers: &'a [&'a wgpu::Buffer],
+    /// Resources of group 0 by binding number (see [`in_order`] for the
+    /// usual buffers at 0, 1, 2, ...).
+    pub bindings: &'a [(u32, wgpu::BindingResource<'a>)],
     /// Workgroups per dispatch, (x, y, z).
     pub workgroups: (u32, u32, u32),
 }
@@ -46,7 +54,7 @@ impl Kernel {
             &constants,
             spec.bounds_checked,
         )?;
-        let bind_group = gpu.bind_buffers(&build.pipeline, spec.buffers)?;
+        let bind_group = gpu.bind(&build.pipeline, spec.bindings)?;
         Ok(Kernel {
             pipeline: build.pipeline,
             bind_group,

@@ -10,7 +10,7 @@ pub use adapters::{backend_name, parse_backend, AdapterList, AdapterSummary, INS
 pub use buffers::{
     read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, with_mapped,
 };
-pub use kernel::{Kernel, KernelSpec};
+pub use kernel::{in_order, Kernel, KernelSpec};
 pub use timer::{best_timer, ticks_to_seconds, SampleTime, Timer, TimingMethod, WallClockTimer};
 
 use std::collections::HashMap;
@@ -250,19 +250,18 @@ impl Gpu {
         })
     }
 
-    /// Binds `buffers` to group 0 of `pipeline` at bindings 0, 1, 2, ...
-    pub fn bind_buffers(
+    /// Binds each `(binding, resource)` to group 0 of `pipeline`.
+    pub fn bind(
         &self,
         pipeline: &wgpu::ComputePipeline,
-        buffers: &[&wgpu::Buffer],
+        bindings: &[(u32, wgpu::BindingResource<'_>)],
     ) -> Result<wgpu::BindGroup, GpuError> {
         self.catching(|| {
-            let entries: Vec<wgpu::BindGroupEntry> = buffers
+            let entries: Vec<wgpu::BindGroupEntry> = bindings
                 .iter()
-                .enumerate()
-                .map(|(binding, buffer)| wgpu::BindGroupEntry {
-                    binding: binding as u32,
-                    resource: buffer.as_entire_binding(),
+                .map(|(binding, resource)| wgpu::BindGroupEntry {
+                    binding: *binding,
+                    resource: resource.clone(),
                 })
                 .collect();
             self.device.create_bind_group(&wgpu::BindGroupDescriptor {

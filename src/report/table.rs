@@ -58,11 +58,16 @@ pub fn render_table(report: &Report) -> String {
                     format!("unsupported: {}", m.reason.as_deref().unwrap_or(""))
                 }
             };
-            let variant = match &m.autotune {
-                Some(a) if a.from_cache => format!("{} (tuned, cached)", m.variant),
-                Some(a) => format!("{} (best of {})", m.variant, a.trials.len()),
-                None => m.variant.clone(),
-            };
+            // Constants tell apart tile shapes of one variant.
+            let mut variant = m.variant.clone();
+            for (name, value) in &m.constants {
+                variant += &format!(" {}={value}", name.to_lowercase());
+            }
+            match &m.autotune {
+                Some(a) if a.from_cache => variant += " (tuned, cached)",
+                Some(a) => variant += &format!(" (best of {})", a.trials.len()),
+                None => {}
+            }
             [
                 m.case.clone(),
                 variant,

@@ -2,7 +2,7 @@
 //! batch (`shaders/latency.wgsl`) — the per-dispatch overhead every small kernel pays.
 
 use super::{Candidate, Case, Dtype, KernelCase, OutputCheck, Prepared, Shape, Work, Workload};
-use crate::gpu::{read_buffer, storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec};
+use crate::gpu::{in_order, read_buffer, storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec};
 use crate::reference::{check_elements, Verification};
 
 const SHADER: &str = include_str!("../../shaders/latency.wgsl");
@@ -63,7 +63,7 @@ impl Workload for Latency {
                 entry_point: "empty",
                 constants: &candidate.constants,
                 bounds_checked: true,
-                buffers: &[&sink],
+                bindings: &in_order(&[&sink]),
                 workgroups: (1, 1, 1),
             },
         )?;

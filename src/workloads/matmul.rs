@@ -1,53 +1,173 @@
-//! Matrix multiply, C = A·B, f32, row-major, any M, N, K ≥ 1.
+//! Matrix multiply, C = A·B, row-major, any M, N, K ≥ 1, in f32 and in f16
+//! (accumulating in f16 or in f32).
 //!
-//! Kernels live in `shaders/matmul.wgsl`. Buffers pad each row to whole vec4s
+//! Kernels live in `shaders/matmul.wgsl`. Inputs pad each row to whole vec4s
 //! (zeros), so ragged sizes need no scalar tail in any kernel; FLOPs and bytes
-//! are counted on the logical shape, never the padding.
+//! are counted on the logical shape, never the padding. Most kernels read A and
+//! B from storage buffers; the texture kernels read the same padded matrices
+//! from 2D textures with one vec4 per texel, which software adapters fetch far
+//! faster than per-lane buffer loads.
 
 use bytemuck::{Pod, Zeroable};
+use half::f16;
 
-use super::{seeded_uniform, Candidate, Case, Dtype, Prepared, Work, Workload};
+use super::matmul_coop::{coop_options, is_coop, prepare_coop};
+use super::{
+    require_dtype, seeded_uniform, with_element_type, Candidate, Case, Dtype, KernelCase,
+    OutputCheck, Prepared, Unavailable, Work, Workload,
+};
 use crate::gpu::{
-    read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel,
-    KernelSpec, SampleTime, Timer,
+    in_order, read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu,
+    GpuError, Kernel, KernelSpec,
 };
 use crate::reference::{self, Verification};
 
 const SHADER: &str = include_str!("../../shaders/matmul.wgsl");
 
+/// The line of `matmul.wgsl` after which kernels use subgroup operations: the
+/// part after it is compiled only for subgroup variants.
+const SUBGROUP_PART: &str = "// @subgroup-kernels";
+
 /// The matmul workload.
 pub struct Matmul;
 
+/// Where a kernel reads A and B from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// Storage buffers at bindings 0 and 1.
+    Buffers,
+    /// Textures at bindings 4 and 5, one vec4 of a padded row per texel.
+    Textures,
+}
+
+/// Named `override` constants and their values: one tile shape.
+type Constants = &'static [(&'static str, f64)];
+
 /// Workgroups `(x, y)` that cover an output of `m` rows and `n_vec4` vec4
-/// columns, given the candidate's `override` constants.
+/// columns, given a candidate's constants.
 type WorkgroupCount = fn(m: u32, n_vec4: u32, constants: &[(String, f64)]) -> (u32, u32);
 
-/// A kernel in `matmul.wgsl`: its entry point, its default `override`
-/// constants, and how many workgroups cover an M × N4 output.
+/// A kernel in `matmul.wgsl`.
 struct Variant {
     name: &'static str,
     entry_point: &'static str,
-    constants: &'static [(&'static str, f64)],
+    source: Source,
+    /// Needs subgroup operations (`SUBGROUP` and one fixed subgroup size ≥ 8).
+    subgroups: bool,
+    /// Tile shapes f32 cases offer as candidates.
+    shapes: &'static [Constants],
     workgroups: WorkgroupCount,
 }
 
-const VARIANTS: [Variant; 2] = [
+/// Workgroups for the register-tiled family: each invocation owns
+/// 8·`ROW_BLOCKS` rows × 2 vec4 columns, a workgroup `WORKGROUP_SIZE` of them
+/// side by side.
+fn register_tiles(m: u32, n_vec4: u32, constants: &[(String, f64)]) -> (u32, u32) {
+    let invocations = constant(constants, "WORKGROUP_SIZE");
+    let rows = 8 * constant(constants, "ROW_BLOCKS");
+    (n_vec4.div_ceil(2).div_ceil(invocations), m.div_ceil(rows))
+}
+
+// Tile shapes of the register-tiled family, as (WORKGROUP_SIZE, ROW_BLOCKS).
+/// One block of 8 rows (16 vec4 accumulators per invocation): suits GPUs.
+const GPU_TILE: Constants = &[("WORKGROUP_SIZE", 64.0), ("ROW_BLOCKS", 1.0)];
+/// Four blocks: suits software adapters, where each loaded value of B then
+/// serves 32 rows and spilled accumulators cost far less than loads.
+const CPU_TILE: Constants = &[("WORKGROUP_SIZE", 16.0), ("ROW_BLOCKS", 4.0)];
+/// Four blocks, in workgroups that hold whole subgroups of up to 64 lanes.
+const CPU_SUBGROUP_TILE: Constants = &[("WORKGROUP_SIZE", 64.0), ("ROW_BLOCKS", 4.0)];
+/// Two blocks for f16: four take over 2 s to compile on lavapipe.
+const F16_TILE: Constants = &[("WORKGROUP_SIZE", 16.0), ("ROW_BLOCKS", 2.0)];
+/// Two blocks for f16, in workgroups that hold whole subgroups.
+const F16_SUBGROUP_TILE: Constants = &[("WORKGROUP_SIZE", 64.0), ("ROW_BLOCKS", 2.0)];
+
+const VARIANTS: [Variant; 5] = [
     Variant {
         name: "register_tiled",
         entry_point: "matmul_register_tiled",
-        constants: &[("RT_WORKGROUP", 64.0)],
-        workgroups: |m, n_vec4, constants| {
-            let invocations = constant(constants, "RT_WORKGROUP");
-            (n_vec4.div_ceil(2).div_ceil(invocations), m.div_ceil(8))
-        },
+        source: Source::Buffers,
+        subgroups: false,
+        shapes: &[GPU_TILE, CPU_TILE],
+        workgroups: register_tiles,
     },
     Variant {
         name: "workgroup_tiled",
         entry_point: "matmul_workgroup_tiled",
-        constants: &[],
+        source: Source::Buffers,
+        subgroups: false,
+        shapes: &[&[]],
         workgroups: |m, n_vec4, _| (n_vec4.div_ceil(16), m.div_ceil(64)),
     },
+    Variant {
+        name: "texture_tiled",
+        entry_point: "matmul_texture_tiled",
+        source: Source::Textures,
+        subgroups: false,
+        shapes: &[CPU_TILE, GPU_TILE],
+        workgroups: register_tiles,
+    },
+    Variant {
+        name: "subgroup",
+        entry_point: "matmul_subgroup",
+        source: Source::Buffers,
+        subgroups: true,
+        shapes: &[CPU_SUBGROUP_TILE],
+        workgroups: register_tiles,
+    },
+    Variant {
+        name: "texture_subgroup",
+        entry_point: "matmul_texture_subgroup",
+        source: Source::Textures,
+        subgroups: true,
+        shapes: &[CPU_SUBGROUP_TILE, GPU_TILE],
+        workgroups: register_tiles,
+    },
 ];
+
+/// The kernels f16 cases offer, with their tile shapes; each accumulates in
+/// f16 and in f32.
+const F16_VARIANTS: [(&str, &[Constants]); 2] = [
+    ("register_tiled", &[F16_TILE]),
+    ("texture_subgroup", &[F16_SUBGROUP_TILE]),
+];
+
+/// What a candidate runs: a kernel, the dtype it accumulates (and stores C)
+/// in, and the tile shapes it is offered with.
+struct Offer {
+    name: String,
+    variant: &'static Variant,
+    accumulate: Dtype,
+    shapes: &'static [Constants],
+}
+
+/// Every kernel × accumulation a case of `dtype` may run, before asking the
+/// adapter. f32 cases accumulate in f32 under the kernel's name; f16 cases
+/// name the accumulation: `register_tiled_acc_f16`, `register_tiled_acc_f32`.
+fn offers(dtype: Dtype) -> Vec<Offer> {
+    match dtype {
+        Dtype::F32 => VARIANTS
+            .iter()
+            .map(|variant| Offer {
+                name: variant.name.to_string(),
+                variant,
+                accumulate: Dtype::F32,
+                shapes: variant.shapes,
+            })
+            .collect(),
+        Dtype::F16 => F16_VARIANTS
+            .iter()
+            .flat_map(|&(name, shapes)| {
+                let variant = VARIANTS.iter().find(|v| v.name == name).expect("known");
+                [Dtype::F16, Dtype::F32].map(|accumulate| Offer {
+                    name: format!("{name}_acc_{accumulate}"),
+                    variant,
+                    accumulate,
+                    shapes,
+                })
+            })
+            .collect(),
+    }
+}
 
 fn constant(constants: &[(String, f64)], name: &str) -> u32 {
     constants
@@ -55,6 +175,27 @@ fn constant(constants: &[(String, f64)], name: &str) -> u32 {
         .find(|(n, _)| n == name)
         .map(|(_, v)| *v as u32)
         .unwrap_or_else(|| panic!("matmul candidate lacks constant {name}"))
+}
+
+/// The subgroup size subgroup kernels may rely on: `Some` only where the
+/// adapter has `SUBGROUP` and one fixed size of at least 8 (a kernel's lanes
+/// 0..7 hand out a block's 8 rows of A).
+fn fixed_subgroup_size(gpu: &Gpu) -> Option<u32> {
+    let (min, max) = gpu.summary.subgroup_size_range;
+    (gpu.has(wgpu::Features::SUBGROUP) && min == max && min >= 8).then_some(min)
+}
+
+/// Whether `gpu` can hold `dims`' A and B as textures (one vec4 per texel).
+fn textures_fit(gpu: &Gpu, dims: Dims) -> bool {
+    let limit = gpu.device.limits().max_texture_dimension_2d as usize;
+    [
+        dims.m,
+        dims.k_padded(),
+        dims.k_padded() / 4,
+        dims.n_padded() / 4,
+    ]
+    .iter()
+    .all(|&extent| extent <= limit)
 }
 
 /// The logical dimensions of a matmul case.
@@ -126,29 +267,23 @@ impl Workload for Matmul {
 
     fn buffers(&self, case: &Case) -> Vec<(String, u64)> {
         let d = Dims::of(case);
-        let bytes = |rows: usize, cols: usize| (rows * cols) as u64 * 4;
+        let element = case.dtype.size_bytes();
+        let bytes = |rows: usize, cols: usize| (rows * cols) as u64 * element;
         vec![
             ("A".into(), bytes(d.m, d.k_padded())),
             ("B".into(), bytes(d.k_padded(), d.n_padded())),
-            ("C".into(), bytes(d.m, d.n_padded())),
+            // C holds the accumulation dtype, at most f32.
+            ("C".into(), (d.m * d.n_padded()) as u64 * 4),
         ]
     }
 
-    fn candidates(&self, case: &Case, _gpu: &Gpu) -> Result<Vec<Candidate>, String> {
-        if case.dtype != Dtype::F32 {
-            return Err(format!("matmul {} kernels are not written yet", case.dtype));
-        }
-        Ok(VARIANTS
-            .iter()
-            .map(|v| Candidate {
-                variant: v.name.into(),
-                constants: v
-                    .constants
-                    .iter()
-                    .map(|(n, x)| (n.to_string(), *x))
-                    .collect(),
-            })
-            .collect())
+    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+        require_dtype(gpu, case.dtype)?;
+        Ok(options(case, gpu).0)
+    }
+
+    fn unavailable(&self, case: &Case, gpu: &Gpu) -> Vec<Unavailable> {
+        options(case, gpu).1
     }
 
     fn prepare(
@@ -158,58 +293,200 @@ impl Workload for Matmul {
         candidate: &Candidate,
         seed: u64,
     ) -> Result<Box<dyn Prepared>, GpuError> {
-        let dims = Dims::of(case);
-        let variant = VARIANTS
-            .iter()
-            .find(|v| v.name == candidate.variant)
-            .unwrap_or_else(|| panic!("unknown matmul variant {}", candidate.variant));
-        let a = seeded_uniform(seed, 0, dims.m * dims.k);
-        let b = seeded_uniform(seed, 1, dims.k * dims.n);
+        if is_coop(candidate) {
+            return prepare_coop(gpu, case, candidate, seed);
+        }
+        prepare(gpu, case, candidate, seed)
+    }
+}
 
-        let (m, n_vec4) = (dims.m as u32, (dims.n_padded() / 4) as u32);
-        let uniform = DimsUniform {
-            m,
-            k_vec4: (dims.k_padded() / 4) as u32,
-            n_vec4,
-            _pad: 0,
+/// The candidates `gpu` can run for `case`, and the variants it cannot, with why.
+fn options(case: &Case, gpu: &Gpu) -> (Vec<Candidate>, Vec<Unavailable>) {
+    let dims = Dims::of(case);
+    let subgroup_size = fixed_subgroup_size(gpu);
+    let (mut candidates, mut unavailable) = coop_options(case, gpu);
+    for offer in offers(case.dtype) {
+        let variant = offer.variant;
+        let missing = if variant.subgroups && subgroup_size.is_none() {
+            Some("the adapter lacks SUBGROUP with one fixed subgroup size of at least 8")
+        } else if variant.source == Source::Textures && !textures_fit(gpu, dims) {
+            Some("the matrices exceed the adapter's largest 2D texture")
+        } else {
+            None
         };
-        let buffers = gpu.catching(|| {
-            let a_buffer = storage_buffer_init(
+        if let Some(reason) = missing {
+            unavailable.push(Unavailable {
+                variant: offer.name.clone(),
+                reason: reason.into(),
+            });
+            continue;
+        }
+        for shape in offer.shapes {
+            let constants: Vec<(String, f64)> =
+                shape.iter().map(|(n, x)| (n.to_string(), *x)).collect();
+            // Subgroup kernels need whole subgroups in every workgroup.
+            if let (true, Some(size)) = (variant.subgroups, subgroup_size) {
+                if !constant(&constants, "WORKGROUP_SIZE").is_multiple_of(size) {
+                    continue;
+                }
+            }
+            candidates.push(Candidate {
+                variant: offer.name.clone(),
+                constants,
+            });
+        }
+    }
+    (candidates, unavailable)
+}
+
+/// Uploads the inputs and builds a kernel of `matmul.wgsl` for `candidate`.
+fn prepare(
+    gpu: &Gpu,
+    case: &Case,
+    candidate: &Candidate,
+    seed: u64,
+) -> Result<Box<dyn Prepared>, GpuError> {
+    let dims = Dims::of(case);
+    let offer = offers(case.dtype)
+        .into_iter()
+        .find(|o| o.name == candidate.variant)
+        .unwrap_or_else(|| panic!("unknown matmul variant {}", candidate.variant));
+    let variant = offer.variant;
+    let inputs = Inputs::draw(dims, case.dtype, seed);
+
+    let (m, n_vec4) = (dims.m as u32, (dims.n_padded() / 4) as u32);
+    let k_vec4 = (dims.k_padded() / 4) as u32;
+    let uniform = DimsUniform {
+        m,
+        k_vec4,
+        n_vec4,
+        _pad: 0,
+    };
+    let c_bytes = (dims.m * dims.n_padded()) as u64 * offer.accumulate.size_bytes();
+    let (c, dims_buffer) = gpu.catching(|| {
+        (
+            storage_buffer_zeroed(gpu, "C", c_bytes),
+            uniform_buffer(gpu, "dims", bytemuck::bytes_of(&uniform)),
+        )
+    })?;
+    let body = match variant.subgroups {
+        true => SHADER,
+        false => SHADER.split_once(SUBGROUP_PART).expect("subgroup part").0,
+    };
+    let source = with_element_type(
+        case.dtype,
+        &format!("alias Acc = {};\n{body}", offer.accumulate),
+    );
+    let label = format!("matmul_{}_{}", case.dtype, offer.name);
+    let (x, y) = (variant.workgroups)(m, n_vec4, &candidate.constants);
+    let check = MatmulCheck {
+        dims,
+        a: inputs.a,
+        b: inputs.b,
+        c,
+        accumulate: offer.accumulate,
+        seed,
+    };
+    match variant.source {
+        Source::Buffers => {
+            let [a, b] = gpu.catching(|| {
+                [
+                    storage_buffer_init(gpu, "A", &inputs.a_padded),
+                    storage_buffer_init(gpu, "B", &inputs.b_padded),
+                ]
+            })?;
+            let kernel = Kernel::build(
                 gpu,
-                "A",
-                bytemuck::cast_slice(&pad(&a, dims.m, dims.k, dims.m, dims.k_padded())),
-            );
-            let b_buffer = storage_buffer_init(
+                &KernelSpec {
+                    label: &label,
+                    source: &source,
+                    entry_point: variant.entry_point,
+                    constants: &candidate.constants,
+                    bounds_checked: false,
+                    bindings: &in_order(&[&a, &b, &check.c, &dims_buffer]),
+                    workgroups: (x, y, 1),
+                },
+            )?;
+            Ok(Box::new(KernelCase { kernel, check }))
+        }
+        Source::Textures => {
+            let texture = |label, (width, height), data: &[u8]| {
+                texture_init(gpu, label, case.dtype, width, height, data)
+            };
+            let [a, b] = gpu.catching(|| {
+                [
+                    texture("A", (k_vec4, m), &inputs.a_padded),
+                    texture("B", (n_vec4, k_vec4 * 4), &inputs.b_padded),
+                ]
+            })?;
+            let views = [&a, &b].map(|t| t.create_view(&Default::default()));
+            let kernel = Kernel::build(
                 gpu,
-                "B",
-                bytemuck::cast_slice(&pad(&b, dims.k, dims.n, dims.k_padded(), dims.n_padded())),
-            );
-            let c_buffer = storage_buffer_zeroed(gpu, "C", (dims.m * dims.n_padded() * 4) as u64);
-            let uniform_buffer = uniform_buffer(gpu, "dims", bytemuck::bytes_of(&uniform));
-            [a_buffer, b_buffer, c_buffer, uniform_buffer]
-        })?;
-        let (x, y) = (variant.workgroups)(m, n_vec4, &candidate.constants);
-        let kernel = Kernel::build(
-            gpu,
-            &KernelSpec {
-                label: &format!("matmul_{}", variant.name),
-                source: SHADER,
-                entry_point: variant.entry_point,
-                constants: &candidate.constants,
-                bounds_checked: false,
-                buffers: &buffers.iter().collect::<Vec<_>>(),
-                workgroups: (x, y, 1),
-            },
-        )?;
-        let [_, _, c, _] = buffers;
-        Ok(Box::new(PreparedMatmul {
-            dims,
+                &KernelSpec {
+                    label: &label,
+                    source: &source,
+                    entry_point: variant.entry_point,
+                    constants: &candidate.constants,
+                    bounds_checked: false,
+                    // As matmul.wgsl declares them: C and dims at 2 and 3, A and B at 4 and 5.
+                    bindings: &[
+                        (2, check.c.as_entire_binding()),
+                        (3, dims_buffer.as_entire_binding()),
+                        (4, wgpu::BindingResource::TextureView(&views[0])),
+                        (5, wgpu::BindingResource::TextureView(&views[1])),
+                    ],
+                    workgroups: (x, y, 1),
+                },
+            )?;
+            Ok(Box::new(KernelCase { kernel, check }))
+        }
+    }
+}
+
+/// A and B as a case's kernels read them (rows padded to whole vec4s, in the
+/// case's dtype, as bytes) and as the CPU reference reads them (the same
+/// values, unpadded, in f32).
+struct Inputs {
+    a: Vec<f32>,
+    b: Vec<f32>,
+    a_padded: Vec<u8>,
+    b_padded: Vec<u8>,
+}
+
+impl Inputs {
+    /// Seeded inputs in [-1, 1], rounded to `dtype`.
+    fn draw(dims: Dims, dtype: Dtype, seed: u64) -> Inputs {
+        let round = |values: Vec<f32>| match dtype {
+            Dtype::F32 => values,
+            Dtype::F16 => values
+                .into_iter()
+                .map(|x| f16::from_f32(x).to_f32())
+                .collect(),
+        };
+        let a = round(seeded_uniform(seed, 0, dims.m * dims.k));
+        let b = round(seeded_uniform(seed, 1, dims.k * dims.n));
+        let a_padded = as_bytes(dtype, &pad(&a, dims.m, dims.k, dims.m, dims.k_padded()));
+        let b_padded = as_bytes(
+            dtype,
+            &pad(&b, dims.k, dims.n, dims.k_padded(), dims.n_padded()),
+        );
+        Inputs {
             a,
             b,
-            c,
-            kernel,
-            seed,
-        }))
+            a_padded,
+            b_padded,
+        }
+    }
+}
+
+/// `values` (already representable in `dtype`) as `dtype`'s bytes.
+fn as_bytes(dtype: Dtype, values: &[f32]) -> Vec<u8> {
+    match dtype {
+        Dtype::F32 => bytemuck::cast_slice(values).to_vec(),
+        Dtype::F16 => {
+            let halves: Vec<f16> = values.iter().map(|&x| f16::from_f32(x)).collect();
+            bytemuck::cast_slice(&halves).to_vec()
+        }
     }
 }
 
@@ -223,30 +500,75 @@ fn pad(data: &[f32], rows: usize, cols: usize, rows_padded: usize, cols_padded: 
     padded
 }
 
-struct PreparedMatmul {
+/// A `width × height` texture of vec4s of `dtype` (rgba32float or
+/// rgba16float) holding `data`, rows of `width` texels one after another.
+fn texture_init(
+    gpu: &Gpu,
+    label: &str,
+    dtype: Dtype,
+    width: u32,
+    height: u32,
+    data: &[u8],
+) -> wgpu::Texture {
+    let format = match dtype {
+        Dtype::F32 => wgpu::TextureFormat::Rgba32Float,
+        Dtype::F16 => wgpu::TextureFormat::Rgba16Float,
+    };
+    let size = wgpu::Extent3d {
+        width,
+        height,
+        depth_or_array_layers: 1,
+    };
+    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size,
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    gpu.queue.write_texture(
+        texture.as_image_copy(),
+        data,
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(width * 4 * dtype.size_bytes() as u32),
+            rows_per_image: None,
+        },
+        size,
+    );
+    texture
+}
+
+/// Checks C against the CPU product of the inputs the kernel saw, with the
+/// tolerance of the dtype it accumulated in.
+struct MatmulCheck {
     dims: Dims,
     a: Vec<f32>,
     b: Vec<f32>,
     c: wgpu::Buffer,
-    kernel: Kernel,
+    accumulate: Dtype,
     seed: u64,
 }
 
-impl Prepared for PreparedMatmul {
-    fn sample(
-        &self,
-        gpu: &Gpu,
-        timer: &mut dyn Timer,
-        repeats: u32,
-    ) -> Result<Option<SampleTime>, GpuError> {
-        self.kernel.sample(gpu, timer, repeats)
-    }
-
+impl OutputCheck for MatmulCheck {
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
         let Dims { m, n, k } = self.dims;
         let n_padded = self.dims.n_padded();
-        let bytes = read_buffer(gpu, &self.c, (m * n_padded * 4) as u64)?;
-        let padded: &[f32] = bytemuck::cast_slice(&bytes);
+        let bytes = read_buffer(
+            gpu,
+            &self.c,
+            (m * n_padded) as u64 * self.accumulate.size_bytes(),
+        )?;
+        let padded: Vec<f32> = match self.accumulate {
+            Dtype::F32 => bytemuck::cast_slice(&bytes).to_vec(),
+            Dtype::F16 => bytemuck::cast_slice::<u8, f16>(&bytes)
+                .iter()
+                .map(|x| x.to_f32())
+                .collect(),
+        };
         let c: Vec<f32> = (0..m)
             .flat_map(|r| padded[r * n_padded..r * n_padded + n].iter().copied())
             .collect();
@@ -257,12 +579,8 @@ impl Prepared for PreparedMatmul {
             m,
             n,
             k,
-            Dtype::F32,
+            self.accumulate,
             self.seed,
         ))
-    }
-
-    fn compile_s(&self) -> f64 {
-        self.kernel.compile_s
     }
 }

@@ -4,6 +4,7 @@
 mod inputs;
 mod latency;
 mod matmul;
+mod matmul_coop;
 mod peak;
 mod stream;
 mod transfer;

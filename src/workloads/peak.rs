@@ -8,7 +8,7 @@ use super::{
     Shape, Work, Workload,
 };
 use crate::gpu::{
-    read_buffer, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel, KernelSpec,
+    in_order, read_buffer, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel, KernelSpec,
 };
 use crate::reference::{check_elements, Verification};
 
@@ -115,7 +115,7 @@ impl Workload for Peak {
                 entry_point: "peak",
                 constants: &candidate.constants,
                 bounds_checked: true,
-                buffers: &buffers.iter().collect::<Vec<_>>(),
+                bindings: &in_order(&buffers.iter().collect::<Vec<_>>()),
                 workgroups: ((invocations / u64::from(WORKGROUP)) as u32, 1, 1),
             },
         )?;

@@ -9,8 +9,8 @@ use super::{
     Workload,
 };
 use crate::gpu::{
-    read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel,
-    KernelSpec,
+    in_order, read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu,
+    GpuError, Kernel, KernelSpec,
 };
 use crate::reference::{check_elements, Verification};
 
@@ -174,7 +174,7 @@ impl Workload for Stream {
                 entry_point: self.0.names().1,
                 constants: &candidate.constants,
                 bounds_checked: false,
-                buffers: &buffers.iter().collect::<Vec<_>>(),
+                bindings: &in_order(&buffers.iter().collect::<Vec<_>>()),
                 workgroups: (groups_x as u32, groups.div_ceil(groups_x) as u32, 1),
             },
         )?;

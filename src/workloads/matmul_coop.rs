@@ -1,0 +1,235 @@
+//! The cooperative-matrix matmul variants (`shaders/matmul_coop.wgsl`): tensor
+//! cores reached from WGSL, on adapters that expose `EXPERIMENTAL_COOPERATIVE_MATRIX`
+//! with the tile shape a variant needs. Everywhere else they are reported as
+//! not run, with the reason; the shader itself is validated offline by naga
+//! in `tests/coop_matrix_shader.rs`.
+
+use bytemuck::{Pod, Zeroable};
+
+use super::{
+    seeded_uniform, Candidate, Case, Dtype, KernelCase, OutputCheck, Prepared, Unavailable,
+};
+use crate::gpu::{
+    in_order, read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu,
+    GpuError, Kernel, KernelSpec,
+};
+use crate::reference::{check_matmul, Verification};
+
+const SHADER: &str = include_str!("../../shaders/matmul_coop.wgsl");
+
+/// One cooperative-matrix kernel: its input type, tile edge, and the shape
+/// the adapter must list (as `AdapterSummary::cooperative_matrix` spells it).
+struct CoopVariant {
+    name: &'static str,
+    entry_point: &'static str,
+    input: Dtype,
+    tile: usize,
+    needed_shape: &'static str,
+}
+
+const COOP_VARIANTS: [CoopVariant; 2] = [
+    CoopVariant {
+        name: "coop_matrix_8x8",
+        entry_point: "matmul_coop_f32",
+        input: Dtype::F32,
+        tile: 8,
+        needed_shape: "8x8x8 f32→f32",
+    },
+    CoopVariant {
+        name: "coop_matrix_16x16",
+        entry_point: "matmul_coop_f16",
+        input: Dtype::F16,
+        tile: 16,
+        needed_shape: "16x16x16 f16→f32",
+    },
+];
+
+fn variant(name: &str) -> Option<&'static CoopVariant> {
+    COOP_VARIANTS.iter().find(|v| v.name == name)
+}
+
+/// Whether `candidate` is a cooperative-matrix variant (prepared here).
+pub(super) fn is_coop(candidate: &Candidate) -> bool {
+    variant(&candidate.variant).is_some()
+}
+
+/// The cooperative-matrix variants for `case` that can run on `gpu`, and
+/// those that cannot with the reason.
+pub(super) fn coop_options(case: &Case, gpu: &Gpu) -> (Vec<Candidate>, Vec<Unavailable>) {
+    let mut runnable = Vec::new();
+    let mut unavailable = Vec::new();
+    for v in COOP_VARIANTS.iter().filter(|v| v.input == case.dtype) {
+        let s = &gpu.summary;
+        let (min_subgroup, max_subgroup) = s.subgroup_size_range;
+        let missing = if !gpu.has(wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX) {
+            Some("the adapter exposes no cooperative matrix (EXPERIMENTAL_COOPERATIVE_MATRIX); the kernel is validated offline by naga".to_string())
+        } else if !gpu.has(wgpu::Features::SHADER_F16) {
+            Some("the shader module declares f16 and the adapter lacks SHADER_F16".to_string())
+        } else if !s
+            .cooperative_matrix
+            .iter()
+            .any(|shape| shape == v.needed_shape)
+        {
+            Some(format!(
+                "the adapter's cooperative-matrix shapes ({}) do not include {}",
+                s.cooperative_matrix.join(", "),
+                v.needed_shape
+            ))
+        } else if min_subgroup != max_subgroup || min_subgroup == 0 {
+            Some(format!(
+                "a workgroup must be one subgroup, and the adapter's subgroup size varies ({min_subgroup}-{max_subgroup})"
+            ))
+        } else {
+            None
+        };
+        match missing {
+            Some(reason) => unavailable.push(Unavailable {
+                variant: v.name.into(),
+                reason,
+            }),
+            None => runnable.push(Candidate {
+                variant: v.name.into(),
+                constants: vec![("WORKGROUP_SIZE".into(), f64::from(min_subgroup))],
+            }),
+        }
+    }
+    (runnable, unavailable)
+}
+
+/// Mirrors `struct Dims` in the shader: padded sizes.
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Dims {
+    m: u32,
+    n: u32,
+    k: u32,
+    _pad: u32,
+}
+
+/// Copies a `rows × cols` matrix into a zeroed `rows_padded × cols_padded` one.
+fn pad<T: Copy + Default>(
+    data: &[T],
+    cols: usize,
+    rows_padded: usize,
+    cols_padded: usize,
+) -> Vec<T> {
+    let mut padded = vec![T::default(); rows_padded * cols_padded];
+    for (r, row) in data.chunks(cols).enumerate() {
+        padded[r * cols_padded..r * cols_padded + cols].copy_from_slice(row);
+    }
+    padded
+}
+
+/// Uploads `case`'s inputs padded to whole tiles in the variant's input type
+/// and builds the kernel.
+pub(super) fn prepare_coop(
+    gpu: &Gpu,
+    case: &Case,
+    candidate: &Candidate,
+    seed: u64,
+) -> Result<Box<dyn Prepared>, GpuError> {
+    let v = variant(&candidate.variant).expect("prepare_coop is given coop variants only");
+    let dim = |name| case.shape.get(name).expect("matmul shapes have m, n, k") as usize;
+    let (m, n, k) = (dim("m"), dim("n"), dim("k"));
+    let (mp, np, kp) = (
+        m.next_multiple_of(v.tile),
+        n.next_multiple_of(v.tile),
+        k.next_multiple_of(v.tile),
+    );
+    // Inputs as the kernel sees them: f16 cases are rounded to f16 first.
+    let round = |x: Vec<f32>| match v.input {
+        Dtype::F32 => x,
+        Dtype::F16 => x
+            .into_iter()
+            .map(|x| half::f16::from_f32(x).to_f32())
+            .collect(),
+    };
+    let a = round(seeded_uniform(seed, 0, m * k));
+    let b = round(seeded_uniform(seed, 1, k * n));
+    let upload = |values: &[f32], cols, rows_padded, cols_padded| -> Vec<u8> {
+        let padded = pad(values, cols, rows_padded, cols_padded);
+        match v.input {
+            Dtype::F32 => bytemuck::cast_slice(&padded).to_vec(),
+            Dtype::F16 => {
+                let halves: Vec<half::f16> =
+                    padded.iter().map(|&x| half::f16::from_f32(x)).collect();
+                bytemuck::cast_slice(&halves).to_vec()
+            }
+        }
+    };
+    let buffers = gpu.catching(|| {
+        let dims = Dims {
+            m: mp as u32,
+            n: np as u32,
+            k: kp as u32,
+            _pad: 0,
+        };
+        [
+            storage_buffer_init(gpu, "A", &upload(&a, k, mp, kp)),
+            storage_buffer_init(gpu, "B", &upload(&b, n, kp, np)),
+            storage_buffer_zeroed(gpu, "C", (mp * np * 4) as u64),
+            uniform_buffer(gpu, "dims", bytemuck::bytes_of(&dims)),
+        ]
+    })?;
+    let kernel = Kernel::build(
+        gpu,
+        &KernelSpec {
+            label: &format!("matmul_{}", v.name),
+            source: SHADER,
+            entry_point: v.entry_point,
+            constants: &candidate.constants,
+            bounds_checked: true,
+            bindings: &in_order(&buffers.iter().collect::<Vec<_>>()),
+            workgroups: ((np / v.tile) as u32, (mp / v.tile) as u32, 1),
+        },
+    )?;
+    let [_, _, c, _] = buffers;
+    Ok(Box::new(KernelCase {
+        kernel,
+        check: CoopOutput {
+            a,
+            b,
+            c,
+            m,
+            n,
+            k,
+            n_padded: np,
+            seed,
+        },
+    }))
+}
+
+/// What checking a cooperative-matrix product needs: the inputs as the kernel
+/// saw them, and the padded output.
+struct CoopOutput {
+    a: Vec<f32>,
+    b: Vec<f32>,
+    c: wgpu::Buffer,
+    m: usize,
+    n: usize,
+    k: usize,
+    n_padded: usize,
+    seed: u64,
+}
+
+impl OutputCheck for CoopOutput {
+    /// Both variants accumulate in f32, so the f32 tolerance applies.
+    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
+        let bytes = read_buffer(gpu, &self.c, (self.m * self.n_padded * 4) as u64)?;
+        let padded: &[f32] = bytemuck::cast_slice(&bytes);
+        let c: Vec<f32> = padded
+            .chunks(self.n_padded)
+            .flat_map(|row| row[..self.n].iter().copied())
+            .collect();
+        Ok(check_matmul(
+            &self.a,
+            &self.b,
+            &c,
+            self.m,
+            self.n,
+            self.k,
+            Dtype::F32,
+            self.seed,
+        ))
+    }
+}
