@@ -9,7 +9,16 @@
 //
 // Each kernel writes c only, from inputs it never writes, so repeating it
 // leaves the same result the host checks. Every kernel binds all four
-// resources (copy and scale name b without reading it), so one layout serves all.
+// resources (copy and scale name b without reading it), so one layout serves all
+// kernels of a variant.
+//
+// Two variants of each kernel, both writing c to a storage buffer:
+//   vec4    (copy, scale, add, triad): a and b are storage buffers.
+//   texture (copy_texture, ...): a and b are rgba32float 2D textures, one vec4
+//           per texel, vec4 i at texel (i % width, i / width); width is a
+//           multiple of STREAM_WORKGROUP and the last row is zero-padded.
+//           Software adapters fetch a texel with one vector load where a
+//           storage access becomes one scalar access per lane.
 
 override STREAM_WORKGROUP: u32 = 256u;
 
@@ -24,6 +33,9 @@ struct Params {
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> params: Params;
+// The texture variant's a and b, in place of bindings 0 and 1.
+@group(0) @binding(4) var a_texture: texture_2d<f32>;
+@group(0) @binding(5) var b_texture: texture_2d<f32>;
 
 // This invocation's vec4 index in the 2D grid.
 fn element(id: vec3<u32>, groups: vec3<u32>) -> u32 {
@@ -61,5 +73,44 @@ fn triad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) 
     let i = element(id, groups);
     if (i < params.count) {
         c[i] = a[i] + params.scalar * b[i];
+    }
+}
+
+// The texture variant is dispatched as (width / STREAM_WORKGROUP, rows)
+// workgroups, so an invocation's id.xy is its texel, always inside the
+// texture, and `element` is its vec4 index y·width + x, guarded by `count`
+// (the padding of the last row is never written to c).
+
+@compute @workgroup_size(STREAM_WORKGROUP)
+fn copy_texture(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    _ = b_texture;
+    let i = element(id, groups);
+    if (i < params.count) {
+        c[i] = textureLoad(a_texture, id.xy, 0);
+    }
+}
+
+@compute @workgroup_size(STREAM_WORKGROUP)
+fn scale_texture(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    _ = b_texture;
+    let i = element(id, groups);
+    if (i < params.count) {
+        c[i] = params.scalar * textureLoad(a_texture, id.xy, 0);
+    }
+}
+
+@compute @workgroup_size(STREAM_WORKGROUP)
+fn add_texture(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = element(id, groups);
+    if (i < params.count) {
+        c[i] = textureLoad(a_texture, id.xy, 0) + textureLoad(b_texture, id.xy, 0);
+    }
+}
+
+@compute @workgroup_size(STREAM_WORKGROUP)
+fn triad_texture(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = element(id, groups);
+    if (i < params.count) {
+        c[i] = textureLoad(a_texture, id.xy, 0) + params.scalar * textureLoad(b_texture, id.xy, 0);
     }
 }

@@ -23,8 +23,12 @@ fn small_cases() -> Vec<Case> {
         StreamKernel::Add,
         StreamKernel::Triad,
     ] {
-        // Not a multiple of the workgroup: the guard must hold.
-        cases.push(stream_case(kernel, 4 * 1000 + 4));
+        // Neither a multiple of the workgroup (256 vec4s) nor of the texture
+        // variant's row (4096 vec4s), in one row and over three: the guards
+        // must hold and the padded last row must stay unwritten.
+        for vec4s in [1001, 2 * 4096 + 1001] {
+            cases.push(stream_case(kernel, 4 * vec4s));
+        }
     }
     for direction in [Direction::Upload, Direction::Download] {
         cases.push(transfer_case(direction, 1 << 16));
@@ -65,6 +69,22 @@ fn every_probe_is_verified_on_every_backend() {
                 assert!(m.timing.as_ref().unwrap().summary.median_s > 0.0);
             }
         }
+    }
+}
+
+#[test]
+fn every_stream_variant_runs_on_every_backend() {
+    for gpu in common::gpus() {
+        let case = stream_case(StreamKernel::Triad, 4 * 1001);
+        let variants: Vec<String> = jobs_for(&gpu, workloads::by_family(&case.workload), &case)
+            .into_iter()
+            .map(|job| {
+                job.candidate
+                    .map(|c| c.variant)
+                    .unwrap_or_else(|u| u.reason)
+            })
+            .collect();
+        assert_eq!(variants, ["vec4", "texture"], "on {}", gpu.summary.backend);
     }
 }
 

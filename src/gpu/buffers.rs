@@ -1,4 +1,4 @@
-//! Buffer helpers: upload, zeroed output, uniform parameters, and readback.
+//! Buffer and texture helpers: upload, zeroed output, uniform parameters, and readback.
 
 use wgpu::util::DeviceExt;
 
@@ -84,4 +84,44 @@ pub fn with_mapped<T>(
     };
     buffer.unmap();
     Ok(value)
+}
+
+/// A `width × height` 2D texture of vec4 texels in `format` (rgba32float or
+/// rgba16float), filled from `data`: rows of `width` texels one after another.
+/// Kernels read it with `textureLoad`, which software adapters fetch as one
+/// vector load where a storage-buffer load is a per-lane loop.
+pub fn texture_init(
+    gpu: &Gpu,
+    label: &str,
+    format: wgpu::TextureFormat,
+    (width, height): (u32, u32),
+    data: &[u8],
+) -> wgpu::Texture {
+    let size = wgpu::Extent3d {
+        width,
+        height,
+        depth_or_array_layers: 1,
+    };
+    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size,
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    let bytes_per_texel = format.block_copy_size(None).expect("a color format");
+    gpu.queue.write_texture(
+        texture.as_image_copy(),
+        data,
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(width * bytes_per_texel),
+            rows_per_image: None,
+        },
+        size,
+    );
+    texture
 }

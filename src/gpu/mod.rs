@@ -8,7 +8,8 @@ mod timer;
 
 pub use adapters::{backend_name, parse_backend, AdapterList, AdapterSummary, INSTALL_HINT};
 pub use buffers::{
-    read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, with_mapped,
+    read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init, uniform_buffer,
+    with_mapped,
 };
 pub use kernel::{in_order, Kernel, KernelSpec};
 pub use timer::{best_timer, ticks_to_seconds, SampleTime, Timer, TimingMethod, WallClockTimer};

@@ -17,8 +17,8 @@ use super::{
     OutputCheck, Prepared, Unavailable, Work, Workload,
 };
 use crate::gpu::{
-    in_order, read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu,
-    GpuError, Kernel, KernelSpec,
+    in_order, read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init,
+    uniform_buffer, Gpu, GpuError, Kernel, KernelSpec,
 };
 use crate::reference::{self, Verification};
 
@@ -410,9 +410,12 @@ fn prepare(
             Ok(Box::new(KernelCase { kernel, check }))
         }
         Source::Textures => {
-            let texture = |label, (width, height), data: &[u8]| {
-                texture_init(gpu, label, case.dtype, width, height, data)
+            let format = match case.dtype {
+                Dtype::F32 => wgpu::TextureFormat::Rgba32Float,
+                Dtype::F16 => wgpu::TextureFormat::Rgba16Float,
             };
+            let texture =
+                |label, extent, data: &[u8]| texture_init(gpu, label, format, extent, data);
             let [a, b] = gpu.catching(|| {
                 [
                     texture("A", (k_vec4, m), &inputs.a_padded),
@@ -498,48 +501,6 @@ fn pad(data: &[f32], rows: usize, cols: usize, rows_padded: usize, cols_padded: 
             .copy_from_slice(&data[r * cols..(r + 1) * cols]);
     }
     padded
-}
-
-/// A `width × height` texture of vec4s of `dtype` (rgba32float or
-/// rgba16float) holding `data`, rows of `width` texels one after another.
-fn texture_init(
-    gpu: &Gpu,
-    label: &str,
-    dtype: Dtype,
-    width: u32,
-    height: u32,
-    data: &[u8],
-) -> wgpu::Texture {
-    let format = match dtype {
-        Dtype::F32 => wgpu::TextureFormat::Rgba32Float,
-        Dtype::F16 => wgpu::TextureFormat::Rgba16Float,
-    };
-    let size = wgpu::Extent3d {
-        width,
-        height,
-        depth_or_array_layers: 1,
-    };
-    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some(label),
-        size,
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
-    gpu.queue.write_texture(
-        texture.as_image_copy(),
-        data,
-        wgpu::TexelCopyBufferLayout {
-            offset: 0,
-            bytes_per_row: Some(width * 4 * dtype.size_bytes() as u32),
-            rows_per_image: None,
-        },
-        size,
-    );
-    texture
 }
 
 /// Checks C against the CPU product of the inputs the kernel saw, with the
