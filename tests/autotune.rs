@@ -2,55 +2,17 @@
 
 mod common;
 
-use chipbench::gpu::{best_timer, Gpu, GpuError};
+use chipbench::gpu::best_timer;
 use chipbench::measure::TuneCache;
 use chipbench::report::Status;
 use chipbench::runner::{jobs_for, run_case, Tuning};
-use chipbench::workloads::{
-    matmul_case, Candidate, Case, Dtype, Matmul, Prepared, Unavailable, Work, Workload,
+use chipbench::workloads::{matmul_case, Dtype};
+
+/// The fastest candidate there is, and wrong.
+const WITH_A_BROKEN_CANDIDATE: common::TweakedMatmul = common::TweakedMatmul {
+    broken_first: true,
+    ..common::PLAIN
 };
-
-/// Matmul plus a `never_runs` candidate that dispatches nothing: the fastest
-/// candidate there is, and wrong.
-struct WithABrokenCandidate;
-
-impl Workload for WithABrokenCandidate {
-    fn family(&self) -> &'static str {
-        "matmul"
-    }
-    fn dimensions(&self) -> &'static [&'static str] {
-        Matmul.dimensions()
-    }
-    fn work(&self, case: &Case) -> Work {
-        Matmul.work(case)
-    }
-    fn buffers(&self, case: &Case) -> Vec<(String, u64)> {
-        Matmul.buffers(case)
-    }
-    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
-        let mut candidates = Matmul.candidates(case, gpu)?;
-        let mut broken = candidates[0].clone();
-        broken.variant = "never_runs".into();
-        candidates.insert(0, broken);
-        Ok(candidates)
-    }
-    fn prepare(
-        &self,
-        gpu: &Gpu,
-        case: &Case,
-        candidate: &Candidate,
-        seed: u64,
-    ) -> Result<Box<dyn Prepared>, GpuError> {
-        if candidate.variant == "never_runs" {
-            let mut real = candidate.clone();
-            real.variant = Matmul.candidates(case, gpu).unwrap()[0].variant.clone();
-            return Ok(Box::new(common::NeverDispatched(
-                Matmul.prepare(gpu, case, &real, seed)?,
-            )));
-        }
-        Matmul.prepare(gpu, case, candidate, seed)
-    }
-}
 
 #[test]
 fn a_fast_wrong_candidate_never_wins() {
@@ -59,7 +21,7 @@ fn a_fast_wrong_candidate_never_wins() {
     let plan = common::tiny_plan();
     let mut cache = TuneCache::default();
     let mut timer = best_timer(gpu).unwrap();
-    let jobs = jobs_for(gpu, Some(&WithABrokenCandidate), &case);
+    let jobs = jobs_for(gpu, Some(&WITH_A_BROKEN_CANDIDATE), &case);
     assert_eq!(jobs[0].candidate.as_ref().unwrap().variant, "never_runs");
     let mut tuning = Tuning::Autotune {
         cache: &mut cache,
@@ -82,47 +44,17 @@ fn a_fast_wrong_candidate_never_wins() {
     );
 }
 
-/// Matmul plus a variant this adapter cannot run.
-struct WithAnUnavailableVariant;
-
-impl Workload for WithAnUnavailableVariant {
-    fn family(&self) -> &'static str {
-        "matmul"
-    }
-    fn dimensions(&self) -> &'static [&'static str] {
-        Matmul.dimensions()
-    }
-    fn work(&self, case: &Case) -> Work {
-        Matmul.work(case)
-    }
-    fn buffers(&self, case: &Case) -> Vec<(String, u64)> {
-        Matmul.buffers(case)
-    }
-    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
-        Matmul.candidates(case, gpu)
-    }
-    fn unavailable(&self, _case: &Case, _gpu: &Gpu) -> Vec<Unavailable> {
-        vec![Unavailable {
-            variant: "future_hardware".into(),
-            reason: "the adapter lacks it".into(),
-        }]
-    }
-    fn prepare(
-        &self,
-        gpu: &Gpu,
-        case: &Case,
-        candidate: &Candidate,
-        seed: u64,
-    ) -> Result<Box<dyn Prepared>, GpuError> {
-        Matmul.prepare(gpu, case, candidate, seed)
-    }
-}
+/// A variant this adapter cannot run.
+const WITH_AN_UNAVAILABLE_VARIANT: common::TweakedMatmul = common::TweakedMatmul {
+    unavailable: &[("future_hardware", "the adapter lacks it")],
+    ..common::PLAIN
+};
 
 #[test]
 fn a_variant_that_cannot_run_is_reported_as_not_run() {
     let gpu = &common::gpus()[0];
     let case = matmul_case(Dtype::F32, 8, 8, 8);
-    let jobs = jobs_for(gpu, Some(&WithAnUnavailableVariant), &case);
+    let jobs = jobs_for(gpu, Some(&WITH_AN_UNAVAILABLE_VARIANT), &case);
     let mut timer = best_timer(gpu).unwrap();
 
     let mut cache = TuneCache::default();

@@ -2,11 +2,11 @@
 
 mod common;
 
-use chipbench::gpu::{best_timer, Gpu, GpuError};
+use chipbench::gpu::{best_timer, Gpu};
 use chipbench::reference::{Method, Verification};
 use chipbench::report::Status;
 use chipbench::runner::{jobs_for, measure};
-use chipbench::workloads::{matmul_case, Candidate, Case, Dtype, Matmul, Prepared, Work, Workload};
+use chipbench::workloads::{matmul_case, Candidate, Case, Dtype, Matmul, Workload};
 
 /// Shapes that are not tile multiples in any dimension, plus the degenerate 1×1×1.
 const RAGGED: [(u64, u64, u64); 5] = [
@@ -133,42 +133,16 @@ fn flop_and_byte_accounting_follow_the_logical_shape() {
 }
 
 /// A matmul whose kernel never runs: the output stays zero.
-struct SkipsTheKernel;
-
-impl Workload for SkipsTheKernel {
-    fn family(&self) -> &'static str {
-        "matmul"
-    }
-    fn dimensions(&self) -> &'static [&'static str] {
-        Matmul.dimensions()
-    }
-    fn work(&self, case: &Case) -> Work {
-        Matmul.work(case)
-    }
-    fn buffers(&self, case: &Case) -> Vec<(String, u64)> {
-        Matmul.buffers(case)
-    }
-    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
-        Matmul.candidates(case, gpu)
-    }
-    fn prepare(
-        &self,
-        gpu: &Gpu,
-        case: &Case,
-        candidate: &Candidate,
-        seed: u64,
-    ) -> Result<Box<dyn Prepared>, GpuError> {
-        Ok(Box::new(common::NeverDispatched(
-            Matmul.prepare(gpu, case, candidate, seed)?,
-        )))
-    }
-}
+const SKIPS_THE_KERNEL: common::TweakedMatmul = common::TweakedMatmul {
+    never_dispatch: true,
+    ..common::PLAIN
+};
 
 #[test]
 fn a_wrong_result_is_a_failed_case_never_a_throughput() {
     let gpu = &common::gpus()[0];
     let case = matmul_case(Dtype::F32, 9, 13, 11);
-    let job = jobs_for(gpu, Some(&SkipsTheKernel), &case).remove(0);
+    let job = jobs_for(gpu, Some(&SKIPS_THE_KERNEL), &case).remove(0);
     let mut timer = best_timer(gpu).unwrap();
     let m = measure(gpu, &job, &common::tiny_plan(), 1, timer.as_mut());
     assert_eq!(m.status, Status::Failed);

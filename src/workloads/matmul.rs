@@ -387,27 +387,22 @@ fn prepare(
         accumulate: offer.accumulate,
         seed,
     };
+    // A and B as the variant reads them: buffers at bindings 0 and 1, or
+    // textures at 4 and 5 (as matmul.wgsl declares them); C and dims at 2 and 3.
+    let (a, b, views);
+    let mut bindings = vec![
+        (2, check.c.as_entire_binding()),
+        (3, dims_buffer.as_entire_binding()),
+    ];
     match variant.source {
         Source::Buffers => {
-            let [a, b] = gpu.catching(|| {
+            [a, b] = gpu.catching(|| {
                 [
                     storage_buffer_init(gpu, "A", &inputs.a_padded),
                     storage_buffer_init(gpu, "B", &inputs.b_padded),
                 ]
             })?;
-            let kernel = Kernel::build(
-                gpu,
-                &KernelSpec {
-                    label: &label,
-                    source: &source,
-                    entry_point: variant.entry_point,
-                    constants: &candidate.constants,
-                    bounds_checked: false,
-                    bindings: &in_order(&[&a, &b, &check.c, &dims_buffer]),
-                    workgroups: (x, y, 1),
-                },
-            )?;
-            Ok(Box::new(KernelCase { kernel, check }))
+            bindings.extend(in_order(&[&a, &b]));
         }
         Source::Textures => {
             let format = match case.dtype {
@@ -416,34 +411,32 @@ fn prepare(
             };
             let texture =
                 |label, extent, data: &[u8]| texture_init(gpu, label, format, extent, data);
-            let [a, b] = gpu.catching(|| {
+            views = gpu.catching(|| {
                 [
                     texture("A", (k_vec4, m), &inputs.a_padded),
                     texture("B", (n_vec4, k_vec4 * 4), &inputs.b_padded),
                 ]
+                .map(|t| t.create_view(&Default::default()))
             })?;
-            let views = [&a, &b].map(|t| t.create_view(&Default::default()));
-            let kernel = Kernel::build(
-                gpu,
-                &KernelSpec {
-                    label: &label,
-                    source: &source,
-                    entry_point: variant.entry_point,
-                    constants: &candidate.constants,
-                    bounds_checked: false,
-                    // As matmul.wgsl declares them: C and dims at 2 and 3, A and B at 4 and 5.
-                    bindings: &[
-                        (2, check.c.as_entire_binding()),
-                        (3, dims_buffer.as_entire_binding()),
-                        (4, wgpu::BindingResource::TextureView(&views[0])),
-                        (5, wgpu::BindingResource::TextureView(&views[1])),
-                    ],
-                    workgroups: (x, y, 1),
-                },
-            )?;
-            Ok(Box::new(KernelCase { kernel, check }))
+            bindings.extend([
+                (4, wgpu::BindingResource::TextureView(&views[0])),
+                (5, wgpu::BindingResource::TextureView(&views[1])),
+            ]);
         }
     }
+    let kernel = Kernel::build(
+        gpu,
+        &KernelSpec {
+            label: &label,
+            source: &source,
+            entry_point: variant.entry_point,
+            constants: &candidate.constants,
+            bounds_checked: false,
+            bindings: &bindings,
+            workgroups: (x, y, 1),
+        },
+    )?;
+    Ok(Box::new(KernelCase { kernel, check }))
 }
 
 /// A and B as a case's kernels read them (rows padded to whole vec4s, in the

@@ -142,19 +142,16 @@ impl Prepared for Upload {
         _timer: &mut dyn Timer,
         repeats: u32,
     ) -> Result<Option<SampleTime>, GpuError> {
-        let started = Instant::now();
-        gpu.catching(|| {
-            for _ in 0..repeats {
-                gpu.queue
-                    .write_buffer(&self.device, 0, bytemuck::cast_slice(&self.data));
-            }
-            gpu.queue.submit([]);
-        })?;
-        gpu.wait()?;
-        Ok(Some(SampleTime {
-            gpu_s: None,
-            wall_s: started.elapsed().as_secs_f64(),
-        }))
+        on_wall_clock(|| {
+            gpu.catching(|| {
+                for _ in 0..repeats {
+                    gpu.queue
+                        .write_buffer(&self.device, 0, bytemuck::cast_slice(&self.data));
+                }
+                gpu.queue.submit([]);
+            })?;
+            gpu.wait()
+        })
     }
 
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
@@ -200,14 +197,12 @@ impl Prepared for Download {
         _timer: &mut dyn Timer,
         repeats: u32,
     ) -> Result<Option<SampleTime>, GpuError> {
-        let started = Instant::now();
-        for _ in 0..repeats {
-            self.download_once(gpu)?;
-        }
-        Ok(Some(SampleTime {
-            gpu_s: None,
-            wall_s: started.elapsed().as_secs_f64(),
-        }))
+        on_wall_clock(|| {
+            for _ in 0..repeats {
+                self.download_once(gpu)?;
+            }
+            Ok(())
+        })
     }
 
     fn verify(&self, _gpu: &Gpu) -> Result<Verification, GpuError> {
@@ -220,6 +215,18 @@ impl Prepared for Download {
     fn compile_s(&self) -> f64 {
         0.0
     }
+}
+
+/// Times `transfer` on the host's wall clock: one sample.
+fn on_wall_clock(
+    transfer: impl FnOnce() -> Result<(), GpuError>,
+) -> Result<Option<SampleTime>, GpuError> {
+    let started = Instant::now();
+    transfer()?;
+    Ok(Some(SampleTime {
+        gpu_s: None,
+        wall_s: started.elapsed().as_secs_f64(),
+    }))
 }
 
 /// Exact comparison: a transfer must not change a bit.

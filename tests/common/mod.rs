@@ -10,7 +10,7 @@
 use chipbench::gpu::{AdapterList, Gpu, GpuError, SampleTime, Timer, INSTALL_HINT};
 use chipbench::measure::SamplingPlan;
 use chipbench::reference::Verification;
-use chipbench::workloads::Prepared;
+use chipbench::workloads::{Candidate, Case, Matmul, Prepared, Unavailable, Work, Workload};
 
 /// Backends the tests exercise, in order.
 pub const TESTED_BACKENDS: [&str; 2] = ["vulkan", "gl"];
@@ -90,5 +90,77 @@ impl Prepared for NeverDispatched {
     }
     fn compile_s(&self) -> f64 {
         self.0.compile_s()
+    }
+}
+
+/// Matmul with test-only faults, for testing what the runner does with
+/// kernels that misbehave or cannot run. Used as a `const`, so `&'static`.
+pub struct TweakedMatmul {
+    /// Every candidate's kernel never runs: its output stays zero.
+    pub never_dispatch: bool,
+    /// An extra first candidate, `never_runs`, whose kernel never runs: the
+    /// fastest candidate there is, and wrong.
+    pub broken_first: bool,
+    /// Variants reported as unable to run here, as (name, reason).
+    pub unavailable: &'static [(&'static str, &'static str)],
+}
+
+/// Matmul as it is.
+pub const PLAIN: TweakedMatmul = TweakedMatmul {
+    never_dispatch: false,
+    broken_first: false,
+    unavailable: &[],
+};
+
+impl Workload for TweakedMatmul {
+    fn family(&self) -> &'static str {
+        Matmul.family()
+    }
+    fn dimensions(&self) -> &'static [&'static str] {
+        Matmul.dimensions()
+    }
+    fn work(&self, case: &Case) -> Work {
+        Matmul.work(case)
+    }
+    fn buffers(&self, case: &Case) -> Vec<(String, u64)> {
+        Matmul.buffers(case)
+    }
+    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+        let mut candidates = Matmul.candidates(case, gpu)?;
+        if self.broken_first {
+            let mut broken = candidates[0].clone();
+            broken.variant = "never_runs".into();
+            candidates.insert(0, broken);
+        }
+        Ok(candidates)
+    }
+    fn unavailable(&self, _case: &Case, _gpu: &Gpu) -> Vec<Unavailable> {
+        self.unavailable
+            .iter()
+            .map(|(variant, reason)| Unavailable {
+                variant: variant.to_string(),
+                reason: reason.to_string(),
+            })
+            .collect()
+    }
+    fn prepare(
+        &self,
+        gpu: &Gpu,
+        case: &Case,
+        candidate: &Candidate,
+        seed: u64,
+    ) -> Result<Box<dyn Prepared>, GpuError> {
+        if candidate.variant == "never_runs" {
+            let real = Matmul.candidates(case, gpu).expect("f32 matmul")[0].clone();
+            return Ok(Box::new(NeverDispatched(
+                Matmul.prepare(gpu, case, &real, seed)?,
+            )));
+        }
+        let prepared = Matmul.prepare(gpu, case, candidate, seed)?;
+        Ok(if self.never_dispatch {
+            Box::new(NeverDispatched(prepared))
+        } else {
+            prepared
+        })
     }
 }
