@@ -54,10 +54,24 @@ pub fn write_atomic(path: &Path, report: &Report) -> Result<(), ReportError> {
     let json = serde_json::to_vec_pretty(report).expect("a report always serializes");
     file.write_all(&json)
         .and_then(|_| file.write_all(b"\n"))
+        .and_then(|_| readable_by_all(file.as_file()))
         .and_then(|_| file.as_file().sync_all())
         .map_err(|e| ReportError::io(path, e))?;
     file.persist_noclobber(path)
         .map_err(|e| ReportError::io(path, e.error))?;
+    Ok(())
+}
+
+/// Reports are for sharing: `rw-r--r--`, not the owner-only mode of a fresh
+/// temporary file.
+fn readable_by_all(file: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
     Ok(())
 }
 
@@ -170,6 +184,12 @@ mod tests {
         );
         write_atomic(&path, &report).unwrap();
         assert_eq!(load(&path).unwrap(), report);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644, "reports are readable by all");
+        }
         assert!(
             write_atomic(&path, &report).is_err(),
             "refuses to replace a report"
