@@ -217,6 +217,8 @@ fn the_report_schema_has_every_documented_field() {
         "mad_s",
         "cv",
         "wall_median_s",
+        "first_dispatch_wall_s",
+        "clock",
     ] {
         assert!(m["timing"].get(field).is_some(), "timing.{field}");
     }
@@ -527,4 +529,17 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
         &chipbench(&["show", newer.to_str().unwrap()]),
         "schema version 99",
     );
+}
+
+#[test]
+fn the_committed_reference_reports_still_load_and_show() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let committed = reports_in(&dir);
+    assert!(!committed.is_empty(), "reports/ holds reference reports");
+    for path in committed {
+        let report = load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(!report.measurements.is_empty());
+        let shown = chipbench(&["show", path.to_str().unwrap()]);
+        assert!(shown.status.success(), "{}", stderr(&shown));
+    }
 }

@@ -38,6 +38,9 @@ pub struct Sampled {
     pub warmup_samples: usize,
     /// Whether two consecutive warm-up windows agreed within 2% before the budget ran out.
     pub warmup_converged: bool,
+    /// Wall time of the very first dispatch, seconds: it includes any shader
+    /// compilation the driver defers to first use (lavapipe does).
+    pub first_dispatch_wall_s: f64,
 }
 
 /// Most samples per warm-up window.
@@ -62,8 +65,12 @@ pub fn sample(
         accepted: 0,
     };
 
-    // Size the batch: grow repeats until one sample takes about the target.
+    // The first dispatch pays for deferred compilation and cold caches: time
+    // it on its own, then size the batch: grow repeats until one sample takes
+    // about the target.
     let mut repeats = 1u32;
+    let first = clock.take(repeats)?;
+    let first_dispatch_wall_s = first.wall_s;
     let mut sample_s = 0.0;
     for _ in 0..8 {
         let t = clock.take(repeats)?.headline_s();
@@ -115,6 +122,7 @@ pub fn sample(
         rejected: clock.rejected,
         warmup_samples,
         warmup_converged,
+        first_dispatch_wall_s,
     })
 }
 

@@ -27,6 +27,11 @@ pub struct Timing {
     pub summary: Summary,
     /// Median wall time per operation around submit + wait, for comparison.
     pub wall_median_s: f64,
+    /// Wall time of the first dispatch, including shader compilation a driver
+    /// defers to first use (where pipeline creation, `compile_s`, is near zero).
+    /// Absent in reports written before it was recorded.
+    #[serde(default)]
+    pub first_dispatch_wall_s: Option<f64>,
 }
 
 impl Timing {
@@ -53,6 +58,7 @@ impl Timing {
             warmup_converged: sampled.warmup_converged,
             summary: Summary::of(&headline)?,
             wall_median_s: Summary::of(&wall)?.median_s,
+            first_dispatch_wall_s: Some(sampled.first_dispatch_wall_s),
         })
     }
 }
