@@ -122,7 +122,7 @@ impl AdapterSummary {
 }
 
 /// Lower-case name of a backend as used on the command line and in reports.
-pub fn backend_name(backend: wgpu::Backend) -> &'static str {
+fn backend_name(backend: wgpu::Backend) -> &'static str {
     match backend {
         wgpu::Backend::Vulkan => "vulkan",
         wgpu::Backend::Metal => "metal",
@@ -144,7 +144,7 @@ fn device_type_name(device_type: wgpu::DeviceType) -> &'static str {
 }
 
 /// Parses a `--backend` value into the canonical name used in summaries.
-pub fn parse_backend(name: &str) -> Result<&'static str, GpuError> {
+fn parse_backend(name: &str) -> Result<&'static str, GpuError> {
     match name.to_ascii_lowercase().as_str() {
         "vulkan" | "vk" => Ok("vulkan"),
         "metal" => Ok("metal"),

@@ -6,7 +6,7 @@ mod buffers;
 mod kernel;
 mod timer;
 
-pub use adapters::{backend_name, parse_backend, AdapterList, AdapterSummary, INSTALL_HINT};
+pub use adapters::{AdapterList, AdapterSummary, INSTALL_HINT};
 pub use buffers::{
     read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init, uniform_buffer,
     with_mapped,

@@ -66,7 +66,7 @@ pub struct TuneCache {
 
 /// Identifies an adapter for tuning: name, backend, driver, and chipbench's
 /// version (new kernels may change the best choice).
-pub fn adapter_key(adapter: &AdapterSummary) -> String {
+fn adapter_key(adapter: &AdapterSummary) -> String {
     format!(
         "{} | {} | {} {} | chipbench {}",
         adapter.name,

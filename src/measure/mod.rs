@@ -8,8 +8,8 @@ mod stats;
 mod timing;
 mod warnings;
 
-pub use autotune::{adapter_key, shape_class, trial_plan, AutotuneRecord, Trial, TuneCache};
+pub use autotune::{shape_class, trial_plan, AutotuneRecord, Trial, TuneCache};
 pub use sampler::{sample, Sampled, SamplingPlan};
-pub use stats::{percentile, Summary};
+pub use stats::Summary;
 pub use timing::Timing;
-pub use warnings::{Warning, NOISY_CV};
+pub use warnings::Warning;

@@ -9,7 +9,7 @@ use crate::workloads::Dtype;
 
 /// Largest M·N·K checked element by element; above it Freivalds' check runs
 /// (O(MK + KN + MN) per round instead of O(MNK)).
-pub const EXACT_CHECK_MAX_MACS: usize = 1 << 27;
+const EXACT_CHECK_MAX_MACS: usize = 1 << 27;
 
 /// Freivalds rounds: each misses a wrong product with probability ~0 for
 /// random sign vectors unless errors cancel exactly, so three is ample.
