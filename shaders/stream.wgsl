@@ -1,26 +1,36 @@
 // Memory bandwidth: BabelStream's four kernels over vec4<f32> arrays.
-// One invocation per vec4, guarded by `count`; the grid is 2D because one
-// dimension holds at most 65535 workgroups.
 //
-//   copy:  c = a          2 arrays moved
-//   scale: c = s·a        2 arrays moved
-//   add:   c = a + b      3 arrays moved
-//   triad: c = a + s·b    3 arrays moved
+//   STREAM_KERNEL 0  copy:  c = a          2 arrays moved
+//                 1  scale: c = s·a        2 arrays moved
+//                 2  add:   c = a + b      3 arrays moved
+//                 3  triad: c = a + s·b    3 arrays moved
 //
-// Each kernel writes c only, from inputs it never writes, so repeating it
-// leaves the same result the host checks. Every kernel binds all four
-// resources (copy and scale name b without reading it), so one layout serves all
-// kernels of a variant.
+// The kernel is an `override` constant, folded away when the pipeline is
+// built, so copy and scale never touch b. Each kernel writes c only, from
+// inputs it never writes, so repeating it leaves the same result the host
+// checks.
 //
-// Two variants of each kernel, both writing c to a storage buffer:
-//   vec4    (copy, scale, add, triad): a and b are storage buffers.
-//   texture (copy_texture, ...): a and b are rgba32float 2D textures, one vec4
-//           per texel, vec4 i at texel (i % width, i / width); width is a
-//           multiple of STREAM_WORKGROUP and the last row is zero-padded.
-//           Software adapters fetch a texel with one vector load where a
-//           storage access becomes one scalar access per lane.
+// Three entry points, one per place a and b are read from; all write c to a
+// storage buffer (a write-only storage texture was slower on lavapipe and
+// llvmpipe):
+//   from_buffers          a, b: storage buffers.
+//   from_textures         a, b: rgba32float textures read with textureLoad.
+//   from_storage_textures a, b: read-only rgba32float storage textures.
+// In both texture forms vec4 i is texel (i % TEXTURE_WIDTH, i / TEXTURE_WIDTH),
+// the last row zero-padded. Software adapters read a texel with one vector
+// load where a storage-buffer read is a scalar access per lane; lavapipe
+// (Mesa 22.3) reads a storage texture fastest of the three.
+//
+// A workgroup handles STREAM_WORKGROUP · STREAM_VEC4S_PER_INVOCATION
+// consecutive vec4s, each invocation every STREAM_WORKGROUP-th of them, so
+// neighbouring invocations touch neighbouring vec4s. Workgroups form a 2D
+// grid because one dimension holds at most 65535 of them; every index is
+// guarded by `count`.
 
+override STREAM_KERNEL: u32 = 3u;
 override STREAM_WORKGROUP: u32 = 256u;
+override STREAM_VEC4S_PER_INVOCATION: u32 = 1u;
+const TEXTURE_WIDTH: u32 = 4096u;
 
 struct Params {
     scalar: f32,
@@ -33,84 +43,89 @@ struct Params {
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> params: Params;
-// The texture variant's a and b, in place of bindings 0 and 1.
+// from_textures' a and b, in place of bindings 0 and 1.
 @group(0) @binding(4) var a_texture: texture_2d<f32>;
 @group(0) @binding(5) var b_texture: texture_2d<f32>;
+// from_storage_textures' a and b.
+@group(0) @binding(6) var a_storage: texture_storage_2d<rgba32float, read>;
+@group(0) @binding(7) var b_storage: texture_storage_2d<rgba32float, read>;
 
-// This invocation's vec4 index in the 2D grid.
-fn element(id: vec3<u32>, groups: vec3<u32>) -> u32 {
-    return id.x + id.y * groups.x * STREAM_WORKGROUP;
+// Whether the kernel reads b (add and triad).
+fn reads_b() -> bool {
+    return STREAM_KERNEL >= 2u;
+}
+
+// c[i] from a[i] and b[i] (b is zero where the kernel does not read it).
+fn combine(a_i: vec4<f32>, b_i: vec4<f32>) -> vec4<f32> {
+    switch STREAM_KERNEL {
+        case 0u: { return a_i; }
+        case 1u: { return params.scalar * a_i; }
+        case 2u: { return a_i + b_i; }
+        default: { return a_i + params.scalar * b_i; }
+    }
+}
+
+// The r-th vec4 index of this invocation.
+fn element(group: vec3<u32>, groups: vec3<u32>, local: vec3<u32>, r: u32) -> u32 {
+    let workgroup = group.x + group.y * groups.x;
+    return (workgroup * STREAM_VEC4S_PER_INVOCATION + r) * STREAM_WORKGROUP + local.x;
+}
+
+// The texel holding vec4 i in the texture forms.
+fn texel(i: u32) -> vec2<u32> {
+    return vec2<u32>(i % TEXTURE_WIDTH, i / TEXTURE_WIDTH);
 }
 
 @compute @workgroup_size(STREAM_WORKGROUP)
-fn copy(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    _ = &b;
-    let i = element(id, groups);
-    if (i < params.count) {
-        c[i] = a[i];
+fn from_buffers(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_id) local: vec3<u32>,
+) {
+    for (var r = 0u; r < STREAM_VEC4S_PER_INVOCATION; r++) {
+        let i = element(group, groups, local, r);
+        if (i < params.count) {
+            var b_i = vec4<f32>();
+            if (reads_b()) {
+                b_i = b[i];
+            }
+            c[i] = combine(a[i], b_i);
+        }
     }
 }
 
 @compute @workgroup_size(STREAM_WORKGROUP)
-fn scale(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    _ = &b;
-    let i = element(id, groups);
-    if (i < params.count) {
-        c[i] = params.scalar * a[i];
+fn from_textures(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_id) local: vec3<u32>,
+) {
+    for (var r = 0u; r < STREAM_VEC4S_PER_INVOCATION; r++) {
+        let i = element(group, groups, local, r);
+        if (i < params.count) {
+            var b_i = vec4<f32>();
+            if (reads_b()) {
+                b_i = textureLoad(b_texture, texel(i), 0);
+            }
+            c[i] = combine(textureLoad(a_texture, texel(i), 0), b_i);
+        }
     }
 }
 
 @compute @workgroup_size(STREAM_WORKGROUP)
-fn add(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = element(id, groups);
-    if (i < params.count) {
-        c[i] = a[i] + b[i];
-    }
-}
-
-@compute @workgroup_size(STREAM_WORKGROUP)
-fn triad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = element(id, groups);
-    if (i < params.count) {
-        c[i] = a[i] + params.scalar * b[i];
-    }
-}
-
-// The texture variant is dispatched as (width / STREAM_WORKGROUP, rows)
-// workgroups, so an invocation's id.xy is its texel, always inside the
-// texture, and `element` is its vec4 index y·width + x, guarded by `count`
-// (the padding of the last row is never written to c).
-
-@compute @workgroup_size(STREAM_WORKGROUP)
-fn copy_texture(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    _ = b_texture;
-    let i = element(id, groups);
-    if (i < params.count) {
-        c[i] = textureLoad(a_texture, id.xy, 0);
-    }
-}
-
-@compute @workgroup_size(STREAM_WORKGROUP)
-fn scale_texture(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    _ = b_texture;
-    let i = element(id, groups);
-    if (i < params.count) {
-        c[i] = params.scalar * textureLoad(a_texture, id.xy, 0);
-    }
-}
-
-@compute @workgroup_size(STREAM_WORKGROUP)
-fn add_texture(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = element(id, groups);
-    if (i < params.count) {
-        c[i] = textureLoad(a_texture, id.xy, 0) + textureLoad(b_texture, id.xy, 0);
-    }
-}
-
-@compute @workgroup_size(STREAM_WORKGROUP)
-fn triad_texture(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = element(id, groups);
-    if (i < params.count) {
-        c[i] = textureLoad(a_texture, id.xy, 0) + params.scalar * textureLoad(b_texture, id.xy, 0);
+fn from_storage_textures(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_id) local: vec3<u32>,
+) {
+    for (var r = 0u; r < STREAM_VEC4S_PER_INVOCATION; r++) {
+        let i = element(group, groups, local, r);
+        if (i < params.count) {
+            var b_i = vec4<f32>();
+            if (reads_b()) {
+                b_i = textureLoad(b_storage, texel(i));
+            }
+            c[i] = combine(textureLoad(a_storage, texel(i)), b_i);
+        }
     }
 }

@@ -73,18 +73,25 @@ fn every_probe_is_verified_on_every_backend() {
 }
 
 #[test]
-fn every_stream_variant_runs_on_every_backend() {
+fn every_stream_variant_is_a_candidate_on_every_backend() {
     for gpu in common::gpus() {
         let case = stream_case(StreamKernel::Triad, 4 * 1001);
-        let variants: Vec<String> = jobs_for(&gpu, workloads::by_family(&case.workload), &case)
+        let candidates: Vec<String> = jobs_for(&gpu, workloads::by_family(&case.workload), &case)
             .into_iter()
-            .map(|job| {
-                job.candidate
-                    .map(|c| c.variant)
-                    .unwrap_or_else(|u| u.reason)
+            .map(|job| match job.candidate {
+                Ok(c) => format!("{} ×{}", c.variant, c.constants[1].1),
+                Err(u) => u.reason,
             })
             .collect();
-        assert_eq!(variants, ["vec4", "texture"], "on {}", gpu.summary.backend);
+        let expected = ["vec4", "texture", "storage_texture"]
+            .into_iter()
+            .flat_map(|source| [1, 2].map(|per_invocation| format!("{source} ×{per_invocation}")));
+        assert_eq!(
+            candidates,
+            expected.collect::<Vec<_>>(),
+            "on {}",
+            gpu.summary.backend
+        );
     }
 }
 

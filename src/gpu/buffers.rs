@@ -88,14 +88,17 @@ pub fn with_mapped<T>(
 
 /// A `width × height` 2D texture of vec4 texels in `format` (rgba32float or
 /// rgba16float), filled from `data`: rows of `width` texels one after another.
-/// Kernels read it with `textureLoad`, which software adapters fetch as one
-/// vector load where a storage-buffer load is a per-lane loop.
+/// `binding` says how kernels bind it: `TEXTURE_BINDING` to read it with
+/// `textureLoad`, `STORAGE_BINDING` as a read-only storage texture. Software
+/// adapters fetch a texel as one vector load where a storage-buffer load is
+/// a per-lane loop.
 pub fn texture_init(
     gpu: &Gpu,
     label: &str,
     format: wgpu::TextureFormat,
     (width, height): (u32, u32),
     data: &[u8],
+    binding: wgpu::TextureUsages,
 ) -> wgpu::Texture {
     let size = wgpu::Extent3d {
         width,
@@ -109,7 +112,7 @@ pub fn texture_init(
         sample_count: 1,
         dimension: wgpu::TextureDimension::D2,
         format,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        usage: binding | wgpu::TextureUsages::COPY_DST,
         view_formats: &[],
     });
     let bytes_per_texel = format.block_copy_size(None).expect("a color format");

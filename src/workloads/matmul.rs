@@ -409,8 +409,16 @@ fn prepare(
                 Dtype::F32 => wgpu::TextureFormat::Rgba32Float,
                 Dtype::F16 => wgpu::TextureFormat::Rgba16Float,
             };
-            let texture =
-                |label, extent, data: &[u8]| texture_init(gpu, label, format, extent, data);
+            let texture = |label, extent, data: &[u8]| {
+                texture_init(
+                    gpu,
+                    label,
+                    format,
+                    extent,
+                    data,
+                    wgpu::TextureUsages::TEXTURE_BINDING,
+                )
+            };
             views = gpu.catching(|| {
                 [
                     texture("A", (k_vec4, m), &inputs.a_padded),

@@ -2,11 +2,13 @@
 //! (`shaders/stream.wgsl`), one workload per kernel since each moves a
 //! different number of arrays. Outputs are checked element by element.
 //!
-//! Each kernel has two variants that move the same bytes: `vec4` reads a and
-//! b from storage buffers, `texture` from rgba32float 2D textures (one vec4
-//! per texel), which software adapters fetch with one vector load instead of
-//! one scalar access per lane. Both write c to a storage buffer: a write-only
-//! storage texture was slower on lavapipe and llvmpipe.
+//! Each kernel has three variants that move the same bytes, named by where
+//! they read a and b from: `vec4` (storage buffers), `texture` (rgba32float
+//! textures read with `textureLoad`) and `storage_texture` (read-only
+//! rgba32float storage textures); software adapters fetch a texel with one
+//! vector load instead of one scalar access per lane. All write c to a
+//! storage buffer: a write-only storage texture was slower on lavapipe and
+//! llvmpipe. Each variant is tried with one and with two vec4s per invocation.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -22,12 +24,13 @@ use crate::reference::{check_elements, Verification};
 
 const SHADER: &str = include_str!("../../shaders/stream.wgsl");
 const WORKGROUP: u64 = 256;
+/// vec4s per invocation the candidates try.
+const VEC4S_PER_INVOCATION: [u64; 2] = [1, 2];
 /// Most workgroups along x before the grid wraps into y.
 const MAX_GROUPS_X: u64 = 32768;
 /// The scalar of scale and triad (BabelStream's).
 const SCALAR: f32 = 0.4;
-/// Texels per row of the texture variant's inputs: a power of two and a
-/// multiple of [`WORKGROUP`], so one workgroup row covers part of one texture row.
+/// Texels per row of the texture variants' inputs (`TEXTURE_WIDTH` in the shader).
 const TEXTURE_WIDTH: u64 = 4096;
 
 /// Where a variant's kernels read a and b from.
@@ -35,25 +38,69 @@ const TEXTURE_WIDTH: u64 = 4096;
 enum Source {
     /// Storage buffers (variant `vec4`).
     Buffers,
-    /// rgba32float textures, [`TEXTURE_WIDTH`] texels wide (variant `texture`).
+    /// rgba32float textures read with `textureLoad` (variant `texture`).
     Textures,
+    /// Read-only rgba32float storage textures (variant `storage_texture`).
+    StorageTextures,
 }
 
 impl Source {
+    const ALL: [Source; 3] = [Source::Buffers, Source::Textures, Source::StorageTextures];
+
     /// The variant name, as candidates and reports carry it.
     fn variant(self) -> &'static str {
         match self {
             Source::Buffers => "vec4",
             Source::Textures => "texture",
+            Source::StorageTextures => "storage_texture",
+        }
+    }
+
+    /// The shader's entry point for this source.
+    fn entry_point(self) -> &'static str {
+        match self {
+            Source::Buffers => "from_buffers",
+            Source::Textures => "from_textures",
+            Source::StorageTextures => "from_storage_textures",
         }
     }
 
     /// The variant a candidate names.
     fn of(candidate: &Candidate) -> Source {
-        [Source::Buffers, Source::Textures]
+        Source::ALL
             .into_iter()
             .find(|source| source.variant() == candidate.variant)
             .unwrap_or_else(|| panic!("unknown stream variant {}", candidate.variant))
+    }
+
+    /// Why `gpu` cannot run this source's variant of `case`, if it cannot:
+    /// the inputs exceed the largest 2D texture, or the adapter binds too
+    /// few storage textures.
+    fn unfit(self, gpu: &Gpu, case: &Case) -> Option<String> {
+        let limits = gpu.device.limits();
+        let extent = u64::from(limits.max_texture_dimension_2d);
+        let rows = texture_rows(elements(case) / 4);
+        match self {
+            Source::Buffers => None,
+            _ if TEXTURE_WIDTH > extent || rows > extent => Some(format!(
+                "a {TEXTURE_WIDTH}×{rows} texture exceeds the adapter's largest 2D texture ({extent})"
+            )),
+            Source::StorageTextures if limits.max_storage_textures_per_shader_stage < 2 => {
+                Some(format!(
+                    "the adapter binds {} storage textures per shader stage; 2 are needed",
+                    limits.max_storage_textures_per_shader_stage
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// How the shader binds this source's input textures.
+    fn texture_binding(self) -> wgpu::TextureUsages {
+        match self {
+            Source::StorageTextures => wgpu::TextureUsages::STORAGE_BINDING,
+            _ => wgpu::TextureUsages::TEXTURE_BINDING,
+        }
     }
 }
 
@@ -71,13 +118,23 @@ pub enum StreamKernel {
 }
 
 impl StreamKernel {
-    /// Workload family name, and the kernel's entry point in the shader.
-    fn names(self) -> (&'static str, &'static str) {
+    /// Workload family name.
+    fn family(self) -> &'static str {
         match self {
-            StreamKernel::Copy => ("stream_copy", "copy"),
-            StreamKernel::Scale => ("stream_scale", "scale"),
-            StreamKernel::Add => ("stream_add", "add"),
-            StreamKernel::Triad => ("stream_triad", "triad"),
+            StreamKernel::Copy => "stream_copy",
+            StreamKernel::Scale => "stream_scale",
+            StreamKernel::Add => "stream_add",
+            StreamKernel::Triad => "stream_triad",
+        }
+    }
+
+    /// The kernel's `STREAM_KERNEL` constant in the shader.
+    fn shader_constant(self) -> f64 {
+        match self {
+            StreamKernel::Copy => 0.0,
+            StreamKernel::Scale => 1.0,
+            StreamKernel::Add => 2.0,
+            StreamKernel::Triad => 3.0,
         }
     }
 
@@ -124,7 +181,7 @@ pub const STREAM_KERNELS: [Stream; 4] = [
 /// A stream case over arrays of `elements` f32 (a multiple of 4).
 pub fn stream_case(kernel: StreamKernel, elements: u64) -> Case {
     Case {
-        workload: kernel.names().0.to_string(),
+        workload: kernel.family().to_string(),
         dtype: Dtype::F32,
         shape: Shape::new(&[("n", elements)]),
     }
@@ -142,31 +199,15 @@ fn texture_rows(count: u64) -> u64 {
     count.div_ceil(TEXTURE_WIDTH)
 }
 
-/// Why `gpu` cannot run `case`'s texture variant, if it cannot: its inputs
-/// exceed the largest 2D texture, or its rows (one per workgroup row) the
-/// largest dispatch.
-fn textures_unfit(gpu: &Gpu, case: &Case) -> Option<Unavailable> {
-    let limits = gpu.device.limits();
-    let extent = u64::from(limits.max_texture_dimension_2d);
-    let rows = texture_rows(elements(case) / 4);
-    let reason = if TEXTURE_WIDTH > extent || rows > extent {
-        format!(
-            "a {TEXTURE_WIDTH}×{rows} texture exceeds the adapter's largest 2D texture ({extent})"
-        )
-    } else if rows > u64::from(limits.max_compute_workgroups_per_dimension) {
-        format!("{rows} workgroup rows exceed the adapter's largest dispatch")
-    } else {
-        return None;
-    };
-    Some(Unavailable {
-        variant: Source::Textures.variant().into(),
-        reason,
-    })
-}
-
 /// A [`TEXTURE_WIDTH`]-wide rgba32float texture of `rows` rows holding the
-/// vec4s of `data` row after row, the rest zero.
-fn vec4_texture(gpu: &Gpu, label: &str, data: &[f32], rows: u64) -> wgpu::Texture {
+/// vec4s of `data` row after row, the rest zero, bound as `binding` says.
+fn vec4_texture(
+    gpu: &Gpu,
+    label: &str,
+    data: &[f32],
+    rows: u64,
+    binding: wgpu::TextureUsages,
+) -> wgpu::Texture {
     let mut texels = data.to_vec();
     texels.resize((TEXTURE_WIDTH * rows * 4) as usize, 0.0);
     texture_init(
@@ -175,6 +216,7 @@ fn vec4_texture(gpu: &Gpu, label: &str, data: &[f32], rows: u64) -> wgpu::Textur
         wgpu::TextureFormat::Rgba32Float,
         (TEXTURE_WIDTH as u32, rows as u32),
         bytemuck::cast_slice(&texels),
+        binding,
     )
 }
 
@@ -188,7 +230,7 @@ struct Params {
 
 impl Workload for Stream {
     fn family(&self) -> &'static str {
-        self.0.names().0
+        self.0.family()
     }
 
     fn dimensions(&self) -> &'static [&'static str] {
@@ -211,21 +253,32 @@ impl Workload for Stream {
     }
 
     fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
-        let mut sources = vec![Source::Buffers];
-        if textures_unfit(gpu, case).is_none() {
-            sources.push(Source::Textures);
-        }
-        Ok(sources
+        let sources = Source::ALL
             .into_iter()
-            .map(|source| Candidate {
-                variant: source.variant().into(),
-                constants: vec![("STREAM_WORKGROUP".into(), WORKGROUP as f64)],
+            .filter(|source| source.unfit(gpu, case).is_none());
+        Ok(sources
+            .flat_map(|source| {
+                VEC4S_PER_INVOCATION.map(|per_invocation| Candidate {
+                    variant: source.variant().into(),
+                    constants: vec![
+                        ("STREAM_WORKGROUP".into(), WORKGROUP as f64),
+                        ("STREAM_VEC4S_PER_INVOCATION".into(), per_invocation as f64),
+                    ],
+                })
             })
             .collect())
     }
 
     fn unavailable(&self, case: &Case, gpu: &Gpu) -> Vec<Unavailable> {
-        textures_unfit(gpu, case).into_iter().collect()
+        Source::ALL
+            .into_iter()
+            .filter_map(|source| {
+                source.unfit(gpu, case).map(|reason| Unavailable {
+                    variant: source.variant().into(),
+                    reason,
+                })
+            })
+            .collect()
     }
 
     fn prepare(
@@ -250,20 +303,33 @@ impl Workload for Stream {
                 uniform_buffer(gpu, "params", bytemuck::bytes_of(&params)),
             ]
         })?;
-        let (family, entry_point) = self.0.names();
         let source = Source::of(candidate);
-        let build = |entry_point: &str, bindings, workgroups: (u64, u64)| {
+        let constant = |name: &str| {
+            candidate
+                .constants
+                .iter()
+                .find(|(constant, _)| constant == name)
+                .map(|&(_, value)| value as u64)
+                .unwrap_or_else(|| panic!("stream candidate lacks {name}"))
+        };
+        let vec4s_per_workgroup =
+            constant("STREAM_WORKGROUP") * constant("STREAM_VEC4S_PER_INVOCATION");
+        let groups = count.div_ceil(vec4s_per_workgroup);
+        let groups_x = groups.min(MAX_GROUPS_X);
+        let mut constants = candidate.constants.clone();
+        constants.push(("STREAM_KERNEL".into(), self.0.shader_constant()));
+        let build = |bindings| {
             Kernel::build(
                 gpu,
                 &KernelSpec {
-                    label: family,
+                    label: self.0.family(),
                     source: SHADER,
-                    entry_point,
-                    constants: &candidate.constants,
+                    entry_point: source.entry_point(),
+                    constants: &constants,
                     // Every index is guarded by `count`; texels lie inside the textures.
                     bounds_checked: false,
                     bindings,
-                    workgroups: (workgroups.0 as u32, workgroups.1 as u32, 1),
+                    workgroups: (groups_x as u32, groups.div_ceil(groups_x) as u32, 1),
                 },
             )
         };
@@ -275,35 +341,27 @@ impl Workload for Stream {
                         storage_buffer_init(gpu, "b", bytemuck::cast_slice(&b)),
                     ]
                 })?;
-                let groups = count.div_ceil(WORKGROUP);
-                let groups_x = groups.min(MAX_GROUPS_X);
-                build(
-                    entry_point,
-                    &in_order(&[&a, &b, &c, &params]),
-                    (groups_x, groups.div_ceil(groups_x)),
-                )?
+                build(&in_order(&[&a, &b, &c, &params]))?
             }
-            Source::Textures => {
+            Source::Textures | Source::StorageTextures => {
                 let rows = texture_rows(count);
+                let binding = source.texture_binding();
                 let [a, b] = gpu.catching(|| {
                     [
-                        vec4_texture(gpu, "a", &a, rows),
-                        vec4_texture(gpu, "b", &b, rows),
+                        vec4_texture(gpu, "a", &a, rows, binding),
+                        vec4_texture(gpu, "b", &b, rows, binding),
                     ]
                 })?;
                 let [a, b] = [a, b].map(|t| t.create_view(&Default::default()));
-                // As stream.wgsl declares them: c and params at 2 and 3, a and b at 4 and 5;
-                // one workgroup row per texture row.
-                build(
-                    &format!("{entry_point}_texture"),
-                    &[
-                        (2, c.as_entire_binding()),
-                        (3, params.as_entire_binding()),
-                        (4, wgpu::BindingResource::TextureView(&a)),
-                        (5, wgpu::BindingResource::TextureView(&b)),
-                    ],
-                    (TEXTURE_WIDTH / WORKGROUP, rows),
-                )?
+                // As stream.wgsl declares them: c and params at 2 and 3, then
+                // a and b at 4 and 5 (textures) or 6 and 7 (storage textures).
+                let first = if source == Source::Textures { 4 } else { 6 };
+                build(&[
+                    (2, c.as_entire_binding()),
+                    (3, params.as_entire_binding()),
+                    (first, wgpu::BindingResource::TextureView(&a)),
+                    (first + 1, wgpu::BindingResource::TextureView(&b)),
+                ])?
             }
         };
         Ok(Box::new(KernelCase {
