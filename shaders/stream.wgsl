@@ -10,20 +10,23 @@
 // inputs it never writes, so repeating it leaves the same result the host
 // checks.
 //
-// Three entry points, one per place a and b are read from; all write c to a
+// Entry points, one per place a and b are read from; all write c to a
 // storage buffer (a write-only storage texture was slower on lavapipe and
 // llvmpipe):
-//   from_buffers          a, b: storage buffers.
-//   from_textures         a, b: rgba32float textures read with textureLoad.
-//   from_storage_textures a, b: read-only rgba32float storage textures.
+//   from_buffers               a, b: storage buffers.
+//   from_textures              a, b: rgba32float textures read with textureLoad.
+//   from_storage_textures      a, b: read-only rgba32float storage textures.
+//   from_storage_textures_wide the same reads, c written two vec4s per store
+//                              (after the int64 marker below).
 // In both texture forms vec4 i is texel (i % TEXTURE_WIDTH, i / TEXTURE_WIDTH),
 // the last row zero-padded. Software adapters read a texel with one vector
 // load where a storage-buffer read is a scalar access per lane; lavapipe
 // (Mesa 22.3) reads a storage texture fastest of the three.
 //
 // A workgroup handles STREAM_WORKGROUP · STREAM_VEC4S_PER_INVOCATION
-// consecutive vec4s, each invocation every STREAM_WORKGROUP-th of them, so
-// neighbouring invocations touch neighbouring vec4s. Workgroups form a 2D
+// consecutive vec4s, each invocation every STREAM_WORKGROUP-th of them (or
+// pair of them, in the wide form), so neighbouring invocations touch
+// neighbouring vec4s. Workgroups form a 2D
 // grid because one dimension holds at most 65535 of them; every index is
 // guarded by `count`.
 
@@ -65,15 +68,43 @@ fn combine(a_i: vec4<f32>, b_i: vec4<f32>) -> vec4<f32> {
     }
 }
 
-// The r-th vec4 index of this invocation.
-fn element(group: vec3<u32>, groups: vec3<u32>, local: vec3<u32>, r: u32) -> u32 {
+// The r-th of the `per_invocation` items (vec4s, or pairs of them) this
+// invocation handles.
+fn element(group: vec3<u32>, groups: vec3<u32>, local: vec3<u32>, per_invocation: u32, r: u32) -> u32 {
     let workgroup = group.x + group.y * groups.x;
-    return (workgroup * STREAM_VEC4S_PER_INVOCATION + r) * STREAM_WORKGROUP + local.x;
+    return (workgroup * per_invocation + r) * STREAM_WORKGROUP + local.x;
 }
 
 // The texel holding vec4 i in the texture forms.
 fn texel(i: u32) -> vec2<u32> {
     return vec2<u32>(i % TEXTURE_WIDTH, i / TEXTURE_WIDTH);
+}
+
+// c[i] from a and b in storage buffers.
+fn result_from_buffers(i: u32) -> vec4<f32> {
+    var b_i = vec4<f32>();
+    if (reads_b()) {
+        b_i = b[i];
+    }
+    return combine(a[i], b_i);
+}
+
+// c[i] from a and b in textures.
+fn result_from_textures(i: u32) -> vec4<f32> {
+    var b_i = vec4<f32>();
+    if (reads_b()) {
+        b_i = textureLoad(b_texture, texel(i), 0);
+    }
+    return combine(textureLoad(a_texture, texel(i), 0), b_i);
+}
+
+// c[i] from a and b in storage textures.
+fn result_from_storage_textures(i: u32) -> vec4<f32> {
+    var b_i = vec4<f32>();
+    if (reads_b()) {
+        b_i = textureLoad(b_storage, texel(i));
+    }
+    return combine(textureLoad(a_storage, texel(i)), b_i);
 }
 
 @compute @workgroup_size(STREAM_WORKGROUP)
@@ -83,13 +114,9 @@ fn from_buffers(
     @builtin(local_invocation_id) local: vec3<u32>,
 ) {
     for (var r = 0u; r < STREAM_VEC4S_PER_INVOCATION; r++) {
-        let i = element(group, groups, local, r);
+        let i = element(group, groups, local, STREAM_VEC4S_PER_INVOCATION, r);
         if (i < params.count) {
-            var b_i = vec4<f32>();
-            if (reads_b()) {
-                b_i = b[i];
-            }
-            c[i] = combine(a[i], b_i);
+            c[i] = result_from_buffers(i);
         }
     }
 }
@@ -101,13 +128,9 @@ fn from_textures(
     @builtin(local_invocation_id) local: vec3<u32>,
 ) {
     for (var r = 0u; r < STREAM_VEC4S_PER_INVOCATION; r++) {
-        let i = element(group, groups, local, r);
+        let i = element(group, groups, local, STREAM_VEC4S_PER_INVOCATION, r);
         if (i < params.count) {
-            var b_i = vec4<f32>();
-            if (reads_b()) {
-                b_i = textureLoad(b_texture, texel(i), 0);
-            }
-            c[i] = combine(textureLoad(a_texture, texel(i), 0), b_i);
+            c[i] = result_from_textures(i);
         }
     }
 }
@@ -119,13 +142,47 @@ fn from_storage_textures(
     @builtin(local_invocation_id) local: vec3<u32>,
 ) {
     for (var r = 0u; r < STREAM_VEC4S_PER_INVOCATION; r++) {
-        let i = element(group, groups, local, r);
+        let i = element(group, groups, local, STREAM_VEC4S_PER_INVOCATION, r);
         if (i < params.count) {
-            var b_i = vec4<f32>();
-            if (reads_b()) {
-                b_i = textureLoad(b_storage, texel(i));
-            }
-            c[i] = combine(textureLoad(a_storage, texel(i)), b_i);
+            c[i] = result_from_storage_textures(i);
+        }
+    }
+}
+
+// @int64-kernels
+// Everything below needs SHADER_INT64 and is compiled only for the wide form.
+// It writes c as pairs of vec4s, the bits of each pair as one vec4<u64>:
+// software adapters store a vector one scalar per lane, so the widest store
+// WGSL has moves twice the bytes per scalar access. c is allocated to a whole
+// number of pairs; when `count` is odd the last pair's second vec4 is read
+// from the textures' zero padding and lands in that spare space.
+
+@group(0) @binding(8) var<storage, read_write> c_pairs: array<vec4<u64>>;
+
+// The bits of two f32 as one u64, `low` in the low half (memory order on a
+// little-endian device; verification would catch any other).
+fn pack(low: f32, high: f32) -> u64 {
+    return u64(bitcast<u32>(low)) | (u64(bitcast<u32>(high)) << 32u);
+}
+
+@compute @workgroup_size(STREAM_WORKGROUP)
+fn from_storage_textures_wide(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_id) local: vec3<u32>,
+) {
+    let pairs_per_invocation = STREAM_VEC4S_PER_INVOCATION / 2u;
+    for (var r = 0u; r < pairs_per_invocation; r++) {
+        let pair = element(group, groups, local, pairs_per_invocation, r);
+        if (pair < (params.count + 1u) / 2u) {
+            let first = result_from_storage_textures(2u * pair);
+            let second = result_from_storage_textures(2u * pair + 1u);
+            c_pairs[pair] = vec4<u64>(
+                pack(first.x, first.y),
+                pack(first.z, first.w),
+                pack(second.x, second.y),
+                pack(second.z, second.w),
+            );
         }
     }
 }

@@ -43,7 +43,14 @@ fn every_probe_is_verified_on_every_backend() {
             let workload = workloads::by_family(&case.workload);
             for job in jobs_for(&gpu, workload, &case) {
                 let mut timer = best_timer(&gpu).unwrap();
+                let unavailable = job.candidate.as_ref().err().map(|u| u.reason.clone());
                 let m = measure(&gpu, &job, &common::tiny_plan(), 3, timer.as_mut());
+                if let Some(reason) = unavailable {
+                    assert_eq!(m.status, Status::Unsupported, "{}", m.case);
+                    assert_eq!(m.reason.as_deref(), Some(reason.as_str()));
+                    assert_eq!(m.gb_per_s, None, "unsupported is not a number");
+                    continue;
+                }
                 let f16_without_support = case.dtype == Dtype::F16 && !gpu.summary.shader_f16;
                 if f16_without_support {
                     assert_eq!(
@@ -73,25 +80,29 @@ fn every_probe_is_verified_on_every_backend() {
 }
 
 #[test]
-fn every_stream_variant_is_a_candidate_on_every_backend() {
+fn every_stream_variant_is_a_candidate_or_says_why_not() {
     for gpu in common::gpus() {
         let case = stream_case(StreamKernel::Triad, 4 * 1001);
         let candidates: Vec<String> = jobs_for(&gpu, workloads::by_family(&case.workload), &case)
             .into_iter()
             .map(|job| match job.candidate {
                 Ok(c) => format!("{} ×{}", c.variant, c.constants[1].1),
-                Err(u) => u.reason,
+                Err(u) => format!("{}: {}", u.variant, u.reason),
             })
             .collect();
-        let expected = ["vec4", "texture", "storage_texture"]
+        let mut expected: Vec<String> = ["vec4", "texture", "storage_texture"]
             .into_iter()
-            .flat_map(|source| [1, 2].map(|per_invocation| format!("{source} ×{per_invocation}")));
-        assert_eq!(
-            candidates,
-            expected.collect::<Vec<_>>(),
-            "on {}",
-            gpu.summary.backend
-        );
+            .flat_map(|source| [1, 2].map(|per_invocation| format!("{source} ×{per_invocation}")))
+            .collect();
+        if gpu.has(wgpu::Features::SHADER_INT64) {
+            expected.extend([2, 4].map(|n| format!("storage_texture_wide ×{n}")));
+        } else {
+            expected.push(
+                "storage_texture_wide: the adapter lacks SHADER_INT64 (no 64-bit integers in shaders)"
+                    .into(),
+            );
+        }
+        assert_eq!(candidates, expected, "on {}", gpu.summary.backend);
     }
 }
 

@@ -2,13 +2,16 @@
 //! (`shaders/stream.wgsl`), one workload per kernel since each moves a
 //! different number of arrays. Outputs are checked element by element.
 //!
-//! Each kernel has three variants that move the same bytes, named by where
-//! they read a and b from: `vec4` (storage buffers), `texture` (rgba32float
+//! Each kernel has variants that move the same bytes, named by where they
+//! read a and b from: `vec4` (storage buffers), `texture` (rgba32float
 //! textures read with `textureLoad`) and `storage_texture` (read-only
 //! rgba32float storage textures); software adapters fetch a texel with one
 //! vector load instead of one scalar access per lane. All write c to a
-//! storage buffer: a write-only storage texture was slower on lavapipe and
-//! llvmpipe. Each variant is tried with one and with two vec4s per invocation.
+//! storage buffer (a write-only storage texture was slower on lavapipe and
+//! llvmpipe); `storage_texture_wide` writes it two vec4s per store, as
+//! `vec4<u64>`, where the adapter has `SHADER_INT64`, since software adapters
+//! store one scalar per lane. Each variant is tried at two sizes of work per
+//! invocation.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -24,8 +27,9 @@ use crate::reference::{check_elements, Verification};
 
 const SHADER: &str = include_str!("../../shaders/stream.wgsl");
 const WORKGROUP: u64 = 256;
-/// vec4s per invocation the candidates try.
-const VEC4S_PER_INVOCATION: [u64; 2] = [1, 2];
+/// The line of `stream.wgsl` after which kernels need `SHADER_INT64`: the part
+/// after it is compiled only for the wide variant.
+const INT64_PART: &str = "// @int64-kernels";
 /// Most workgroups along x before the grid wraps into y.
 const MAX_GROUPS_X: u64 = 32768;
 /// The scalar of scale and triad (BabelStream's).
@@ -42,10 +46,18 @@ enum Source {
     Textures,
     /// Read-only rgba32float storage textures (variant `storage_texture`).
     StorageTextures,
+    /// As `StorageTextures`, c written two vec4s per `vec4<u64>` store
+    /// (variant `storage_texture_wide`).
+    StorageTexturesWide,
 }
 
 impl Source {
-    const ALL: [Source; 3] = [Source::Buffers, Source::Textures, Source::StorageTextures];
+    const ALL: [Source; 4] = [
+        Source::Buffers,
+        Source::Textures,
+        Source::StorageTextures,
+        Source::StorageTexturesWide,
+    ];
 
     /// The variant name, as candidates and reports carry it.
     fn variant(self) -> &'static str {
@@ -53,6 +65,7 @@ impl Source {
             Source::Buffers => "vec4",
             Source::Textures => "texture",
             Source::StorageTextures => "storage_texture",
+            Source::StorageTexturesWide => "storage_texture_wide",
         }
     }
 
@@ -62,6 +75,23 @@ impl Source {
             Source::Buffers => "from_buffers",
             Source::Textures => "from_textures",
             Source::StorageTextures => "from_storage_textures",
+            Source::StorageTexturesWide => "from_storage_textures_wide",
+        }
+    }
+
+    /// vec4s per invocation the candidates try (the wide form handles pairs).
+    fn vec4s_per_invocation(self) -> [u64; 2] {
+        match self {
+            Source::StorageTexturesWide => [2, 4],
+            _ => [1, 2],
+        }
+    }
+
+    /// The shader module's source: the int64 part only where it is used.
+    fn shader(self) -> &'static str {
+        match self {
+            Source::StorageTexturesWide => SHADER,
+            _ => SHADER.split_once(INT64_PART).expect("int64 part").0,
         }
     }
 
@@ -74,8 +104,8 @@ impl Source {
     }
 
     /// Why `gpu` cannot run this source's variant of `case`, if it cannot:
-    /// the inputs exceed the largest 2D texture, or the adapter binds too
-    /// few storage textures.
+    /// the inputs exceed the largest 2D texture, the adapter binds too few
+    /// storage textures, or has no 64-bit integers for the wide stores.
     fn unfit(self, gpu: &Gpu, case: &Case) -> Option<String> {
         let limits = gpu.device.limits();
         let extent = u64::from(limits.max_texture_dimension_2d);
@@ -85,11 +115,16 @@ impl Source {
             _ if TEXTURE_WIDTH > extent || rows > extent => Some(format!(
                 "a {TEXTURE_WIDTH}×{rows} texture exceeds the adapter's largest 2D texture ({extent})"
             )),
-            Source::StorageTextures if limits.max_storage_textures_per_shader_stage < 2 => {
+            Source::StorageTextures | Source::StorageTexturesWide
+                if limits.max_storage_textures_per_shader_stage < 2 =>
+            {
                 Some(format!(
                     "the adapter binds {} storage textures per shader stage; 2 are needed",
                     limits.max_storage_textures_per_shader_stage
                 ))
+            }
+            Source::StorageTexturesWide if !gpu.has(wgpu::Features::SHADER_INT64) => {
+                Some("the adapter lacks SHADER_INT64 (no 64-bit integers in shaders)".into())
             }
             _ => None,
         }
@@ -98,7 +133,9 @@ impl Source {
     /// How the shader binds this source's input textures.
     fn texture_binding(self) -> wgpu::TextureUsages {
         match self {
-            Source::StorageTextures => wgpu::TextureUsages::STORAGE_BINDING,
+            Source::StorageTextures | Source::StorageTexturesWide => {
+                wgpu::TextureUsages::STORAGE_BINDING
+            }
             _ => wgpu::TextureUsages::TEXTURE_BINDING,
         }
     }
@@ -258,13 +295,15 @@ impl Workload for Stream {
             .filter(|source| source.unfit(gpu, case).is_none());
         Ok(sources
             .flat_map(|source| {
-                VEC4S_PER_INVOCATION.map(|per_invocation| Candidate {
-                    variant: source.variant().into(),
-                    constants: vec![
-                        ("STREAM_WORKGROUP".into(), WORKGROUP as f64),
-                        ("STREAM_VEC4S_PER_INVOCATION".into(), per_invocation as f64),
-                    ],
-                })
+                source
+                    .vec4s_per_invocation()
+                    .map(|per_invocation| Candidate {
+                        variant: source.variant().into(),
+                        constants: vec![
+                            ("STREAM_WORKGROUP".into(), WORKGROUP as f64),
+                            ("STREAM_VEC4S_PER_INVOCATION".into(), per_invocation as f64),
+                        ],
+                    })
             })
             .collect())
     }
@@ -299,7 +338,8 @@ impl Workload for Stream {
                 _pad: [0; 2],
             };
             [
-                storage_buffer_zeroed(gpu, "c", n * 4),
+                // A whole number of vec4 pairs, for the wide stores.
+                storage_buffer_zeroed(gpu, "c", (n * 4).next_multiple_of(32)),
                 uniform_buffer(gpu, "params", bytemuck::bytes_of(&params)),
             ]
         })?;
@@ -323,7 +363,7 @@ impl Workload for Stream {
                 gpu,
                 &KernelSpec {
                     label: self.0.family(),
-                    source: SHADER,
+                    source: source.shader(),
                     entry_point: source.entry_point(),
                     constants: &constants,
                     // Every index is guarded by `count`; texels lie inside the textures.
@@ -343,7 +383,7 @@ impl Workload for Stream {
                 })?;
                 build(&in_order(&[&a, &b, &c, &params]))?
             }
-            Source::Textures | Source::StorageTextures => {
+            Source::Textures | Source::StorageTextures | Source::StorageTexturesWide => {
                 let rows = texture_rows(count);
                 let binding = source.texture_binding();
                 let [a, b] = gpu.catching(|| {
@@ -353,11 +393,16 @@ impl Workload for Stream {
                     ]
                 })?;
                 let [a, b] = [a, b].map(|t| t.create_view(&Default::default()));
-                // As stream.wgsl declares them: c and params at 2 and 3, then
-                // a and b at 4 and 5 (textures) or 6 and 7 (storage textures).
+                // As stream.wgsl declares them: params at 3, a and b at 4 and 5
+                // (textures) or 6 and 7 (storage textures), c at 2 (or 8 as pairs).
                 let first = if source == Source::Textures { 4 } else { 6 };
+                let c_binding = if source == Source::StorageTexturesWide {
+                    8
+                } else {
+                    2
+                };
                 build(&[
-                    (2, c.as_entire_binding()),
+                    (c_binding, c.as_entire_binding()),
                     (3, params.as_entire_binding()),
                     (first, wgpu::BindingResource::TextureView(&a)),
                     (first + 1, wgpu::BindingResource::TextureView(&b)),
