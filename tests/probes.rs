@@ -109,11 +109,15 @@ fn every_stream_variant_is_a_candidate_or_says_why_not() {
 #[test]
 fn probes_count_their_work() {
     let work = |case: &Case| workloads::by_family(&case.workload).unwrap().work(case);
-    // 4 vec4 FMA chains = 32 FLOP per invocation per iteration.
+    // 2 vec4 FMA chains = 16 FLOP per invocation per iteration.
     assert_eq!(
         work(&peak_case(Dtype::F32, 256, 64)).flop,
-        256.0 * 64.0 * 32.0
+        256.0 * 64.0 * 16.0
     );
+    // Iterations come in whole loop bodies of 64, the count that runs.
+    let rounded = peak_case(Dtype::F32, 256, 100);
+    assert_eq!(rounded.shape.get("iterations"), Some(128));
+    assert_eq!(work(&rounded).flop, 256.0 * 128.0 * 16.0);
     let n = 4096u64;
     let copy = work(&stream_case(StreamKernel::Copy, n));
     assert_eq!(

@@ -34,8 +34,9 @@ pub fn devices(json: bool) -> Result<Outcome> {
             s.max_workgroups_per_dimension
         );
         println!(
-            "    SHADER_F16 {} · SUBGROUP {} (sizes {}-{}) · TIMESTAMP_QUERY {}",
+            "    SHADER_F16 {} · SHADER_INT64 {} · SUBGROUP {} (sizes {}-{}) · TIMESTAMP_QUERY {}",
             yes_no(s.shader_f16),
+            yes_no(s.shader_int64),
             yes_no(s.subgroup),
             s.subgroup_size_range.0,
             s.subgroup_size_range.1,

@@ -42,6 +42,10 @@ pub struct AdapterSummary {
     pub max_workgroups_per_dimension: u32,
     /// Whether WGSL `f16` is available (`SHADER_F16`).
     pub shader_f16: bool,
+    /// Whether WGSL `u64`/`i64` are available (`SHADER_INT64`); absent from
+    /// reports written before it was recorded, read there as false.
+    #[serde(default)]
+    pub shader_int64: bool,
     /// Whether subgroup operations are available (`SUBGROUP`).
     pub subgroup: bool,
     /// Smallest and largest subgroup size the adapter reports (0 where unknown).
@@ -74,6 +78,7 @@ impl AdapterSummary {
             max_buffer_bytes: limits.max_buffer_size,
             max_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
             shader_f16: features.contains(wgpu::Features::SHADER_F16),
+            shader_int64: features.contains(wgpu::Features::SHADER_INT64),
             subgroup: features.contains(wgpu::Features::SUBGROUP),
             subgroup_size_range: (info.subgroup_min_size, info.subgroup_max_size),
             timestamp_query: features.contains(wgpu::Features::TIMESTAMP_QUERY),

@@ -144,6 +144,7 @@ mod tests {
                 max_buffer_bytes: 2 << 30,
                 max_workgroups_per_dimension: 65535,
                 shader_f16: true,
+                shader_int64: true,
                 subgroup: true,
                 subgroup_size_range: (8, 8),
                 timestamp_query: true,

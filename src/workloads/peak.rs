@@ -14,20 +14,24 @@ use crate::reference::{check_elements, Verification};
 
 const SHADER: &str = include_str!("../../shaders/peak.wgsl");
 const WORKGROUP: u32 = 64;
-/// FLOP per invocation per iteration: 4 vec4 chains of one FMA each.
-const FLOP_PER_ITERATION: f64 = 4.0 * 4.0 * 2.0;
-/// Every chain converges to b / (1 − a) = 0.5; each invocation stores 16 of them summed.
+/// FLOP per invocation per iteration: 2 vec4 chains of one FMA each.
+const FLOP_PER_ITERATION: f64 = 2.0 * 4.0 * 2.0;
+/// Every chain converges to b / (1 − a) = 0.5; each invocation stores 8 of them summed.
 const CHAIN_A: f32 = 0.5;
 const CHAIN_B: f32 = 0.25;
-const EXPECTED_RESULT: f64 = 8.0;
-/// Fewest iterations for which every chain has converged in f32.
-pub const MIN_ITERATIONS: u64 = 64;
+const EXPECTED_RESULT: f64 = 4.0;
+/// Iterations the shader's loop body runs written out (`STEPS_PER_LOOP`);
+/// iteration counts are multiples of it, and at least one body converges
+/// every chain in f32 and f16.
+pub const ITERATIONS_PER_LOOP: u64 = 64;
 
 /// The peak-FMA probe.
 pub struct Peak;
 
-/// A peak case: `invocations` (a multiple of 64) each running `iterations` (≥ 64) steps.
+/// A peak case: `invocations` (a multiple of 64) each running `iterations`
+/// steps, rounded up to a whole number of [`ITERATIONS_PER_LOOP`].
 pub fn peak_case(dtype: Dtype, invocations: u64, iterations: u64) -> Case {
+    let iterations = iterations.max(1).next_multiple_of(ITERATIONS_PER_LOOP);
     Case {
         workload: "peak".into(),
         dtype,
@@ -79,10 +83,7 @@ impl Workload for Peak {
         Ok(vec![Candidate {
             variant: "fma_chains".into(),
             constants: vec![
-                (
-                    "PEAK_ITERATIONS".into(),
-                    dims(case).1.max(MIN_ITERATIONS) as f64,
-                ),
+                ("PEAK_ITERATIONS".into(), dims(case).1 as f64),
                 ("PEAK_WORKGROUP".into(), f64::from(WORKGROUP)),
             ],
         }])
