@@ -12,13 +12,15 @@
 // which is what lets the host build these modules without runtime bounds checks.
 //
 // Buffer kernels read A and B from storage buffers (bindings 0 and 1); texture
-// kernels read the same padded matrices from rgba32float/rgba16float textures
-// (bindings 4 and 5) whose texels are the vec4s of a row. On Mesa's llvmpipe
-// and lavapipe, which run 8 invocations as the lanes of one AVX2 vector, every
-// storage-buffer (and workgroup-memory) load becomes a loop of scalar loads,
-// one per lane and component, whether or not the lanes read the same or
-// neighbouring addresses; a texel fetch is one vector load per lane for all
-// four components, roughly 10 times cheaper per value.
+// kernels read the same padded matrices from read-only storage textures
+// (bindings 4 and 5) whose texels are the vec4s of a row. TEXEL_FORMAT is
+// replaced by the host with rgba32float or rgba16float (WGSL has no alias for
+// a texel format). On Mesa's llvmpipe and lavapipe, which run 8 invocations as
+// the lanes of one AVX2 vector, every storage-buffer (and workgroup-memory)
+// load becomes a loop of scalar loads, one per lane and component, whether or
+// not the lanes read the same or neighbouring addresses; a texel fetch is one
+// vector load per lane for all four components, roughly 10 times cheaper per
+// value, and a storage-texture fetch is cheaper than a sampled-texture one.
 
 struct Dims {
     m: u32,       // rows of A and C
@@ -31,8 +33,8 @@ struct Dims {
 @group(0) @binding(1) var<storage, read> b: array<vec4<T>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<Acc>>;
 @group(0) @binding(3) var<uniform> dims: Dims;
-@group(0) @binding(4) var a_texture: texture_2d<f32>; // texel (kv, row) = a[row * K4/4 + kv]
-@group(0) @binding(5) var b_texture: texture_2d<f32>; // texel (cv, k) = b[k * N4/4 + cv]
+@group(0) @binding(4) var a_texture: texture_storage_2d<TEXEL_FORMAT, read>; // texel (kv, row) = a[row * K4/4 + kv]
+@group(0) @binding(5) var b_texture: texture_storage_2d<TEXEL_FORMAT, read>; // texel (cv, k) = b[k * N4/4 + cv]
 
 // ---------------------------------------------------------------------------
 // The register-tiled family: register_tiled, texture_tiled, and (below the
@@ -50,6 +52,12 @@ override WORKGROUP_SIZE: u32 = 64u;
 // more rows reuse each loaded B value more often, at the cost of registers
 // (16 vec4 accumulators per block).
 override ROW_BLOCKS: u32 = 1u;
+// How each 4-step of k is added into an accumulator: false, as four chained
+// FMAs (fewest instructions: GPUs); true, as a tree of two FMAs, two
+// multiplies and two adds whose chain through the accumulator is one add
+// long (CPU adapters, whose accumulators live in memory, otherwise run out of
+// independent work: 20 → 27 GFLOP/s on lavapipe).
+override SUM_TREE: bool = false;
 
 // One vec4 per row of a block of 8 rows.
 struct Rows8 {
@@ -79,6 +87,11 @@ struct Panel {
 
 // acc + (A's row, 4 values of k) · (B's 4 rows at one vec4 column).
 fn fma_row(acc: vec4<Acc>, a_row: vec4<Acc>, p: Panel) -> vec4<Acc> {
+    if (SUM_TREE) {
+        let low = fma(vec4(a_row.x), p.k0, vec4(a_row.y) * p.k1);
+        let high = fma(vec4(a_row.z), p.k2, vec4(a_row.w) * p.k3);
+        return acc + (low + high);
+    }
     return fma(vec4(a_row.x), p.k0, fma(vec4(a_row.y), p.k1,
            fma(vec4(a_row.z), p.k2, fma(vec4(a_row.w), p.k3, acc))));
 }
@@ -109,7 +122,7 @@ fn a_row_buffer(row: u32, kv: u32) -> vec4<Acc> {
 }
 
 fn a_texel(row: u32, kv: u32) -> vec4<f32> {
-    return textureLoad(a_texture, vec2(kv, min(row, dims.m - 1u)), 0);
+    return textureLoad(a_texture, vec2(kv, min(row, dims.m - 1u)));
 }
 
 fn a_row_texture(row: u32, kv: u32) -> vec4<Acc> {
@@ -145,10 +158,10 @@ fn b_panel_buffer(kv: u32, col: u32) -> Panel {
 fn b_panel_texture(kv: u32, col: u32) -> Panel {
     let k = kv * 4u;
     return Panel(
-        vec4<Acc>(textureLoad(b_texture, vec2(col, k), 0)),
-        vec4<Acc>(textureLoad(b_texture, vec2(col, k + 1u), 0)),
-        vec4<Acc>(textureLoad(b_texture, vec2(col, k + 2u), 0)),
-        vec4<Acc>(textureLoad(b_texture, vec2(col, k + 3u), 0)),
+        vec4<Acc>(textureLoad(b_texture, vec2(col, k))),
+        vec4<Acc>(textureLoad(b_texture, vec2(col, k + 1u))),
+        vec4<Acc>(textureLoad(b_texture, vec2(col, k + 2u))),
+        vec4<Acc>(textureLoad(b_texture, vec2(col, k + 3u))),
     );
 }
 

@@ -36,7 +36,8 @@ pub struct Matmul;
 enum Source {
     /// Storage buffers at bindings 0 and 1.
     Buffers,
-    /// Textures at bindings 4 and 5, one vec4 of a padded row per texel.
+    /// Read-only storage textures at bindings 4 and 5, one vec4 of a padded
+    /// row per texel.
     Textures,
 }
 
@@ -69,13 +70,23 @@ fn register_tiles(m: u32, n_vec4: u32, constants: &[(String, f64)]) -> (u32, u32
 }
 
 // Tile shapes of the register-tiled family, as (WORKGROUP_SIZE, ROW_BLOCKS).
-/// One block of 8 rows (16 vec4 accumulators per invocation): suits GPUs.
+/// One block of 8 rows (16 vec4 accumulators per invocation), k summed in
+/// chained FMAs: suits GPUs.
 const GPU_TILE: Constants = &[("WORKGROUP_SIZE", 64.0), ("ROW_BLOCKS", 1.0)];
-/// Four blocks: suits software adapters, where each loaded value of B then
-/// serves 32 rows and spilled accumulators cost far less than loads.
-const CPU_TILE: Constants = &[("WORKGROUP_SIZE", 16.0), ("ROW_BLOCKS", 4.0)];
+/// Four blocks, k summed as a tree: suits software adapters, where each
+/// loaded value of B then serves 32 rows and spilled accumulators cost far
+/// less than loads.
+const CPU_TILE: Constants = &[
+    ("WORKGROUP_SIZE", 16.0),
+    ("ROW_BLOCKS", 4.0),
+    ("SUM_TREE", 1.0),
+];
 /// Four blocks, in workgroups that hold whole subgroups of up to 64 lanes.
-const CPU_SUBGROUP_TILE: Constants = &[("WORKGROUP_SIZE", 64.0), ("ROW_BLOCKS", 4.0)];
+const CPU_SUBGROUP_TILE: Constants = &[
+    ("WORKGROUP_SIZE", 64.0),
+    ("ROW_BLOCKS", 4.0),
+    ("SUM_TREE", 1.0),
+];
 /// Two blocks for f16: four take over 2 s to compile on lavapipe.
 const F16_TILE: Constants = &[("WORKGROUP_SIZE", 16.0), ("ROW_BLOCKS", 2.0)];
 /// Two blocks for f16, in workgroups that hold whole subgroups.
@@ -186,6 +197,14 @@ fn fixed_subgroup_size(gpu: &Gpu) -> Option<u32> {
 }
 
 /// Whether `gpu` can hold `dims`' A and B as textures (one vec4 per texel).
+/// The format of texture kernels' inputs for `dtype`, and its WGSL name.
+fn texel_format(dtype: Dtype) -> (wgpu::TextureFormat, &'static str) {
+    match dtype {
+        Dtype::F32 => (wgpu::TextureFormat::Rgba32Float, "rgba32float"),
+        Dtype::F16 => (wgpu::TextureFormat::Rgba16Float, "rgba16float"),
+    }
+}
+
 fn textures_fit(gpu: &Gpu, dims: Dims) -> bool {
     let limit = gpu.device.limits().max_texture_dimension_2d as usize;
     [
@@ -311,6 +330,10 @@ fn options(case: &Case, gpu: &Gpu) -> (Vec<Candidate>, Vec<Unavailable>) {
             Some("the adapter lacks SUBGROUP with one fixed subgroup size of at least 8")
         } else if variant.source == Source::Textures && !textures_fit(gpu, dims) {
             Some("the matrices exceed the adapter's largest 2D texture")
+        } else if variant.source == Source::Textures
+            && gpu.device.limits().max_storage_textures_per_shader_stage < 2
+        {
+            Some("the adapter binds fewer than 2 storage textures per shader stage")
         } else {
             None
         };
@@ -373,9 +396,11 @@ fn prepare(
         true => SHADER,
         false => SHADER.split_once(SUBGROUP_PART).expect("subgroup part").0,
     };
+    let (texel_format, texel_format_name) = texel_format(case.dtype);
     let source = with_element_type(
         case.dtype,
-        &format!("alias Acc = {};\n{body}", offer.accumulate),
+        &format!("alias Acc = {};\n{body}", offer.accumulate)
+            .replace("TEXEL_FORMAT", texel_format_name),
     );
     let label = format!("matmul_{}_{}", case.dtype, offer.name);
     let (x, y) = (variant.workgroups)(m, n_vec4, &candidate.constants);
@@ -405,18 +430,14 @@ fn prepare(
             bindings.extend(in_order(&[&a, &b]));
         }
         Source::Textures => {
-            let format = match case.dtype {
-                Dtype::F32 => wgpu::TextureFormat::Rgba32Float,
-                Dtype::F16 => wgpu::TextureFormat::Rgba16Float,
-            };
             let texture = |label, extent, data: &[u8]| {
                 texture_init(
                     gpu,
                     label,
-                    format,
+                    texel_format,
                     extent,
                     data,
-                    wgpu::TextureUsages::TEXTURE_BINDING,
+                    wgpu::TextureUsages::STORAGE_BINDING,
                 )
             };
             views = gpu.catching(|| {
