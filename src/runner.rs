@@ -147,26 +147,34 @@ fn autotune(
     let brief = trial_plan(plan);
     let (runnable, unavailable): (Vec<&Job>, Vec<&Job>) =
         jobs.iter().partition(|job| job.candidate.is_ok());
-    let mut trials: Vec<(Trial, &Job)> = runnable
-        .into_iter()
-        .map(|job| {
-            let trial = measure(gpu, job, &brief, seed, timer);
-            let median_s = trial.timing.as_ref().map(|t| t.summary.median_s);
-            (
-                Trial {
-                    variant: trial.variant,
-                    constants: trial.constants,
-                    median_s,
-                    failure: trial.reason.filter(|_| median_s.is_none()),
-                },
-                job,
-            )
-        })
-        .collect();
-    trials.sort_by(|a, b| {
+    let mut trial_of = |job: &Job| {
+        let trial = measure(gpu, job, &brief, seed, timer);
+        let median_s = trial.timing.as_ref().map(|t| t.summary.median_s);
+        Trial {
+            variant: trial.variant,
+            constants: trial.constants,
+            median_s,
+            failure: trial.reason.filter(|_| median_s.is_none()),
+        }
+    };
+    let by_time = |a: &(Trial, &Job), b: &(Trial, &Job)| {
         let key = |t: &Trial| t.median_s.unwrap_or(f64::INFINITY);
         key(&a.0).total_cmp(&key(&b.0))
-    });
+    };
+    let mut trials: Vec<(Trial, &Job)> = runnable
+        .into_iter()
+        .map(|job| (trial_of(job), job))
+        .collect();
+    trials.sort_by(by_time);
+    // A brief trial can land in a moment of interference: the two fastest
+    // run again and keep their better time, so one slow moment cannot pick
+    // the winner.
+    for (trial, job) in trials.iter_mut().take(2) {
+        if let (Some(first), Some(again)) = (trial.median_s, trial_of(job).median_s) {
+            trial.median_s = Some(first.min(again));
+        }
+    }
+    trials.sort_by(by_time);
     // The fastest verified candidate; if none verified, the first one is
     // measured in full so its failure is reported like any other.
     let winner = trials[0].1;

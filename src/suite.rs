@@ -71,7 +71,7 @@ impl Suite {
             cases.push(matmul_case(Dtype::F16, s, s, s));
         }
         let (invocations, iterations) = if software {
-            (16384, 1024)
+            (16384, 4096)
         } else {
             (1 << 20, 4096)
         };
