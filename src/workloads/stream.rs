@@ -450,3 +450,19 @@ impl OutputCheck for StreamOutput {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Texel addressing on the host and in the shader must agree, or the
+    /// texture variants read the wrong elements.
+    #[test]
+    fn texture_width_matches_the_shader() {
+        let declared = format!("const TEXTURE_WIDTH: u32 = {TEXTURE_WIDTH}u;");
+        assert!(
+            SHADER.contains(&declared),
+            "stream.wgsl must declare {declared}"
+        );
+    }
+}
