@@ -86,7 +86,11 @@ fn every_stream_variant_is_a_candidate_or_says_why_not() {
         let candidates: Vec<String> = jobs_for(&gpu, workloads::by_family(&case.workload), &case)
             .into_iter()
             .map(|job| match job.candidate {
-                Ok(c) => format!("{} ×{}", c.variant, c.constants[1].1),
+                Ok(c) => format!(
+                    "{} ×{}",
+                    c.variant,
+                    workloads::constant(&c.constants, "STREAM_VEC4S_PER_INVOCATION")
+                ),
                 Err(u) => format!("{}: {}", u.variant, u.reason),
             })
             .collect();

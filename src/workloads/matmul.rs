@@ -13,8 +13,8 @@ use half::f16;
 
 use super::matmul_coop::{coop_options, is_coop, prepare_coop};
 use super::{
-    require_dtype, seeded_uniform, with_element_type, Candidate, Case, Dtype, KernelCase,
-    OutputCheck, Prepared, Unavailable, Work, Workload,
+    constant, require_dtype, seeded_uniform, with_element_type, without_part, Candidate, Case,
+    Dtype, KernelCase, OutputCheck, Prepared, Unavailable, Work, Workload,
 };
 use crate::gpu::{
     in_order, read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init,
@@ -178,14 +178,6 @@ fn offers(dtype: Dtype) -> Vec<Offer> {
             })
             .collect(),
     }
-}
-
-fn constant(constants: &[(String, f64)], name: &str) -> u32 {
-    constants
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| *v as u32)
-        .unwrap_or_else(|| panic!("matmul candidate lacks constant {name}"))
 }
 
 /// The subgroup size subgroup kernels may rely on: `Some` only where the
@@ -394,7 +386,7 @@ fn prepare(
     })?;
     let body = match variant.subgroups {
         true => SHADER,
-        false => SHADER.split_once(SUBGROUP_PART).expect("subgroup part").0,
+        false => without_part(SHADER, SUBGROUP_PART),
     };
     let (texel_format, texel_format_name) = texel_format(case.dtype);
     let source = with_element_type(

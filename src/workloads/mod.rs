@@ -307,6 +307,27 @@ pub fn check_fits(gpu: &Gpu, workload: &dyn Workload, case: &Case) -> Result<(),
     Ok(())
 }
 
+/// The value of `override` constant `name` among a candidate's `constants`.
+/// Panics if it is missing: every candidate a workload offers names the
+/// constants its own dispatch arithmetic reads.
+pub fn constant(constants: &[(String, f64)], name: &str) -> u32 {
+    constants
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| *v as u32)
+        .unwrap_or_else(|| panic!("candidate lacks constant {name}"))
+}
+
+/// `shader` up to the line `marker`: the part after it needs a device
+/// feature (naga validates a module as a whole), so it is compiled only for
+/// the variants that use it.
+pub fn without_part<'a>(shader: &'a str, marker: &str) -> &'a str {
+    shader
+        .split_once(marker)
+        .unwrap_or_else(|| panic!("shader lacks the line {marker}"))
+        .0
+}
+
 /// WGSL that declares the element type `T` for a dtype-generic shader:
 /// shaders in `shaders/` written against `T` get this prepended.
 pub fn with_element_type(dtype: Dtype, body: &str) -> String {

@@ -16,8 +16,8 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::{
-    seeded_uniform, Candidate, Case, Dtype, KernelCase, OutputCheck, Prepared, Shape, Unavailable,
-    Work, Workload,
+    constant, seeded_uniform, without_part, Candidate, Case, Dtype, KernelCase, OutputCheck,
+    Prepared, Shape, Unavailable, Work, Workload,
 };
 use crate::gpu::{
     in_order, read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init,
@@ -91,7 +91,7 @@ impl Source {
     fn shader(self) -> &'static str {
         match self {
             Source::StorageTexturesWide => SHADER,
-            _ => SHADER.split_once(INT64_PART).expect("int64 part").0,
+            _ => without_part(SHADER, INT64_PART),
         }
     }
 
@@ -344,16 +344,10 @@ impl Workload for Stream {
             ]
         })?;
         let source = Source::of(candidate);
-        let constant = |name: &str| {
-            candidate
-                .constants
-                .iter()
-                .find(|(constant, _)| constant == name)
-                .map(|&(_, value)| value as u64)
-                .unwrap_or_else(|| panic!("stream candidate lacks {name}"))
-        };
-        let vec4s_per_workgroup =
-            constant("STREAM_WORKGROUP") * constant("STREAM_VEC4S_PER_INVOCATION");
+        let vec4s_per_workgroup = u64::from(
+            constant(&candidate.constants, "STREAM_WORKGROUP")
+                * constant(&candidate.constants, "STREAM_VEC4S_PER_INVOCATION"),
+        );
         let groups = count.div_ceil(vec4s_per_workgroup);
         let groups_x = groups.min(MAX_GROUPS_X);
         let mut constants = candidate.constants.clone();
