@@ -5,11 +5,12 @@
 // after `enable f16;`), so one source serves f32, f16 accumulating in f16, and
 // f16 accumulating in f32.
 //
-// Every row is stored as whole vec4s: the leading dimensions are padded up to a
-// multiple of 4 (A is M × K4, B is K4 × N4, C is M × N4) and the padding of A
-// and B is zero, so summing k over K4 adds nothing and no kernel needs a
-// scalar tail. Every index below is clamped or guarded against these extents,
-// which is what lets the host build these modules without runtime bounds checks.
+// Every row is stored as whole vec4s: K is padded up to a multiple of 8 (the
+// register-tiled kernels take 8 values of k per step) and N up to a multiple
+// of 4 (A is M × K8, B is K8 × N4, C is M × N4). The padding of A and B is
+// zero, so summing k over K8 adds nothing and no kernel needs a scalar tail.
+// Every index below is clamped or guarded against these extents, which is
+// what lets the host build these modules without runtime bounds checks.
 //
 // Buffer kernels read A and B from storage buffers (bindings 0 and 1); texture
 // kernels read the same padded matrices from read-only storage textures
@@ -24,7 +25,7 @@
 
 struct Dims {
     m: u32,       // rows of A and C
-    k_vec4: u32,  // K4 / 4: vec4s per row of A
+    k_vec4: u32,  // K8 / 4: vec4s per row of A (even)
     n_vec4: u32,  // N4 / 4: vec4s per row of B and C
     _pad: u32,
 }
@@ -33,7 +34,7 @@ struct Dims {
 @group(0) @binding(1) var<storage, read> b: array<vec4<T>>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<Acc>>;
 @group(0) @binding(3) var<uniform> dims: Dims;
-@group(0) @binding(4) var a_texture: texture_storage_2d<TEXEL_FORMAT, read>; // texel (kv, row) = a[row * K4/4 + kv]
+@group(0) @binding(4) var a_texture: texture_storage_2d<TEXEL_FORMAT, read>; // texel (kv, row) = a[row * K8/4 + kv]
 @group(0) @binding(5) var b_texture: texture_storage_2d<TEXEL_FORMAT, read>; // texel (cv, k) = b[k * N4/4 + cv]
 
 // ---------------------------------------------------------------------------
@@ -42,9 +43,13 @@ struct Dims {
 // barriers. Each invocation owns 8·ROW_BLOCKS rows × 2 vec4 columns of C, held
 // in named vec4s (arrays indexed in loops end up in memory on some compilers).
 // The invocations of a workgroup share their rows and take neighbouring column
-// pairs. Per 4 steps of k an invocation takes a Panel of B (rows k..k+3) for
-// each of its two columns and, per block of 8 rows, the 8 rows' vec4s of A
-// (k..k+3): the variants differ only in where those come from.
+// pairs. Each iteration of the k loop covers 8 values of k: a Panel of B
+// (rows k..k+7) for each of the invocation's two columns and, per block of 8
+// rows, two vec4s of each row of A; the variants differ only in where those
+// come from. Eight rather than four because CPU adapters blend every value a
+// loop carries (the accumulators) with the loop's execution mask once per
+// iteration, and reload and store it there: the more k an iteration covers,
+// the fewer of those per FMA (lavapipe 1024³: 34 → 36 GFLOP/s).
 // Dispatch: x = ceil(ceil(N4/8) / WORKGROUP_SIZE), y = ceil(M / (8·ROW_BLOCKS)).
 
 override WORKGROUP_SIZE: u32 = 64u;
@@ -52,14 +57,14 @@ override WORKGROUP_SIZE: u32 = 64u;
 // more rows reuse each loaded B value more often, at the cost of registers
 // (16 vec4 accumulators per block).
 override ROW_BLOCKS: u32 = 1u;
-// How each 4-step of k is added into an accumulator: false, as four chained
-// FMAs (fewest instructions: GPUs); true, as a tree of two FMAs, two
-// multiplies and two adds whose chain through the accumulator is one add
-// long (CPU adapters, whose accumulators live in memory, otherwise run out of
-// independent work: 20 → 27 GFLOP/s on lavapipe).
+// How the 8 steps of k are added into an accumulator: false, as eight chained
+// FMAs (fewest instructions: GPUs); true, as a tree of products whose chain
+// through the accumulator is one add long (CPU adapters, whose accumulators
+// live in memory, otherwise run out of independent work: 20 → 27 GFLOP/s on
+// lavapipe).
 override SUM_TREE: bool = false;
 
-// One vec4 per row of a block of 8 rows.
+// One vec4 of A (4 values of k) per row of a block of 8 rows.
 struct Rows8 {
     r0: vec4<Acc>,
     r1: vec4<Acc>,
@@ -71,49 +76,73 @@ struct Rows8 {
     r7: vec4<Acc>,
 }
 
-// One block of an invocation's accumulators: 8 rows × its 2 vec4 columns.
-struct Block {
-    left: Rows8,
-    right: Rows8,
+// An invocation's two neighbouring vec4s of one row of C.
+struct Pair {
+    left: vec4<Acc>,
+    right: vec4<Acc>,
 }
 
-// Rows k..k+3 of B at one vec4 column.
+// One block of an invocation's accumulators: 8 rows × its 2 vec4 columns.
+// Row by row, so that the code computes each row's two vec4s together while
+// that row's values of A are at hand (on lavapipe this order spills fewer of
+// them than column by column: 31 → 34 GFLOP/s at 1024³).
+struct Block {
+    r0: Pair,
+    r1: Pair,
+    r2: Pair,
+    r3: Pair,
+    r4: Pair,
+    r5: Pair,
+    r6: Pair,
+    r7: Pair,
+}
+
+// Rows k..k+7 of B at one vec4 column.
 struct Panel {
     k0: vec4<Acc>,
     k1: vec4<Acc>,
     k2: vec4<Acc>,
     k3: vec4<Acc>,
+    k4: vec4<Acc>,
+    k5: vec4<Acc>,
+    k6: vec4<Acc>,
+    k7: vec4<Acc>,
 }
 
-// acc + (A's row, 4 values of k) · (B's 4 rows at one vec4 column).
-fn fma_row(acc: vec4<Acc>, a_row: vec4<Acc>, p: Panel) -> vec4<Acc> {
+// acc + (a row of A at k..k+7, as `low` and `high` vec4s) · (B's 8 rows at one
+// vec4 column).
+fn fma_column(acc: vec4<Acc>, low: vec4<Acc>, high: vec4<Acc>, p: Panel) -> vec4<Acc> {
     if (SUM_TREE) {
-        let low = fma(vec4(a_row.x), p.k0, vec4(a_row.y) * p.k1);
-        let high = fma(vec4(a_row.z), p.k2, vec4(a_row.w) * p.k3);
-        return acc + (low + high);
+        let k01 = fma(vec4(low.x), p.k0, vec4(low.y) * p.k1);
+        let k23 = fma(vec4(low.z), p.k2, vec4(low.w) * p.k3);
+        let k45 = fma(vec4(high.x), p.k4, vec4(high.y) * p.k5);
+        let k67 = fma(vec4(high.z), p.k6, vec4(high.w) * p.k7);
+        return acc + ((k01 + k23) + (k45 + k67));
     }
-    return fma(vec4(a_row.x), p.k0, fma(vec4(a_row.y), p.k1,
-           fma(vec4(a_row.z), p.k2, fma(vec4(a_row.w), p.k3, acc))));
+    let k0123 = fma(vec4(low.x), p.k0, fma(vec4(low.y), p.k1,
+                fma(vec4(low.z), p.k2, fma(vec4(low.w), p.k3, acc))));
+    return fma(vec4(high.x), p.k4, fma(vec4(high.y), p.k5,
+           fma(vec4(high.z), p.k6, fma(vec4(high.w), p.k7, k0123))));
 }
 
-fn fma_rows(acc: Rows8, a_rows: Rows8, p: Panel) -> Rows8 {
-    return Rows8(
-        fma_row(acc.r0, a_rows.r0, p), fma_row(acc.r1, a_rows.r1, p),
-        fma_row(acc.r2, a_rows.r2, p), fma_row(acc.r3, a_rows.r3, p),
-        fma_row(acc.r4, a_rows.r4, p), fma_row(acc.r5, a_rows.r5, p),
-        fma_row(acc.r6, a_rows.r6, p), fma_row(acc.r7, a_rows.r7, p),
+fn fma_pair(acc: Pair, low: vec4<Acc>, high: vec4<Acc>, left: Panel, right: Panel) -> Pair {
+    return Pair(fma_column(acc.left, low, high, left), fma_column(acc.right, low, high, right));
+}
+
+// 8 steps of k for a block: its 8 rows of A (`low`: k..k+3, `high`:
+// k+4..k+7) against both column panels.
+fn fma_block(acc: Block, low: Rows8, high: Rows8, left: Panel, right: Panel) -> Block {
+    return Block(
+        fma_pair(acc.r0, low.r0, high.r0, left, right), fma_pair(acc.r1, low.r1, high.r1, left, right),
+        fma_pair(acc.r2, low.r2, high.r2, left, right), fma_pair(acc.r3, low.r3, high.r3, left, right),
+        fma_pair(acc.r4, low.r4, high.r4, left, right), fma_pair(acc.r5, low.r5, high.r5, left, right),
+        fma_pair(acc.r6, low.r6, high.r6, left, right), fma_pair(acc.r7, low.r7, high.r7, left, right),
     );
 }
 
-// One 4-step of k for a block: its 8 rows of A against both column panels.
-fn fma_block(acc: Block, a_rows: Rows8, left: Panel, right: Panel) -> Block {
-    return Block(fma_rows(acc.left, a_rows, left), fma_rows(acc.right, a_rows, right));
-}
-
 fn zero_block() -> Block {
-    let z = vec4<Acc>(0.0);
-    let rows = Rows8(z, z, z, z, z, z, z, z);
-    return Block(rows, rows);
+    let z = Pair(vec4<Acc>(0.0), vec4<Acc>(0.0));
+    return Block(z, z, z, z, z, z, z, z);
 }
 
 // Row `row` of A, clamped into A: rows past M are computed, never stored.
@@ -148,20 +177,25 @@ fn a_rows_texture(row0: u32, kv: u32) -> Rows8 {
     );
 }
 
-// B's rows 4kv..4kv+3 at vec4 column `col` (already clamped into B).
+// B's rows 4kv..4kv+7 at vec4 column `col` (already clamped into B).
 fn b_panel_buffer(kv: u32, col: u32) -> Panel {
-    let i = kv * 4u * dims.n_vec4 + col;
     let n = dims.n_vec4;
-    return Panel(vec4<Acc>(b[i]), vec4<Acc>(b[i + n]), vec4<Acc>(b[i + 2u * n]), vec4<Acc>(b[i + 3u * n]));
+    let i = kv * 4u * n + col;
+    return Panel(
+        vec4<Acc>(b[i]), vec4<Acc>(b[i + n]), vec4<Acc>(b[i + 2u * n]), vec4<Acc>(b[i + 3u * n]),
+        vec4<Acc>(b[i + 4u * n]), vec4<Acc>(b[i + 5u * n]), vec4<Acc>(b[i + 6u * n]), vec4<Acc>(b[i + 7u * n]),
+    );
+}
+
+fn b_texel(col: u32, k: u32) -> vec4<Acc> {
+    return vec4<Acc>(textureLoad(b_texture, vec2(col, k)));
 }
 
 fn b_panel_texture(kv: u32, col: u32) -> Panel {
     let k = kv * 4u;
     return Panel(
-        vec4<Acc>(textureLoad(b_texture, vec2(col, k))),
-        vec4<Acc>(textureLoad(b_texture, vec2(col, k + 1u))),
-        vec4<Acc>(textureLoad(b_texture, vec2(col, k + 2u))),
-        vec4<Acc>(textureLoad(b_texture, vec2(col, k + 3u))),
+        b_texel(col, k), b_texel(col, k + 1u), b_texel(col, k + 2u), b_texel(col, k + 3u),
+        b_texel(col, k + 4u), b_texel(col, k + 5u), b_texel(col, k + 6u), b_texel(col, k + 7u),
     );
 }
 
@@ -175,25 +209,26 @@ fn tile_origin(group: vec3<u32>, local: u32) -> TileOrigin {
     return TileOrigin(group.y * ROW_BLOCKS * 8u, (group.x * WORKGROUP_SIZE + local) * 2u);
 }
 
-// Stores two neighbouring vec4s of row `row` of C, skipping what lies outside it.
-fn store_pair(row: u32, col: u32, left: vec4<Acc>, right: vec4<Acc>) {
+// Stores the two neighbouring vec4s of row `row` of C at `col`, skipping what
+// lies outside C.
+fn store_pair(row: u32, col: u32, pair: Pair) {
     if (row < dims.m && col < dims.n_vec4) {
-        c[row * dims.n_vec4 + col] = left;
+        c[row * dims.n_vec4 + col] = pair.left;
         if (col + 1u < dims.n_vec4) {
-            c[row * dims.n_vec4 + col + 1u] = right;
+            c[row * dims.n_vec4 + col + 1u] = pair.right;
         }
     }
 }
 
 fn store_block(acc: Block, row0: u32, col: u32) {
-    store_pair(row0, col, acc.left.r0, acc.right.r0);
-    store_pair(row0 + 1u, col, acc.left.r1, acc.right.r1);
-    store_pair(row0 + 2u, col, acc.left.r2, acc.right.r2);
-    store_pair(row0 + 3u, col, acc.left.r3, acc.right.r3);
-    store_pair(row0 + 4u, col, acc.left.r4, acc.right.r4);
-    store_pair(row0 + 5u, col, acc.left.r5, acc.right.r5);
-    store_pair(row0 + 6u, col, acc.left.r6, acc.right.r6);
-    store_pair(row0 + 7u, col, acc.left.r7, acc.right.r7);
+    store_pair(row0, col, acc.r0);
+    store_pair(row0 + 1u, col, acc.r1);
+    store_pair(row0 + 2u, col, acc.r2);
+    store_pair(row0 + 3u, col, acc.r3);
+    store_pair(row0 + 4u, col, acc.r4);
+    store_pair(row0 + 5u, col, acc.r5);
+    store_pair(row0 + 6u, col, acc.r6);
+    store_pair(row0 + 7u, col, acc.r7);
 }
 
 // Stores the blocks in use (ROW_BLOCKS is a pipeline constant: the ifs fold away).
@@ -219,13 +254,13 @@ fn matmul_register_tiled(
     var acc1 = zero_block();
     var acc2 = zero_block();
     var acc3 = zero_block();
-    for (var kv = 0u; kv < dims.k_vec4; kv++) {
+    for (var kv = 0u; kv < dims.k_vec4; kv += 2u) {
         let left = b_panel_buffer(kv, col_left);
         let right = b_panel_buffer(kv, col_right);
-        acc0 = fma_block(acc0, a_rows_buffer(t.row0, kv), left, right);
-        if (ROW_BLOCKS > 1u) { acc1 = fma_block(acc1, a_rows_buffer(t.row0 + 8u, kv), left, right); }
-        if (ROW_BLOCKS > 2u) { acc2 = fma_block(acc2, a_rows_buffer(t.row0 + 16u, kv), left, right); }
-        if (ROW_BLOCKS > 3u) { acc3 = fma_block(acc3, a_rows_buffer(t.row0 + 24u, kv), left, right); }
+        acc0 = fma_block(acc0, a_rows_buffer(t.row0, kv), a_rows_buffer(t.row0, kv + 1u), left, right);
+        if (ROW_BLOCKS > 1u) { acc1 = fma_block(acc1, a_rows_buffer(t.row0 + 8u, kv), a_rows_buffer(t.row0 + 8u, kv + 1u), left, right); }
+        if (ROW_BLOCKS > 2u) { acc2 = fma_block(acc2, a_rows_buffer(t.row0 + 16u, kv), a_rows_buffer(t.row0 + 16u, kv + 1u), left, right); }
+        if (ROW_BLOCKS > 3u) { acc3 = fma_block(acc3, a_rows_buffer(t.row0 + 24u, kv), a_rows_buffer(t.row0 + 24u, kv + 1u), left, right); }
     }
     store_tile(t, acc0, acc1, acc2, acc3);
 }
@@ -243,13 +278,13 @@ fn matmul_texture_tiled(
     var acc1 = zero_block();
     var acc2 = zero_block();
     var acc3 = zero_block();
-    for (var kv = 0u; kv < dims.k_vec4; kv++) {
+    for (var kv = 0u; kv < dims.k_vec4; kv += 2u) {
         let left = b_panel_texture(kv, col_left);
         let right = b_panel_texture(kv, col_right);
-        acc0 = fma_block(acc0, a_rows_texture(t.row0, kv), left, right);
-        if (ROW_BLOCKS > 1u) { acc1 = fma_block(acc1, a_rows_texture(t.row0 + 8u, kv), left, right); }
-        if (ROW_BLOCKS > 2u) { acc2 = fma_block(acc2, a_rows_texture(t.row0 + 16u, kv), left, right); }
-        if (ROW_BLOCKS > 3u) { acc3 = fma_block(acc3, a_rows_texture(t.row0 + 24u, kv), left, right); }
+        acc0 = fma_block(acc0, a_rows_texture(t.row0, kv), a_rows_texture(t.row0, kv + 1u), left, right);
+        if (ROW_BLOCKS > 1u) { acc1 = fma_block(acc1, a_rows_texture(t.row0 + 8u, kv), a_rows_texture(t.row0 + 8u, kv + 1u), left, right); }
+        if (ROW_BLOCKS > 2u) { acc2 = fma_block(acc2, a_rows_texture(t.row0 + 16u, kv), a_rows_texture(t.row0 + 16u, kv + 1u), left, right); }
+        if (ROW_BLOCKS > 3u) { acc3 = fma_block(acc3, a_rows_texture(t.row0 + 24u, kv), a_rows_texture(t.row0 + 24u, kv + 1u), left, right); }
     }
     store_tile(t, acc0, acc1, acc2, acc3);
 }
@@ -355,6 +390,16 @@ fn a_rows_broadcast(mine: vec4<f32>) -> Rows8 {
     );
 }
 
+// A block's 8 rows of A at vec4 kv, each loaded by one lane (my_row: this
+// lane's row), from a storage buffer or a texture.
+fn shared_rows_buffer(my_row: u32, kv: u32) -> Rows8 {
+    return a_rows_broadcast(vec4<f32>(a_row_buffer(my_row, kv)));
+}
+
+fn shared_rows_texture(my_row: u32, kv: u32) -> Rows8 {
+    return a_rows_broadcast(a_texel(my_row, kv));
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn matmul_subgroup(
     @builtin(workgroup_id) group: vec3<u32>,
@@ -369,13 +414,13 @@ fn matmul_subgroup(
     var acc1 = zero_block();
     var acc2 = zero_block();
     var acc3 = zero_block();
-    for (var kv = 0u; kv < dims.k_vec4; kv++) {
+    for (var kv = 0u; kv < dims.k_vec4; kv += 2u) {
         let left = b_panel_buffer(kv, col_left);
         let right = b_panel_buffer(kv, col_right);
-        acc0 = fma_block(acc0, a_rows_broadcast(vec4<f32>(a_row_buffer(my_row, kv))), left, right);
-        if (ROW_BLOCKS > 1u) { acc1 = fma_block(acc1, a_rows_broadcast(vec4<f32>(a_row_buffer(my_row + 8u, kv))), left, right); }
-        if (ROW_BLOCKS > 2u) { acc2 = fma_block(acc2, a_rows_broadcast(vec4<f32>(a_row_buffer(my_row + 16u, kv))), left, right); }
-        if (ROW_BLOCKS > 3u) { acc3 = fma_block(acc3, a_rows_broadcast(vec4<f32>(a_row_buffer(my_row + 24u, kv))), left, right); }
+        acc0 = fma_block(acc0, shared_rows_buffer(my_row, kv), shared_rows_buffer(my_row, kv + 1u), left, right);
+        if (ROW_BLOCKS > 1u) { acc1 = fma_block(acc1, shared_rows_buffer(my_row + 8u, kv), shared_rows_buffer(my_row + 8u, kv + 1u), left, right); }
+        if (ROW_BLOCKS > 2u) { acc2 = fma_block(acc2, shared_rows_buffer(my_row + 16u, kv), shared_rows_buffer(my_row + 16u, kv + 1u), left, right); }
+        if (ROW_BLOCKS > 3u) { acc3 = fma_block(acc3, shared_rows_buffer(my_row + 24u, kv), shared_rows_buffer(my_row + 24u, kv + 1u), left, right); }
     }
     store_tile(t, acc0, acc1, acc2, acc3);
 }
@@ -394,13 +439,13 @@ fn matmul_texture_subgroup(
     var acc1 = zero_block();
     var acc2 = zero_block();
     var acc3 = zero_block();
-    for (var kv = 0u; kv < dims.k_vec4; kv++) {
+    for (var kv = 0u; kv < dims.k_vec4; kv += 2u) {
         let left = b_panel_texture(kv, col_left);
         let right = b_panel_texture(kv, col_right);
-        acc0 = fma_block(acc0, a_rows_broadcast(a_texel(my_row, kv)), left, right);
-        if (ROW_BLOCKS > 1u) { acc1 = fma_block(acc1, a_rows_broadcast(a_texel(my_row + 8u, kv)), left, right); }
-        if (ROW_BLOCKS > 2u) { acc2 = fma_block(acc2, a_rows_broadcast(a_texel(my_row + 16u, kv)), left, right); }
-        if (ROW_BLOCKS > 3u) { acc3 = fma_block(acc3, a_rows_broadcast(a_texel(my_row + 24u, kv)), left, right); }
+        acc0 = fma_block(acc0, shared_rows_texture(my_row, kv), shared_rows_texture(my_row, kv + 1u), left, right);
+        if (ROW_BLOCKS > 1u) { acc1 = fma_block(acc1, shared_rows_texture(my_row + 8u, kv), shared_rows_texture(my_row + 8u, kv + 1u), left, right); }
+        if (ROW_BLOCKS > 2u) { acc2 = fma_block(acc2, shared_rows_texture(my_row + 16u, kv), shared_rows_texture(my_row + 16u, kv + 1u), left, right); }
+        if (ROW_BLOCKS > 3u) { acc3 = fma_block(acc3, shared_rows_texture(my_row + 24u, kv), shared_rows_texture(my_row + 24u, kv + 1u), left, right); }
     }
     store_tile(t, acc0, acc1, acc2, acc3);
 }

@@ -86,12 +86,21 @@ pub fn with_mapped<T>(
     Ok(value)
 }
 
+/// Bytes of one cache line on the CPUs software adapters run on.
+const CACHE_LINE_BYTES: u32 = 64;
+
 /// A `width × height` 2D texture of vec4 texels in `format` (rgba32float or
 /// rgba16float), filled from `data`: rows of `width` texels one after another.
 /// `binding` says how kernels bind it: `TEXTURE_BINDING` to read it with
 /// `textureLoad`, `STORAGE_BINDING` as a read-only storage texture. Software
 /// adapters fetch a texel as one vector load where a storage-buffer load is
 /// a per-lane loop.
+///
+/// The texture is allocated one cache line wider than `width` (where the
+/// device allows) and kernels never read the extra texels: software adapters
+/// store a texture's rows one after another, so rows a power of two of bytes
+/// apart map onto the same few cache sets and a kernel that reads down a
+/// column evicts its own lines (lavapipe matmul 2048³: 21 → 29 GFLOP/s).
 pub fn texture_init(
     gpu: &Gpu,
     label: &str,
@@ -105,9 +114,16 @@ pub fn texture_init(
         height,
         depth_or_array_layers: 1,
     };
+    let bytes_per_texel = format.block_copy_size(None).expect("a color format");
+    let allocated = wgpu::Extent3d {
+        width: (width + CACHE_LINE_BYTES / bytes_per_texel)
+            .min(gpu.device.limits().max_texture_dimension_2d)
+            .max(width),
+        ..size
+    };
     let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
         label: Some(label),
-        size,
+        size: allocated,
         mip_level_count: 1,
         sample_count: 1,
         dimension: wgpu::TextureDimension::D2,
@@ -115,7 +131,6 @@ pub fn texture_init(
         usage: binding | wgpu::TextureUsages::COPY_DST,
         view_formats: &[],
     });
-    let bytes_per_texel = format.block_copy_size(None).expect("a color format");
     gpu.queue.write_texture(
         texture.as_image_copy(),
         data,

@@ -230,11 +230,14 @@ impl Dims {
             k: dim("k"),
         }
     }
+    /// N rounded up to whole vec4s.
     fn n_padded(self) -> usize {
         self.n.next_multiple_of(4)
     }
+    /// K rounded up to a multiple of 8: the register-tiled kernels take two
+    /// vec4s of k per step.
     fn k_padded(self) -> usize {
-        self.k.next_multiple_of(4)
+        self.k.next_multiple_of(8)
     }
 }
 
