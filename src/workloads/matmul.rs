@@ -1,9 +1,10 @@
 //! Matrix multiply, C = A·B, row-major, any M, N, K ≥ 1, in f32 and in f16
 //! (accumulating in f16 or in f32).
 //!
-//! Kernels live in `shaders/matmul.wgsl`. Inputs pad each row to whole vec4s
-//! (zeros), so ragged sizes need no scalar tail in any kernel; FLOPs and bytes
-//! are counted on the logical shape, never the padding. Most kernels read A and
+//! Kernels live in `shaders/matmul.wgsl`. Inputs are padded with zeros, K to a
+//! multiple of 8 and N to a multiple of 4, so ragged sizes need no scalar tail
+//! in any kernel; FLOPs and bytes are counted on the logical shape, never the
+//! padding. Most kernels read A and
 //! B from storage buffers; the texture kernels read the same padded matrices
 //! from 2D textures with one vec4 per texel, which software adapters fetch far
 //! faster than per-lane buffer loads.
@@ -188,7 +189,6 @@ fn fixed_subgroup_size(gpu: &Gpu) -> Option<u32> {
     (gpu.has(wgpu::Features::SUBGROUP) && min == max && min >= 8).then_some(min)
 }
 
-/// Whether `gpu` can hold `dims`' A and B as textures (one vec4 per texel).
 /// The format of texture kernels' inputs for `dtype`, and its WGSL name.
 fn texel_format(dtype: Dtype) -> (wgpu::TextureFormat, &'static str) {
     match dtype {
@@ -197,6 +197,7 @@ fn texel_format(dtype: Dtype) -> (wgpu::TextureFormat, &'static str) {
     }
 }
 
+/// Whether `gpu` can hold `dims`' A and B as textures (one vec4 per texel).
 fn textures_fit(gpu: &Gpu, dims: Dims) -> bool {
     let limit = gpu.device.limits().max_texture_dimension_2d as usize;
     [
