@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod gpu;
 pub mod measure;
+pub mod paired;
 pub mod reference;
 pub mod report;
 pub mod runner;

@@ -140,13 +140,8 @@ pub fn host_gemm(m: usize, n: usize, k: usize, seed: u64) -> Baseline {
 /// Times a host `memcpy` of `bytes` (one thread, `copy_from_slice`): bytes read
 /// plus bytes written per second, the host's answer to `stream_copy`.
 pub fn host_memcpy(bytes: u64) -> Baseline {
-    let words = (bytes / 4) as usize;
-    let source: Vec<f32> = (0..words).map(|i| i as f32).collect();
-    let mut destination = vec![0.0f32; words];
-    let (summary, samples) = time_host(|| {
-        destination.copy_from_slice(std::hint::black_box(&source));
-        std::hint::black_box(&mut destination);
-    });
+    let mut copy = HostCopy::new(bytes);
+    let (summary, samples) = time_host(|| copy.run());
     Baseline {
         name: "host_memcpy".into(),
         description: "host memory copy, one thread (copy_from_slice)".into(),
@@ -157,10 +152,39 @@ pub fn host_memcpy(bytes: u64) -> Baseline {
         cv: Some(summary.cv),
         gflop_per_s: None,
         gb_per_s: Some(2.0 * bytes as f64 / summary.median_s / 1e9),
-        verification: Some(check_elements(
-            destination.iter().map(|&x| f64::from(x)),
-            source.iter().map(|&x| f64::from(x)),
+        verification: Some(copy.verify()),
+    }
+}
+
+/// Two host arrays of the same size, and the copy of one onto the other.
+pub struct HostCopy {
+    source: Vec<f32>,
+    destination: Vec<f32>,
+}
+
+impl HostCopy {
+    /// Arrays of `bytes` each (rounded down to whole f32s).
+    pub fn new(bytes: u64) -> HostCopy {
+        let words = (bytes / 4) as usize;
+        HostCopy {
+            source: (0..words).map(|i| i as f32).collect(),
+            destination: vec![0.0; words],
+        }
+    }
+
+    /// Copies the source onto the destination once.
+    pub fn run(&mut self) {
+        self.destination
+            .copy_from_slice(std::hint::black_box(&self.source));
+        std::hint::black_box(&mut self.destination);
+    }
+
+    /// Checks that the destination holds the source.
+    pub fn verify(&self) -> Verification {
+        check_elements(
+            self.destination.iter().map(|&x| f64::from(x)),
+            self.source.iter().map(|&x| f64::from(x)),
             0.0,
-        )),
+        )
     }
 }

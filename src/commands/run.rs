@@ -13,6 +13,7 @@ use crate::baseline;
 use crate::cli::{RunArgs, TimerChoice};
 use crate::gpu::{best_timer, Gpu, Timer, WallClockTimer};
 use crate::measure::TuneCache;
+use crate::paired;
 use crate::report::{self, Host, Journal, Report, Status, SuiteInfo, TimingInfo, SCHEMA_VERSION};
 use crate::runner::{jobs_for, run_cases, Tuning};
 use crate::suite::{Suite, SUITE_NAMES};
@@ -102,6 +103,11 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     }
     if completed {
         report.baselines = baseline::for_report(&report, args.seed);
+        let (pairs, warnings) = paired::measure_pairs(&gpu, &report, timer.as_mut(), args.seed);
+        report.paired = pairs;
+        for warning in warnings {
+            eprintln!("warning: {warning}");
+        }
     }
     report.baselines.extend(external);
 
@@ -176,6 +182,7 @@ fn report_header(args: &RunArgs, gpu: &Gpu, suite: &Suite, timer: &dyn Timer) ->
         },
         measurements: Vec::new(),
         baselines: Vec::new(),
+        paired: Vec::new(),
     }
 }
 

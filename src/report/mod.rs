@@ -10,7 +10,7 @@ mod table;
 pub use host::Host;
 pub use journal::Journal;
 pub use store::{load, report_path, write_atomic};
-pub use summary::{summarize, Ratio};
+pub use summary::{figure_of_merit, summarize, target_pairs, Denominator, Ratio, TargetPair};
 pub use table::{format_seconds, render_table};
 
 use serde::{Deserialize, Serialize};
@@ -53,6 +53,38 @@ pub struct Report {
     pub measurements: Vec<Measurement>,
     /// Host baselines timed in the same run (for the summary's ratios).
     pub baselines: Vec<Baseline>,
+    /// The summary's target ratios measured again with their two sides in
+    /// alternation (absent from reports written before chipbench measured them).
+    #[serde(default)]
+    pub paired: Vec<Paired>,
+}
+
+/// A target ratio measured again with its two sides in alternation, one
+/// sample of each per round, so that a slow spell of a shared machine slows
+/// both alike instead of whichever happened to run during it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Paired {
+    /// The summary ratio it measures, e.g. `best f32 matmul 1024³ / peak f32`.
+    pub label: String,
+    /// The numerator: case and variant, e.g. `matmul_f32_1024x1024x1024 texture_subgroup`.
+    pub numerator: String,
+    /// The denominator: case and variant, or the host baseline's name.
+    pub denominator: String,
+    /// Rounds taken.
+    pub rounds: usize,
+    /// The numerator's rate at the median of its samples, in `unit`.
+    pub numerator_rate: f64,
+    /// The denominator's rate at the median of its samples, in `unit`.
+    pub denominator_rate: f64,
+    /// Unit of both rates: `GFLOP/s` or `GB/s`.
+    pub unit: String,
+}
+
+impl Paired {
+    /// Numerator ÷ denominator.
+    pub fn ratio(&self) -> f64 {
+        self.numerator_rate / self.denominator_rate
+    }
 }
 
 /// Which suite ran, and whether its shapes were scaled for a software adapter.

@@ -171,6 +171,7 @@ mod tests {
             },
             measurements: Vec::new(),
             baselines: Vec::new(),
+            paired: Vec::new(),
         }
     }
 

@@ -1,0 +1,102 @@
+//! The summary's target ratios, measured again with both sides in
+//! alternation, on every backend: each side keeps the rate it was measured
+//! at apart (same unit, per operation), and the summary judges the target on
+//! the alternating figure.
+
+mod common;
+
+use std::path::Path;
+
+use chipbench::baseline::host_memcpy;
+use chipbench::gpu::best_timer;
+use chipbench::paired::measure_pairs;
+use chipbench::report::{load, summarize, Measurement, Report, Status};
+use chipbench::runner::{jobs_for, measure};
+use chipbench::workloads::{self, matmul_case, peak_case, stream_case, Case, Dtype, StreamKernel};
+
+/// A committed reference report, to borrow its header from.
+fn reference_report() -> Report {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let path = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|e| e == "json"))
+        .expect("reports/ holds reference reports");
+    load(&path).unwrap()
+}
+
+#[test]
+fn target_ratios_are_measured_again_in_alternation() {
+    for gpu in common::gpus() {
+        let mut timer = best_timer(&gpu).unwrap();
+        let measured = |case: Case, timer: &mut dyn chipbench::gpu::Timer| -> Measurement {
+            let workload = workloads::by_family(&case.workload);
+            let job = jobs_for(&gpu, workload, &case)
+                .into_iter()
+                .find(|job| job.candidate.is_ok())
+                .expect("a runnable variant");
+            let m = measure(&gpu, &job, &common::tiny_plan(), 3, timer);
+            assert_eq!(m.status, Status::Ok, "{}: {:?}", m.case, m.reason);
+            m
+        };
+        let matmul = measured(matmul_case(Dtype::F32, 48, 48, 48), timer.as_mut());
+        let peak = measured(peak_case(Dtype::F32, 1024, 256), timer.as_mut());
+        let triad = measured(stream_case(StreamKernel::Triad, 4 * 5000), timer.as_mut());
+
+        let mut report = reference_report();
+        report.adapter = gpu.summary.clone();
+        report.baselines = vec![host_memcpy(triad.bytes_written)];
+        report.measurements = vec![matmul.clone(), peak.clone(), triad.clone()];
+        report.paired = Vec::new();
+
+        let (paired, warnings) = measure_pairs(&gpu, &report, timer.as_mut(), 3);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(paired.len(), 2, "matmul / peak and triad / memcpy");
+        let (of_peak, of_copy) = (&paired[0], &paired[1]);
+        assert_eq!(of_peak.label, "best f32 matmul 48³ / peak f32");
+        assert_eq!(of_peak.unit, "GFLOP/s");
+        assert!(of_peak.numerator.contains(&matmul.variant));
+        assert_eq!(of_copy.label, "stream triad / host memcpy");
+        assert_eq!(of_copy.unit, "GB/s");
+        assert_eq!(of_copy.denominator, "host_memcpy");
+
+        // Each side is rated per operation in the unit it was measured in:
+        // within a factor of a few of its figure measured apart, where a
+        // per-sample time or a wrong unit would be off by its repeat count
+        // or by a thousand.
+        let apart = [
+            (of_peak.numerator_rate, matmul.gflop_per_s.unwrap()),
+            (of_peak.denominator_rate, peak.gflop_per_s.unwrap()),
+            (of_copy.numerator_rate, triad.gb_per_s.unwrap()),
+            (
+                of_copy.denominator_rate,
+                report.baselines[0].gb_per_s.unwrap(),
+            ),
+        ];
+        for (alternating, separate) in apart {
+            let factor = alternating / separate;
+            assert!(
+                (0.2..5.0).contains(&factor),
+                "{} on {}: {alternating} vs {separate}",
+                of_peak.label,
+                gpu.summary.backend
+            );
+        }
+
+        report.paired = paired.clone();
+        let ratios = summarize(&report);
+        for paired in &paired {
+            let ratio = ratios.iter().find(|r| r.label == paired.label).unwrap();
+            assert_eq!(
+                ratio.value,
+                paired.ratio(),
+                "judged on the alternating figure"
+            );
+            assert!(
+                ratio.detail.contains("alternating rounds"),
+                "{}",
+                ratio.detail
+            );
+        }
+    }
+}
