@@ -57,11 +57,6 @@ pub struct TargetPair<'a> {
 }
 
 impl TargetPair<'_> {
-    /// Numerator ÷ denominator as measured in the run, each on its own.
-    fn separate_value(&self) -> Option<f64> {
-        Some(figure_of_merit(self.numerator)?.0 / self.denominator_rate()?.0)
-    }
-
     /// The denominator's figure of merit and unit.
     pub fn denominator_rate(&self) -> Option<(f64, &'static str)> {
         match self.denominator {
@@ -82,7 +77,7 @@ pub fn figure_of_merit(m: &Measurement) -> Option<(f64, &'static str)> {
 }
 
 /// A baseline's figure of merit, as [`figure_of_merit`] gives a measurement's.
-pub fn baseline_figure_of_merit(b: &Baseline) -> Option<(f64, &'static str)> {
+fn baseline_figure_of_merit(b: &Baseline) -> Option<(f64, &'static str)> {
     match (b.gflop_per_s, b.gb_per_s) {
         (Some(r), _) => Some((r, "GFLOP/s")),
         (None, Some(r)) => Some((r, "GB/s")),
@@ -153,9 +148,13 @@ fn best_square_matmul(report: &Report) -> Option<(u64, &Measurement)> {
 pub fn summarize(report: &Report) -> Vec<Ratio> {
     let mut ratios = Vec::new();
     for pair in target_pairs(report) {
-        let Some(separate) = pair.separate_value() else {
+        let (Some((numerator, unit)), Some((denominator, _))) =
+            (figure_of_merit(pair.numerator), pair.denominator_rate())
+        else {
             continue;
         };
+        // Numerator ÷ denominator as measured in the run, each on its own.
+        let separate = numerator / denominator;
         let ratio = match report.paired.iter().find(|p| p.label == pair.label) {
             Some(paired) => Ratio {
                 label: pair.label,
@@ -171,19 +170,15 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
                     unit = paired.unit,
                 ),
             },
-            None => {
-                let (numerator, unit) = figure_of_merit(pair.numerator).unwrap_or((f64::NAN, ""));
-                let (denominator, _) = pair.denominator_rate().unwrap_or((f64::NAN, ""));
-                Ratio {
-                    detail: format!(
-                        "{numerator:.2} {unit} ({}) vs {denominator:.2} {unit}, measured apart",
-                        pair.numerator.variant
-                    ),
-                    label: pair.label,
-                    value: separate,
-                    target: Some(pair.target),
-                }
-            }
+            None => Ratio {
+                detail: format!(
+                    "{numerator:.2} {unit} ({}) vs {denominator:.2} {unit}, measured apart",
+                    pair.numerator.variant
+                ),
+                label: pair.label,
+                value: separate,
+                target: Some(pair.target),
+            },
         };
         ratios.push(ratio);
     }
