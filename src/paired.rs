@@ -6,7 +6,9 @@
 //! cores drifts over minutes, so a ratio of two figures taken at different
 //! times can be off by a fifth either way. Here both sides are prepared again
 //! and sampled in turn, one short sample of each per round, and the ratio is
-//! taken between their medians: a slow spell then slows both alike.
+//! taken between their medians: a slow spell then slows both alike. A sample
+//! here lasts about 20 ms, longer than a suite's (about 1 ms), so for kernels
+//! far shorter than that the two figures also differ by dispatch overhead.
 
 use std::time::Instant;
 
@@ -43,11 +45,11 @@ pub fn measure_pairs(
             alternate(gpu, timer, numerator, denominator)
         });
         match measured {
-            Ok((numerator, denominator)) => paired.push(Paired {
+            Ok((numerator, denominator, rounds)) => paired.push(Paired {
                 label: pair.label,
                 numerator: numerator.name,
                 denominator: denominator.name,
-                rounds: ROUNDS,
+                rounds,
                 numerator_rate: numerator.rate,
                 denominator_rate: denominator.rate,
                 unit: numerator.unit.into(),
@@ -106,7 +108,7 @@ impl Side {
             .prepare(gpu, &case, &candidate, seed)
             .map_err(|e| e.to_string())?;
         Ok(Side {
-            name: format!("{} {}", m.case, m.variant),
+            name: m.name(),
             work: rate * median_s,
             unit,
             repeats: repeats_for(median_s),
@@ -176,13 +178,14 @@ fn repeats_for(median_s: f64) -> u32 {
 }
 
 /// Samples the two sides in turn for [`ROUNDS`] rounds (after one untimed
-/// operation each), checks both outputs, and rates each at its median.
+/// sample each), checks both outputs, and rates each at the median of the
+/// samples it kept.
 fn alternate(
     gpu: &Gpu,
     timer: &mut dyn Timer,
     mut numerator: Side,
     mut denominator: Side,
-) -> Result<(Rated, Rated), String> {
+) -> Result<(Rated, Rated, usize), String> {
     let (mut top, mut bottom) = (Vec::new(), Vec::new());
     numerator.sample(gpu, timer)?;
     denominator.sample(gpu, timer)?;
@@ -192,5 +195,6 @@ fn alternate(
     }
     numerator.verify(gpu)?;
     denominator.verify(gpu)?;
-    Ok((numerator.rated(&top)?, denominator.rated(&bottom)?))
+    let kept = top.len().min(bottom.len());
+    Ok((numerator.rated(&top)?, denominator.rated(&bottom)?, kept))
 }

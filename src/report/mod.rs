@@ -70,7 +70,8 @@ pub struct Paired {
     pub numerator: String,
     /// The denominator: case and variant, or the host baseline's name.
     pub denominator: String,
-    /// Rounds taken.
+    /// Rounds in which both sides kept their sample (a rejected GPU sample,
+    /// impossible timestamps, is dropped).
     pub rounds: usize,
     /// The numerator's rate at the median of its samples, in `unit`.
     pub numerator_rate: f64,
@@ -163,6 +164,14 @@ pub struct Measurement {
     pub warnings: Vec<String>,
     /// How the variant was chosen, when autotune chose it.
     pub autotune: Option<AutotuneRecord>,
+}
+
+impl Measurement {
+    /// `matmul_f32_512x512x512 texture_subgroup`: its case and variant, as one
+    /// line names it.
+    pub fn name(&self) -> String {
+        format!("{} {}", self.case, self.variant)
+    }
 }
 
 /// Errors reading or writing reports.

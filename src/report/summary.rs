@@ -155,7 +155,11 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
         };
         // Numerator ÷ denominator as measured in the run, each on its own.
         let separate = numerator / denominator;
-        let ratio = match report.paired.iter().find(|p| p.label == pair.label) {
+        let remeasured = report
+            .paired
+            .iter()
+            .find(|p| p.label == pair.label && p.numerator == pair.numerator.name());
+        let ratio = match remeasured {
             Some(paired) => Ratio {
                 label: pair.label,
                 value: paired.ratio(),
@@ -209,9 +213,12 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
         let same_case = |m: &Measurement| {
             m.workload == "matmul" && m.dtype == external.dtype && m.shape == external.shape
         };
-        if let (Some(matmul), Some(external_rate)) = (best(report, same_case), external.gflop_per_s)
-        {
-            let rate = matmul.gflop_per_s.unwrap_or(f64::NAN);
+        let matmul = best(report, same_case);
+        if let (Some(matmul), Some(rate), Some(external_rate)) = (
+            matmul,
+            matmul.and_then(|m| m.gflop_per_s),
+            external.gflop_per_s,
+        ) {
             ratios.push(Ratio {
                 label: format!(
                     "best {} matmul {} / external",
