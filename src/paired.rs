@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use crate::baseline::HostCopy;
+use crate::baseline::{Baseline, HostCopy};
 use crate::gpu::{Gpu, Timer};
 use crate::measure::Summary;
 use crate::report::{figure_of_merit, target_pairs, Denominator, Measurement, Paired, Report};
@@ -117,7 +117,7 @@ impl Side {
     }
 
     /// The host memcpy baseline `b`, at its size.
-    fn of_host_copy(b: &crate::baseline::Baseline) -> Result<Side, String> {
+    fn of_host_copy(b: &Baseline) -> Result<Side, String> {
         let bytes = b.shape.get("bytes").ok_or("the baseline has no size")?;
         let rate = b.gb_per_s.ok_or("the baseline has no bandwidth")?;
         Ok(Side {

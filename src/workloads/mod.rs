@@ -347,3 +347,11 @@ pub fn require_dtype(gpu: &Gpu, dtype: Dtype) -> Result<(), String> {
         _ => Ok(()),
     }
 }
+
+/// Asserts that `shader` (the WGSL file `file`) declares `const NAME: u32 =
+/// VALUEu;` with the value the host uses too: the two copies must agree.
+#[cfg(test)]
+fn assert_shader_declares(shader: &str, file: &str, name: &str, value: u64) {
+    let declared = format!("const {name}: u32 = {value}u;");
+    assert!(shader.contains(&declared), "{file} must declare {declared}");
+}

@@ -156,10 +156,11 @@ mod tests {
     /// `ITERATIONS_PER_LOOP` iterations; the converged result cannot tell.
     #[test]
     fn loop_body_length_matches_the_shader() {
-        let declared = format!("const STEPS_PER_LOOP: u32 = {ITERATIONS_PER_LOOP}u;");
-        assert!(
-            SHADER.contains(&declared),
-            "peak.wgsl must declare {declared}"
+        super::super::assert_shader_declares(
+            SHADER,
+            "peak.wgsl",
+            "STEPS_PER_LOOP",
+            ITERATIONS_PER_LOOP,
         );
         let eight_step_calls = SHADER.matches("c = eight_steps(c, a, b);").count() as u64;
         assert_eq!(eight_step_calls * 8, ITERATIONS_PER_LOOP);

@@ -453,10 +453,6 @@ mod tests {
     /// texture variants read the wrong elements.
     #[test]
     fn texture_width_matches_the_shader() {
-        let declared = format!("const TEXTURE_WIDTH: u32 = {TEXTURE_WIDTH}u;");
-        assert!(
-            SHADER.contains(&declared),
-            "stream.wgsl must declare {declared}"
-        );
+        super::super::assert_shader_declares(SHADER, "stream.wgsl", "TEXTURE_WIDTH", TEXTURE_WIDTH);
     }
 }
