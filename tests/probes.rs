@@ -96,10 +96,10 @@ fn every_stream_variant_is_a_candidate_or_says_why_not() {
             .collect();
         let mut expected: Vec<String> = ["vec4", "texture", "storage_texture"]
             .into_iter()
-            .flat_map(|source| [1, 2].map(|per_invocation| format!("{source} ×{per_invocation}")))
+            .flat_map(|source| [4, 8].map(|per_invocation| format!("{source} ×{per_invocation}")))
             .collect();
         if gpu.has(wgpu::Features::SHADER_INT64) {
-            expected.extend([2, 4].map(|n| format!("storage_texture_wide ×{n}")));
+            expected.extend([8, 16].map(|n| format!("storage_texture_wide ×{n}")));
         } else {
             expected.push(
                 "storage_texture_wide: the adapter lacks SHADER_INT64 (no 64-bit integers in shaders)"

@@ -82,8 +82,8 @@ impl Source {
     /// vec4s per invocation the candidates try (the wide form handles pairs).
     fn vec4s_per_invocation(self) -> [u64; 2] {
         match self {
-            Source::StorageTexturesWide => [2, 4],
-            _ => [1, 2],
+            Source::StorageTexturesWide => [8, 16],
+            _ => [4, 8],
         }
     }
 
