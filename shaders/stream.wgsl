@@ -39,6 +39,7 @@ override STREAM_KERNEL: u32 = 3u;
 override STREAM_WORKGROUP: u32 = 256u;
 override STREAM_VEC4S_PER_INVOCATION: u32 = 1u;
 const TEXTURE_WIDTH: u32 = 4096u;
+// Invocations per team (STREAM_WORKGROUP is a multiple of it).
 const STREAM_LANES: u32 = 8u;
 
 struct Params {

@@ -23,9 +23,11 @@ fn small_cases() -> Vec<Case> {
         StreamKernel::Add,
         StreamKernel::Triad,
     ] {
-        // Neither a multiple of the workgroup (256 vec4s) nor of the texture
-        // variant's row (4096 vec4s), in one row and over three: the guards
-        // must hold and the padded last row must stay unwritten.
+        // Neither a multiple of a workgroup's share (256 invocations × 4 to 16
+        // vec4s, in stretches of 8 invocations) nor of the texture variant's
+        // row (4096 vec4s), in one row and over three: every vec4 must be
+        // written once, the guards must hold and the padded last row must
+        // stay unwritten.
         for vec4s in [1001, 2 * 4096 + 1001] {
             cases.push(stream_case(kernel, 4 * vec4s));
         }
