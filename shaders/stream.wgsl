@@ -75,12 +75,19 @@ fn combine(a_i: vec4<f32>, b_i: vec4<f32>) -> vec4<f32> {
     }
 }
 
+// Where an invocation sits in the dispatch: every entry point's input.
+struct Invocation {
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_id) local: vec3<u32>,
+}
+
 // The r-th of the `per_invocation` items (vec4s, or pairs of them) this
 // invocation handles.
-fn element(group: vec3<u32>, groups: vec3<u32>, local: vec3<u32>, per_invocation: u32, r: u32) -> u32 {
-    let workgroup = group.x + group.y * groups.x;
-    let team = workgroup * (STREAM_WORKGROUP / STREAM_LANES) + local.x / STREAM_LANES;
-    return (team * per_invocation + r) * STREAM_LANES + local.x % STREAM_LANES;
+fn element(at: Invocation, per_invocation: u32, r: u32) -> u32 {
+    let workgroup = at.group.x + at.group.y * at.groups.x;
+    let team = workgroup * (STREAM_WORKGROUP / STREAM_LANES) + at.local.x / STREAM_LANES;
+    return (team * per_invocation + r) * STREAM_LANES + at.local.x % STREAM_LANES;
 }
 
 // The texel holding vec4 i in the texture forms.
@@ -116,13 +123,9 @@ fn result_from_storage_textures(i: u32) -> vec4<f32> {
 }
 
 @compute @workgroup_size(STREAM_WORKGROUP)
-fn from_buffers(
-    @builtin(workgroup_id) group: vec3<u32>,
-    @builtin(num_workgroups) groups: vec3<u32>,
-    @builtin(local_invocation_id) local: vec3<u32>,
-) {
+fn from_buffers(at: Invocation) {
     for (var r = 0u; r < STREAM_VEC4S_PER_INVOCATION; r++) {
-        let i = element(group, groups, local, STREAM_VEC4S_PER_INVOCATION, r);
+        let i = element(at, STREAM_VEC4S_PER_INVOCATION, r);
         if (i < params.count) {
             c[i] = result_from_buffers(i);
         }
@@ -130,13 +133,9 @@ fn from_buffers(
 }
 
 @compute @workgroup_size(STREAM_WORKGROUP)
-fn from_textures(
-    @builtin(workgroup_id) group: vec3<u32>,
-    @builtin(num_workgroups) groups: vec3<u32>,
-    @builtin(local_invocation_id) local: vec3<u32>,
-) {
+fn from_textures(at: Invocation) {
     for (var r = 0u; r < STREAM_VEC4S_PER_INVOCATION; r++) {
-        let i = element(group, groups, local, STREAM_VEC4S_PER_INVOCATION, r);
+        let i = element(at, STREAM_VEC4S_PER_INVOCATION, r);
         if (i < params.count) {
             c[i] = result_from_textures(i);
         }
@@ -144,13 +143,9 @@ fn from_textures(
 }
 
 @compute @workgroup_size(STREAM_WORKGROUP)
-fn from_storage_textures(
-    @builtin(workgroup_id) group: vec3<u32>,
-    @builtin(num_workgroups) groups: vec3<u32>,
-    @builtin(local_invocation_id) local: vec3<u32>,
-) {
+fn from_storage_textures(at: Invocation) {
     for (var r = 0u; r < STREAM_VEC4S_PER_INVOCATION; r++) {
-        let i = element(group, groups, local, STREAM_VEC4S_PER_INVOCATION, r);
+        let i = element(at, STREAM_VEC4S_PER_INVOCATION, r);
         if (i < params.count) {
             c[i] = result_from_storage_textures(i);
         }
@@ -174,14 +169,10 @@ fn pack(low: f32, high: f32) -> u64 {
 }
 
 @compute @workgroup_size(STREAM_WORKGROUP)
-fn from_storage_textures_wide(
-    @builtin(workgroup_id) group: vec3<u32>,
-    @builtin(num_workgroups) groups: vec3<u32>,
-    @builtin(local_invocation_id) local: vec3<u32>,
-) {
+fn from_storage_textures_wide(at: Invocation) {
     let pairs_per_invocation = STREAM_VEC4S_PER_INVOCATION / 2u;
     for (var r = 0u; r < pairs_per_invocation; r++) {
-        let pair = element(group, groups, local, pairs_per_invocation, r);
+        let pair = element(at, pairs_per_invocation, r);
         if (pair < (params.count + 1u) / 2u) {
             let first = result_from_storage_textures(2u * pair);
             let second = result_from_storage_textures(2u * pair + 1u);
