@@ -133,12 +133,18 @@ fn autotune(
     let cached = (!retune)
         .then(|| cache.choice(&gpu.summary, case))
         .flatten()
-        .and_then(|choice| jobs.iter().find(|job| job.candidate.as_ref() == Ok(choice)));
-    if let Some(job) = cached {
+        .and_then(|choice| {
+            let job = jobs
+                .iter()
+                .find(|job| job.candidate.as_ref() == Ok(&choice.candidate))?;
+            Some((job, choice.tuned_on))
+        });
+    if let Some((job, tuned_on)) = cached {
         let mut measurement = measure(gpu, job, plan, seed, timer);
         measurement.autotune = Some(AutotuneRecord {
             shape_class: shape_class(case),
             from_cache: true,
+            tuned_on: Some(tuned_on),
             trials: Vec::new(),
         });
         return measurement;
@@ -197,6 +203,7 @@ fn autotune(
     measurement.autotune = Some(AutotuneRecord {
         shape_class: shape_class(case),
         from_cache: false,
+        tuned_on: Some(case.name()),
         trials: trials.into_iter().map(|(trial, _)| trial).collect(),
     });
     measurement

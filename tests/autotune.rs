@@ -38,7 +38,7 @@ fn a_fast_wrong_candidate_never_wins() {
         broken.median_s.is_none() && broken.failure.as_deref().unwrap().contains("wrong result")
     );
     assert_eq!(
-        cache.choice(&gpu.summary, &case).unwrap().variant,
+        cache.choice(&gpu.summary, &case).unwrap().candidate.variant,
         m.variant,
         "the winner is cached"
     );

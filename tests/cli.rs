@@ -297,6 +297,11 @@ fn autotune_records_every_trial_then_reuses_its_choice() {
     let record = cached.measurements[0].autotune.as_ref().unwrap();
     assert!(record.from_cache && record.trials.is_empty());
     assert_eq!(cached.measurements[0].variant, winner.variant);
+    assert_eq!(
+        record.tuned_on.as_deref(),
+        Some(winner.case.as_str()),
+        "the case's own trials chose it"
+    );
 
     let retuned = run(&["--retune"]);
     assert!(

@@ -126,6 +126,35 @@ impl AdapterSummary {
     }
 }
 
+#[cfg(test)]
+impl AdapterSummary {
+    /// Lavapipe on this project's reference machine, for tests that need an
+    /// adapter without opening one.
+    pub(crate) fn example() -> AdapterSummary {
+        AdapterSummary {
+            index: 0,
+            backend: "vulkan".into(),
+            name: "llvmpipe (LLVM 15.0.6, 256 bits)".into(),
+            device_type: "cpu".into(),
+            vendor_id: 0x10005,
+            device_id: 0,
+            driver: "llvmpipe".into(),
+            driver_info: "Mesa 22.3.6".into(),
+            max_workgroup_storage_bytes: 32768,
+            max_invocations_per_workgroup: 1024,
+            max_storage_binding_bytes: 128 << 20,
+            max_buffer_bytes: 2 << 30,
+            max_workgroups_per_dimension: 65535,
+            shader_f16: true,
+            shader_int64: true,
+            subgroup: true,
+            subgroup_size_range: (8, 8),
+            timestamp_query: true,
+            cooperative_matrix: Vec::new(),
+        }
+    }
+}
+
 /// Lower-case name of a backend as used on the command line and in reports.
 fn backend_name(backend: wgpu::Backend) -> &'static str {
     match backend {

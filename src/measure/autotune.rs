@@ -1,6 +1,7 @@
 //! Autotune: time every candidate of a case briefly, keep the fastest verified
-//! one, and remember the choice per adapter and shape class so the next run
-//! skips the search.
+//! one, and remember the choice per adapter, for the case's exact shape and
+//! for its shape class, so the next run skips the search: a case tuned before
+//! gets its own winner back, and a new shape borrows its class's.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,11 @@ pub struct AutotuneRecord {
     pub shape_class: String,
     /// True when the choice came from the cache and no candidate was tried.
     pub from_cache: bool,
+    /// The case whose trials chose the variant: this case after a search; from
+    /// the cache, this case or, for a shape not tuned before, another of its
+    /// class. None in reports written before it was recorded.
+    #[serde(default)]
+    pub tuned_on: Option<String>,
     /// Every candidate tried, fastest first; empty when cached.
     pub trials: Vec<Trial>,
 }
@@ -57,11 +63,35 @@ pub fn shape_class(case: &Case) -> String {
     format!("{}_{}_{}", case.workload, case.dtype, rounded.join("x"))
 }
 
-/// Tuning choices by adapter, then shape class. Stored as JSON.
+/// Whether `case`'s sizes are its class's own, all powers of two: the case
+/// that best stands for its class.
+fn is_class_shape(case: &Case) -> bool {
+    case.shape.sizes().all(u64::is_power_of_two)
+}
+
+/// A remembered winner and the case whose trials chose it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Choice {
+    /// The case name (`matmul_f32_512x512x512`) the trials ran on.
+    pub tuned_on: String,
+    /// The winning candidate.
+    pub candidate: Candidate,
+}
+
+/// One adapter's choices.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct AdapterChoices {
+    /// Case name → the winner of that case's own trials.
+    by_case: BTreeMap<String, Candidate>,
+    /// Shape class → the choice new shapes of the class borrow.
+    by_class: BTreeMap<String, Choice>,
+}
+
+/// Tuning choices by adapter. Stored as JSON.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct TuneCache {
-    /// `adapter key → shape class → winning candidate`.
-    choices: BTreeMap<String, BTreeMap<String, Candidate>>,
+    /// Adapter key → its choices.
+    adapters: BTreeMap<String, AdapterChoices>,
 }
 
 /// Identifies an adapter for tuning: name, backend, driver, and chipbench's
@@ -87,8 +117,8 @@ impl TuneCache {
             .map(|dir| dir.join("chipbench").join("autotune.json"))
     }
 
-    /// Reads the cache at `path`; a missing or unreadable cache is an empty one
-    /// (it only saves time, and is rebuilt by the next search).
+    /// Reads the cache at `path`; a missing, unreadable or older-format cache
+    /// is an empty one (it only saves time, and is rebuilt by the next search).
     pub fn load(path: &Path) -> TuneCache {
         std::fs::read_to_string(path)
             .ok()
@@ -106,19 +136,37 @@ impl TuneCache {
         Ok(())
     }
 
-    /// The remembered choice for `case` on `adapter`.
-    pub fn choice(&self, adapter: &AdapterSummary, case: &Case) -> Option<&Candidate> {
-        self.choices
-            .get(&adapter_key(adapter))?
-            .get(&shape_class(case))
+    /// The remembered choice for `case` on `adapter`: the winner of its own
+    /// trials, else its shape class's.
+    pub fn choice(&self, adapter: &AdapterSummary, case: &Case) -> Option<Choice> {
+        let choices = self.adapters.get(&adapter_key(adapter))?;
+        let name = case.name();
+        match choices.by_case.get(&name) {
+            Some(candidate) => Some(Choice {
+                tuned_on: name,
+                candidate: candidate.clone(),
+            }),
+            None => choices.by_class.get(&shape_class(case)).cloned(),
+        }
     }
 
-    /// Remembers `winner` for `case`'s shape class on `adapter`.
+    /// Remembers `winner` of `case`'s trials on `adapter`, for the case and,
+    /// where the class has no choice yet, or this case stands for it better
+    /// (see [`is_class_shape`]) or chose it before, for its shape class.
     pub fn remember(&mut self, adapter: &AdapterSummary, case: &Case, winner: Candidate) {
-        self.choices
-            .entry(adapter_key(adapter))
-            .or_default()
-            .insert(shape_class(case), winner);
+        let choices = self.adapters.entry(adapter_key(adapter)).or_default();
+        let name = case.name();
+        choices.by_case.insert(name.clone(), winner.clone());
+        let class = choices.by_class.get(&shape_class(case));
+        if class.is_none_or(|c| c.tuned_on == name || is_class_shape(case)) {
+            choices.by_class.insert(
+                shape_class(case),
+                Choice {
+                    tuned_on: name,
+                    candidate: winner,
+                },
+            );
+        }
     }
 }
 
@@ -141,5 +189,64 @@ mod tests {
             shape_class(&matmul_case(Dtype::F32, 513, 512, 512)),
             shape_class(&matmul_case(Dtype::F32, 512, 512, 512))
         );
+    }
+
+    fn candidate(variant: &str) -> Candidate {
+        Candidate {
+            variant: variant.into(),
+            constants: vec![("WORKGROUP_SIZE".into(), 64.0)],
+        }
+    }
+
+    #[test]
+    fn each_tuned_case_gets_its_own_winner_back_and_new_shapes_borrow_the_class_shape() {
+        let adapter = AdapterSummary::example();
+        let aligned = matmul_case(Dtype::F32, 512, 512, 512);
+        let ragged = matmul_case(Dtype::F32, 509, 257, 383);
+        let unseen = matmul_case(Dtype::F32, 500, 500, 500);
+        // Either order: a later case of the class must not overwrite an
+        // earlier one's own winner, and the power-of-two case stands for the
+        // class.
+        for aligned_first in [true, false] {
+            let mut cache = TuneCache::default();
+            let tuned = [(&aligned, "wide"), (&ragged, "narrow")];
+            for (case, variant) in if aligned_first {
+                tuned
+            } else {
+                [tuned[1], tuned[0]]
+            } {
+                cache.remember(&adapter, case, candidate(variant));
+            }
+            let choice = |case| cache.choice(&adapter, case).unwrap();
+            assert_eq!(choice(&aligned).candidate, candidate("wide"));
+            assert_eq!(choice(&ragged).candidate, candidate("narrow"));
+            assert_eq!(choice(&ragged).tuned_on, "matmul_f32_509x257x383");
+            assert_eq!(choice(&unseen).candidate, candidate("wide"));
+            assert_eq!(choice(&unseen).tuned_on, "matmul_f32_512x512x512");
+        }
+    }
+
+    #[test]
+    fn a_retuned_case_replaces_its_choice_and_other_adapters_keep_theirs() {
+        let adapter = AdapterSummary::example();
+        let other = AdapterSummary {
+            name: "another".into(),
+            ..AdapterSummary::example()
+        };
+        let ragged = matmul_case(Dtype::F32, 509, 257, 383);
+        let unseen = matmul_case(Dtype::F32, 500, 500, 500);
+        let mut cache = TuneCache::default();
+        cache.remember(&adapter, &ragged, candidate("first"));
+        cache.remember(&adapter, &ragged, candidate("second"));
+        assert_eq!(
+            cache.choice(&adapter, &ragged).unwrap().candidate,
+            candidate("second")
+        );
+        assert_eq!(
+            cache.choice(&adapter, &unseen).unwrap().candidate,
+            candidate("second"),
+            "the class follows the retuned case that chose it"
+        );
+        assert_eq!(cache.choice(&other, &ragged), None);
     }
 }

@@ -64,7 +64,12 @@ pub fn render_table(report: &Report) -> String {
                 variant += &format!(" {}={value}", name.to_lowercase());
             }
             match &m.autotune {
-                Some(a) if a.from_cache => variant += " (tuned, cached)",
+                Some(a) if a.from_cache => match &a.tuned_on {
+                    Some(case) if *case != m.case => {
+                        variant += &format!(" (tuned on {case}, cached)")
+                    }
+                    _ => variant += " (tuned, cached)",
+                },
                 Some(a) => variant += &format!(" (best of {})", a.trials.len()),
                 None => {}
             }
