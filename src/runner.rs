@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::gpu::{Gpu, GpuError, Timer};
 use crate::measure::{
-    sample, shape_class, trial_plan, AutotuneRecord, SamplingPlan, Timing, Trial, TuneCache,
-    Warning,
+    sample, screening_plan, shape_class, trial_plan, AutotuneRecord, SamplingPlan, Timing, Trial,
+    TuneCache, Warning, SCREEN_FACTOR,
 };
 use crate::report::{Measurement, Status};
 use crate::workloads::{self, Candidate, Case, Unavailable, Workload};
@@ -117,8 +117,8 @@ pub fn run_case(
     }
 }
 
-/// Picks the fastest verified job (from the cache, or by brief trials of
-/// each) and measures it in full, recording how it was chosen; variants that
+/// Picks the fastest verified job (from the cache, or by screening every job
+/// and briefly timing those that could win) and measures it in full, recording how it was chosen; variants that
 /// cannot run here are recorded as trials not run.
 fn autotune(
     gpu: &Gpu,
@@ -150,33 +150,47 @@ fn autotune(
         return measurement;
     }
 
-    let brief = trial_plan(plan);
     let (runnable, unavailable): (Vec<&Job>, Vec<&Job>) =
         jobs.iter().partition(|job| job.candidate.is_ok());
-    let mut trial_of = |job: &Job| {
-        let trial = measure(gpu, job, &brief, seed, timer);
-        let median_s = trial.timing.as_ref().map(|t| t.summary.median_s);
-        Trial {
-            variant: trial.variant,
-            constants: trial.constants,
-            median_s,
-            failure: trial.reason.filter(|_| median_s.is_none()),
-        }
-    };
+    let screening = screening_plan(plan);
+    let brief = trial_plan(plan);
+    let mut trial_of = |job: &Job, plan: &SamplingPlan| trial(measure(gpu, job, plan, seed, timer));
+    let screened: Vec<(Trial, &Job)> = runnable
+        .into_iter()
+        .map(|job| (trial_of(job, &screening), job))
+        .collect();
+    let fastest = screened
+        .iter()
+        .filter_map(|(screen, _)| screen.median_s)
+        .min_by(f64::total_cmp);
+    // Those that could win get a brief trial; the rest keep their screening
+    // (a failure stays one: it is never tried again).
+    let mut trials: Vec<(Trial, &Job)> = screened
+        .into_iter()
+        .map(|(screen, job)| match (screen.median_s, fastest) {
+            (Some(estimate), Some(fastest)) if estimate <= SCREEN_FACTOR * fastest => {
+                (trial_of(job, &brief), job)
+            }
+            (Some(_), _) => (
+                Trial {
+                    screened_out: true,
+                    ..screen
+                },
+                job,
+            ),
+            (None, _) => (screen, job),
+        })
+        .collect();
     let by_time = |a: &(Trial, &Job), b: &(Trial, &Job)| {
         let key = |t: &Trial| t.median_s.unwrap_or(f64::INFINITY);
         key(&a.0).total_cmp(&key(&b.0))
     };
-    let mut trials: Vec<(Trial, &Job)> = runnable
-        .into_iter()
-        .map(|job| (trial_of(job), job))
-        .collect();
     trials.sort_by(by_time);
     // A brief trial can land in a moment of interference: the two fastest
     // run again and keep their better time, so one slow moment cannot pick
     // the winner.
-    for (trial, job) in trials.iter_mut().take(2) {
-        if let (Some(first), Some(again)) = (trial.median_s, trial_of(job).median_s) {
+    for (trial, job) in trials.iter_mut().filter(|(t, _)| !t.screened_out).take(2) {
+        if let (Some(first), Some(again)) = (trial.median_s, trial_of(job, &brief).median_s) {
             trial.median_s = Some(first.min(again));
         }
     }
@@ -192,6 +206,7 @@ fn autotune(
             constants: Vec::new(),
             median_s: None,
             failure: Some(format!("not run: {}", not_run.reason)),
+            screened_out: false,
         };
         Some((trial, job))
     }));
@@ -207,6 +222,18 @@ fn autotune(
         trials: trials.into_iter().map(|(trial, _)| trial).collect(),
     });
     measurement
+}
+
+/// A screening's or brief trial's outcome, as the autotune record keeps it.
+fn trial(measurement: Measurement) -> Trial {
+    let median_s = measurement.timing.as_ref().map(|t| t.summary.median_s);
+    Trial {
+        variant: measurement.variant,
+        constants: measurement.constants,
+        median_s,
+        failure: measurement.reason.filter(|_| median_s.is_none()),
+        screened_out: false,
+    }
 }
 
 /// Measures one job. GPU errors and wrong answers become a failed measurement.

@@ -142,6 +142,7 @@ fn quick_plan() -> SamplingPlan {
         measure_budget_s: 0.5,
         min_samples: 10,
         max_samples: 200,
+        stop_after_sizing: false,
     }
 }
 
@@ -153,5 +154,6 @@ fn standard_plan() -> SamplingPlan {
         measure_budget_s: 2.0,
         min_samples: 10,
         max_samples: 1000,
+        stop_after_sizing: false,
     }
 }

@@ -3,7 +3,7 @@
 mod common;
 
 use chipbench::gpu::best_timer;
-use chipbench::measure::TuneCache;
+use chipbench::measure::{TuneCache, SCREEN_FACTOR};
 use chipbench::report::Status;
 use chipbench::runner::{jobs_for, run_case, Tuning};
 use chipbench::workloads::{matmul_case, Dtype};
@@ -42,6 +42,51 @@ fn a_fast_wrong_candidate_never_wins() {
         m.variant,
         "the winner is cached"
     );
+}
+
+/// A correct candidate far slower than the rest.
+const WITH_A_SLOW_CANDIDATE: common::TweakedMatmul = common::TweakedMatmul {
+    slow_first: true,
+    ..common::PLAIN
+};
+
+#[test]
+fn a_candidate_that_cannot_win_is_screened_out_and_still_recorded() {
+    let gpu = &common::gpus()[0];
+    let case = matmul_case(Dtype::F32, 64, 64, 64);
+    let jobs = jobs_for(gpu, Some(&WITH_A_SLOW_CANDIDATE), &case);
+    assert_eq!(jobs[0].candidate.as_ref().unwrap().variant, "slowed");
+    let mut timer = best_timer(gpu).unwrap();
+    let mut cache = TuneCache::default();
+    let mut tuning = Tuning::Autotune {
+        cache: &mut cache,
+        retune: false,
+    };
+    let tuned = run_case(
+        gpu,
+        &jobs,
+        &common::tiny_plan(),
+        1,
+        timer.as_mut(),
+        &mut tuning,
+    );
+    let m = &tuned[0];
+    assert_eq!(m.status, Status::Ok);
+    assert_ne!(m.variant, "slowed");
+    let trials = &m.autotune.as_ref().unwrap().trials;
+    let slowed = trials.iter().find(|t| t.variant == "slowed").unwrap();
+    assert!(slowed.screened_out, "{trials:?}");
+    assert!(
+        slowed.failure.is_none(),
+        "screened out, not failed: {slowed:?}"
+    );
+    let fastest = trials[0].median_s.unwrap();
+    assert!(
+        slowed.median_s.unwrap() > SCREEN_FACTOR * fastest,
+        "its screening time is kept: {trials:?}"
+    );
+    assert!(!trials[0].screened_out, "the winner had a full brief trial");
+    assert_eq!(trials.len(), jobs.len(), "every candidate recorded");
 }
 
 /// A variant this adapter cannot run.

@@ -1,5 +1,5 @@
-//! Autotune: time every candidate of a case briefly, keep the fastest verified
-//! one, and remember the choice per adapter, for the case's exact shape and
+//! Autotune: screen every candidate of a case with one timed batch, time
+//! those that could win briefly, keep the fastest verified one, and remember the choice per adapter, for the case's exact shape and
 //! for its shape class, so the next run skips the search: a case tuned before
 //! gets its own winner back, and a new shape borrows its class's.
 
@@ -19,10 +19,31 @@ pub struct Trial {
     pub variant: String,
     /// Its `override` constants.
     pub constants: Vec<(String, f64)>,
-    /// Median time per operation over the brief trial, seconds (None if it failed).
+    /// Time per operation, seconds: the brief trial's median, or for a
+    /// candidate screened out, its one screening batch (None if it failed).
     pub median_s: Option<f64>,
     /// Why the trial failed (wrong result or GPU error), if it did.
     pub failure: Option<String>,
+    /// True when screening found it over [`SCREEN_FACTOR`] times slower than
+    /// the fastest candidate, so it got no brief trial (false in older reports).
+    #[serde(default)]
+    pub screened_out: bool,
+}
+
+/// A candidate whose screening batch is more than this many times slower than
+/// the fastest one's cannot win and gets no brief trial. Generous, because a
+/// single batch on a shared machine can run at half speed: on lavapipe the
+/// candidates it drops are 5 to 60 times slower (1024³: 0.34 to 4.2 s per
+/// operation against 0.07 s), and timing each in full cost a minute a shape.
+pub const SCREEN_FACTOR: f64 = 4.0;
+
+/// The plan of a screening: one batch after the first dispatch (which pays for
+/// compilation), verified like any other.
+pub fn screening_plan(plan: &SamplingPlan) -> SamplingPlan {
+    SamplingPlan {
+        stop_after_sizing: true,
+        ..trial_plan(plan)
+    }
 }
 
 /// How a measurement's variant was chosen.
@@ -37,7 +58,7 @@ pub struct AutotuneRecord {
     /// class. None in reports written before it was recorded.
     #[serde(default)]
     pub tuned_on: Option<String>,
-    /// Every candidate tried, fastest first; empty when cached.
+    /// Every candidate screened, fastest first; empty when cached.
     pub trials: Vec<Trial>,
 }
 

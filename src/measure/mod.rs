@@ -8,7 +8,9 @@ mod stats;
 mod timing;
 mod warnings;
 
-pub use autotune::{shape_class, trial_plan, AutotuneRecord, Trial, TuneCache};
+pub use autotune::{
+    screening_plan, shape_class, trial_plan, AutotuneRecord, Trial, TuneCache, SCREEN_FACTOR,
+};
 pub use sampler::{sample, Sampled, SamplingPlan};
 pub use stats::Summary;
 pub use timing::Timing;

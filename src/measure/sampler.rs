@@ -23,6 +23,11 @@ pub struct SamplingPlan {
     pub min_samples: usize,
     /// Samples never exceeded.
     pub max_samples: usize,
+    /// Stop once the batch is sized, keeping the last sizing batch as the only
+    /// sample and skipping warm-up: a rough time, two dispatches after the
+    /// first, with which autotune screens out candidates that cannot win.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stop_after_sizing: bool,
 }
 
 /// What sampling produced.
@@ -71,15 +76,28 @@ pub fn sample(
     let mut repeats = 1u32;
     let first = clock.take(repeats)?;
     let first_dispatch_wall_s = first.wall_s;
-    let mut sample_s = 0.0;
+    // The last sizing batch and the repeats it ran.
+    let mut sized = (repeats, first);
     for _ in 0..8 {
-        let t = clock.take(repeats)?.headline_s();
-        sample_s = t;
+        let batch = clock.take(repeats)?;
+        let t = batch.headline_s();
+        sized = (repeats, batch);
         if t >= plan.target_sample_s / 2.0 || repeats >= plan.max_repeats {
             break;
         }
         let wanted = (f64::from(repeats) * plan.target_sample_s / t.max(1e-9)).ceil();
         repeats = (wanted.min(f64::from(plan.max_repeats)) as u32).max(repeats + 1);
+    }
+    let sample_s = sized.1.headline_s();
+    if plan.stop_after_sizing {
+        return Ok(Sampled {
+            repeats: sized.0,
+            samples: vec![sized.1],
+            rejected: clock.rejected,
+            warmup_samples: 0,
+            warmup_converged: false,
+            first_dispatch_wall_s,
+        });
     }
 
     // Warm up until two consecutive windows agree (clocks ramp from idle).
@@ -155,5 +173,79 @@ impl Clock<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::gpu::WallClockTimer;
+
+    /// A plan whose batches of one dispatch already meet the target.
+    fn plan(stop_after_sizing: bool) -> SamplingPlan {
+        SamplingPlan {
+            target_sample_s: 1e-3,
+            max_repeats: 100,
+            warmup_budget_s: 0.0,
+            measure_budget_s: 0.0,
+            min_samples: 3,
+            max_samples: 3,
+            stop_after_sizing,
+        }
+    }
+
+    /// Samples a made-up operation of `dispatch_s` per dispatch (10 ms for the
+    /// first, which pays for compilation); returns the result and the batches
+    /// taken.
+    fn sample_fake(plan: &SamplingPlan, dispatch_s: f64) -> (Sampled, Vec<u32>) {
+        let batches = RefCell::new(Vec::new());
+        let take = |_: &mut dyn Timer, repeats: u32| {
+            let first = batches.borrow().is_empty();
+            batches.borrow_mut().push(repeats);
+            let s = if first {
+                10e-3
+            } else {
+                dispatch_s * f64::from(repeats)
+            };
+            Ok(Some(SampleTime {
+                gpu_s: Some(s),
+                wall_s: s,
+            }))
+        };
+        let sampled = sample(&mut WallClockTimer, plan, &take).unwrap();
+        (sampled, batches.into_inner())
+    }
+
+    #[test]
+    fn stopping_after_sizing_keeps_the_sizing_batch_as_the_only_sample() {
+        let (sampled, batches) = sample_fake(&plan(true), 2e-3);
+        assert_eq!(batches, [1, 1], "the first dispatch, then one sizing batch");
+        assert_eq!(sampled.samples.len(), 1);
+        assert_eq!(
+            sampled.samples[0].headline_s(),
+            2e-3,
+            "not the first dispatch"
+        );
+        assert_eq!((sampled.repeats, sampled.warmup_samples), (1, 0));
+        // A short operation is batched first: the sample is the sized batch,
+        // with the repeats it ran.
+        let (sampled, batches) = sample_fake(&plan(true), 1e-4);
+        assert_eq!(batches, [1, 1, 10]);
+        assert_eq!(sampled.repeats, 10);
+        assert!((sampled.samples[0].headline_s() - 1e-3).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_full_plan_warms_up_and_takes_its_samples() {
+        let (sampled, batches) = sample_fake(&plan(false), 2e-3);
+        assert_eq!(
+            batches.len(),
+            2 + 2 + 3,
+            "first, sizing, two warm-up windows, 3 samples"
+        );
+        assert_eq!(sampled.samples.len(), 3);
+        assert_eq!(sampled.warmup_samples, 2);
     }
 }

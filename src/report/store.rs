@@ -141,6 +141,7 @@ mod tests {
                     measure_budget_s: 0.1,
                     min_samples: 10,
                     max_samples: 20,
+                    stop_after_sizing: false,
                 },
             },
             seed: 7,

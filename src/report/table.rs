@@ -70,7 +70,13 @@ pub fn render_table(report: &Report) -> String {
                     }
                     _ => variant += " (tuned, cached)",
                 },
-                Some(a) => variant += &format!(" (best of {})", a.trials.len()),
+                Some(a) => {
+                    let screened_out = a.trials.iter().filter(|t| t.screened_out).count();
+                    variant += &match screened_out {
+                        0 => format!(" (best of {})", a.trials.len()),
+                        n => format!(" (best of {}, {n} screened out)", a.trials.len()),
+                    };
+                }
                 None => {}
             }
             [

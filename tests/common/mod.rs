@@ -69,6 +69,7 @@ pub fn tiny_plan() -> SamplingPlan {
         measure_budget_s: 0.0,
         min_samples: 3,
         max_samples: 3,
+        stop_after_sizing: false,
     }
 }
 
@@ -93,6 +94,30 @@ impl Prepared for NeverDispatched {
     }
 }
 
+/// A prepared case that runs its kernel `SLOWDOWN` times per dispatch asked
+/// for: a correct candidate far slower than any other.
+pub struct Slowed(pub Box<dyn Prepared>);
+
+/// How much slower [`Slowed`] is.
+pub const SLOWDOWN: u32 = 64;
+
+impl Prepared for Slowed {
+    fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError> {
+        self.0.sample(gpu, timer, repeats * SLOWDOWN)
+    }
+    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
+        self.0.verify(gpu)
+    }
+    fn compile_s(&self) -> f64 {
+        self.0.compile_s()
+    }
+}
+
 /// Matmul with test-only faults, for testing what the runner does with
 /// kernels that misbehave or cannot run. Used as a `const`, so `&'static`.
 pub struct TweakedMatmul {
@@ -101,6 +126,9 @@ pub struct TweakedMatmul {
     /// An extra first candidate, `never_runs`, whose kernel never runs: the
     /// fastest candidate there is, and wrong.
     pub broken_first: bool,
+    /// An extra first candidate, `slowed`, that runs the first real
+    /// candidate's kernel [`SLOWDOWN`] times per dispatch: correct and slow.
+    pub slow_first: bool,
     /// Variants reported as unable to run here, as (name, reason).
     pub unavailable: &'static [(&'static str, &'static str)],
 }
@@ -109,6 +137,7 @@ pub struct TweakedMatmul {
 pub const PLAIN: TweakedMatmul = TweakedMatmul {
     never_dispatch: false,
     broken_first: false,
+    slow_first: false,
     unavailable: &[],
 };
 
@@ -127,10 +156,15 @@ impl Workload for TweakedMatmul {
     }
     fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
         let mut candidates = Matmul.candidates(case, gpu)?;
-        if self.broken_first {
-            let mut broken = candidates[0].clone();
-            broken.variant = "never_runs".into();
-            candidates.insert(0, broken);
+        for (wanted, name) in [
+            (self.slow_first, "slowed"),
+            (self.broken_first, "never_runs"),
+        ] {
+            if wanted {
+                let mut extra = candidates[0].clone();
+                extra.variant = name.into();
+                candidates.insert(0, extra);
+            }
         }
         Ok(candidates)
     }
@@ -150,11 +184,17 @@ impl Workload for TweakedMatmul {
         candidate: &Candidate,
         seed: u64,
     ) -> Result<Box<dyn Prepared>, GpuError> {
-        if candidate.variant == "never_runs" {
-            let real = Matmul.candidates(case, gpu).expect("f32 matmul")[0].clone();
-            return Ok(Box::new(NeverDispatched(
-                Matmul.prepare(gpu, case, &real, seed)?,
-            )));
+        let real = || Matmul.candidates(case, gpu).expect("f32 matmul")[0].clone();
+        match candidate.variant.as_str() {
+            "never_runs" => {
+                let prepared = Matmul.prepare(gpu, case, &real(), seed)?;
+                return Ok(Box::new(NeverDispatched(prepared)));
+            }
+            "slowed" => {
+                let prepared = Matmul.prepare(gpu, case, &real(), seed)?;
+                return Ok(Box::new(Slowed(prepared)));
+            }
+            _ => {}
         }
         let prepared = Matmul.prepare(gpu, case, candidate, seed)?;
         Ok(if self.never_dispatch {
