@@ -2,11 +2,37 @@
 
 mod common;
 
-use chipbench::gpu::best_timer;
+use chipbench::gpu::{best_timer, Gpu};
 use chipbench::measure::{TuneCache, SCREEN_FACTOR};
-use chipbench::report::Status;
-use chipbench::runner::{jobs_for, run_case, Tuning};
-use chipbench::workloads::{matmul_case, Dtype};
+use chipbench::report::{Measurement, Status};
+use chipbench::runner::{jobs_for, run_case, Job, Tuning};
+use chipbench::workloads::{matmul_case, Case, Dtype, Workload};
+
+/// Autotunes `case` of `workload` from an empty cache: the jobs, the one
+/// measurement, and the cache it left.
+fn autotune(
+    gpu: &Gpu,
+    workload: &'static dyn Workload,
+    case: &Case,
+) -> (Vec<Job>, Measurement, TuneCache) {
+    let jobs = jobs_for(gpu, Some(workload), case);
+    let mut timer = best_timer(gpu).unwrap();
+    let mut cache = TuneCache::default();
+    let mut tuning = Tuning::Autotune {
+        cache: &mut cache,
+        retune: false,
+    };
+    let mut measurements = run_case(
+        gpu,
+        &jobs,
+        &common::tiny_plan(),
+        1,
+        timer.as_mut(),
+        &mut tuning,
+    );
+    assert_eq!(measurements.len(), 1, "only the winner is measured in full");
+    (jobs, measurements.remove(0), cache)
+}
 
 /// The fastest candidate there is, and wrong.
 const WITH_A_BROKEN_CANDIDATE: common::TweakedMatmul = common::TweakedMatmul {
@@ -18,18 +44,8 @@ const WITH_A_BROKEN_CANDIDATE: common::TweakedMatmul = common::TweakedMatmul {
 fn a_fast_wrong_candidate_never_wins() {
     let gpu = &common::gpus()[0];
     let case = matmul_case(Dtype::F32, 20, 12, 36);
-    let plan = common::tiny_plan();
-    let mut cache = TuneCache::default();
-    let mut timer = best_timer(gpu).unwrap();
-    let jobs = jobs_for(gpu, Some(&WITH_A_BROKEN_CANDIDATE), &case);
+    let (jobs, m, cache) = autotune(gpu, &WITH_A_BROKEN_CANDIDATE, &case);
     assert_eq!(jobs[0].candidate.as_ref().unwrap().variant, "never_runs");
-    let mut tuning = Tuning::Autotune {
-        cache: &mut cache,
-        retune: false,
-    };
-    let measurements = run_case(gpu, &jobs, &plan, 1, timer.as_mut(), &mut tuning);
-    assert_eq!(measurements.len(), 1, "only the winner is measured in full");
-    let m = &measurements[0];
     assert_eq!(m.status, Status::Ok);
     assert_ne!(m.variant, "never_runs");
     let trials = &m.autotune.as_ref().unwrap().trials;
@@ -54,23 +70,8 @@ const WITH_A_SLOW_CANDIDATE: common::TweakedMatmul = common::TweakedMatmul {
 fn a_candidate_that_cannot_win_is_screened_out_and_still_recorded() {
     let gpu = &common::gpus()[0];
     let case = matmul_case(Dtype::F32, 64, 64, 64);
-    let jobs = jobs_for(gpu, Some(&WITH_A_SLOW_CANDIDATE), &case);
+    let (jobs, m, _) = autotune(gpu, &WITH_A_SLOW_CANDIDATE, &case);
     assert_eq!(jobs[0].candidate.as_ref().unwrap().variant, "slowed");
-    let mut timer = best_timer(gpu).unwrap();
-    let mut cache = TuneCache::default();
-    let mut tuning = Tuning::Autotune {
-        cache: &mut cache,
-        retune: false,
-    };
-    let tuned = run_case(
-        gpu,
-        &jobs,
-        &common::tiny_plan(),
-        1,
-        timer.as_mut(),
-        &mut tuning,
-    );
-    let m = &tuned[0];
     assert_eq!(m.status, Status::Ok);
     assert_ne!(m.variant, "slowed");
     let trials = &m.autotune.as_ref().unwrap().trials;
@@ -99,25 +100,9 @@ const WITH_AN_UNAVAILABLE_VARIANT: common::TweakedMatmul = common::TweakedMatmul
 fn a_variant_that_cannot_run_is_reported_as_not_run() {
     let gpu = &common::gpus()[0];
     let case = matmul_case(Dtype::F32, 8, 8, 8);
-    let jobs = jobs_for(gpu, Some(&WITH_AN_UNAVAILABLE_VARIANT), &case);
-    let mut timer = best_timer(gpu).unwrap();
-
-    let mut cache = TuneCache::default();
-    let mut tuning = Tuning::Autotune {
-        cache: &mut cache,
-        retune: false,
-    };
-    let tuned = run_case(
-        gpu,
-        &jobs,
-        &common::tiny_plan(),
-        1,
-        timer.as_mut(),
-        &mut tuning,
-    );
-    assert_eq!(tuned.len(), 1);
-    assert_eq!(tuned[0].status, Status::Ok);
-    let trials = &tuned[0].autotune.as_ref().unwrap().trials;
+    let (jobs, tuned, _) = autotune(gpu, &WITH_AN_UNAVAILABLE_VARIANT, &case);
+    assert_eq!(tuned.status, Status::Ok);
+    let trials = &tuned.autotune.as_ref().unwrap().trials;
     let not_run = trials
         .iter()
         .find(|t| t.variant == "future_hardware")
@@ -128,6 +113,7 @@ fn a_variant_that_cannot_run_is_reported_as_not_run() {
         Some("not run: the adapter lacks it")
     );
 
+    let mut timer = best_timer(gpu).unwrap();
     let every = run_case(
         gpu,
         &jobs,

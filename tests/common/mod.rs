@@ -73,48 +73,33 @@ pub fn tiny_plan() -> SamplingPlan {
     }
 }
 
-/// A prepared case whose kernel never runs (an empty pass is timed instead),
-/// so its output keeps its initial contents: the fastest possible wrong kernel.
-pub struct NeverDispatched(pub Box<dyn Prepared>);
-
-impl Prepared for NeverDispatched {
-    fn sample(
-        &self,
-        gpu: &Gpu,
-        timer: &mut dyn Timer,
-        _repeats: u32,
-    ) -> Result<Option<SampleTime>, GpuError> {
-        timer.time(gpu, &|_pass| {})
-    }
-    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
-        self.0.verify(gpu)
-    }
-    fn compile_s(&self) -> f64 {
-        self.0.compile_s()
-    }
+/// A prepared case that runs its kernel `dispatches_per_repeat` times for
+/// every dispatch asked for: 0 never runs it (an empty pass is timed, and the
+/// output keeps its initial contents: the fastest possible wrong kernel), 64
+/// makes a correct candidate far slower than any other.
+pub struct Rescaled {
+    pub inner: Box<dyn Prepared>,
+    pub dispatches_per_repeat: u32,
 }
 
-/// A prepared case that runs its kernel `SLOWDOWN` times per dispatch asked
-/// for: a correct candidate far slower than any other.
-pub struct Slowed(pub Box<dyn Prepared>);
-
-/// How much slower [`Slowed`] is.
+/// How much slower the `slowed` candidate of [`TweakedMatmul`] is.
 pub const SLOWDOWN: u32 = 64;
 
-impl Prepared for Slowed {
+impl Prepared for Rescaled {
     fn sample(
         &self,
         gpu: &Gpu,
         timer: &mut dyn Timer,
         repeats: u32,
     ) -> Result<Option<SampleTime>, GpuError> {
-        self.0.sample(gpu, timer, repeats * SLOWDOWN)
+        self.inner
+            .sample(gpu, timer, repeats * self.dispatches_per_repeat)
     }
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
-        self.0.verify(gpu)
+        self.inner.verify(gpu)
     }
     fn compile_s(&self) -> f64 {
-        self.0.compile_s()
+        self.inner.compile_s()
     }
 }
 
@@ -184,23 +169,18 @@ impl Workload for TweakedMatmul {
         candidate: &Candidate,
         seed: u64,
     ) -> Result<Box<dyn Prepared>, GpuError> {
-        let real = || Matmul.candidates(case, gpu).expect("f32 matmul")[0].clone();
-        match candidate.variant.as_str() {
-            "never_runs" => {
-                let prepared = Matmul.prepare(gpu, case, &real(), seed)?;
-                return Ok(Box::new(NeverDispatched(prepared)));
-            }
-            "slowed" => {
-                let prepared = Matmul.prepare(gpu, case, &real(), seed)?;
-                return Ok(Box::new(Slowed(prepared)));
-            }
-            _ => {}
-        }
-        let prepared = Matmul.prepare(gpu, case, candidate, seed)?;
-        Ok(if self.never_dispatch {
-            Box::new(NeverDispatched(prepared))
-        } else {
-            prepared
-        })
+        // The extra candidates run the first real candidate's kernel.
+        let (kernel, dispatches_per_repeat) = match candidate.variant.as_str() {
+            "never_runs" => (Matmul.candidates(case, gpu).expect("f32")[0].clone(), 0),
+            "slowed" => (
+                Matmul.candidates(case, gpu).expect("f32")[0].clone(),
+                SLOWDOWN,
+            ),
+            _ => (candidate.clone(), if self.never_dispatch { 0 } else { 1 }),
+        };
+        Ok(Box::new(Rescaled {
+            inner: Matmul.prepare(gpu, case, &kernel, seed)?,
+            dispatches_per_repeat,
+        }))
     }
 }
