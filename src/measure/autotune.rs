@@ -1,7 +1,8 @@
 //! Autotune: screen every candidate of a case with one timed batch, time
-//! those that could win briefly, keep the fastest verified one, and remember the choice per adapter, for the case's exact shape and
-//! for its shape class, so the next run skips the search: a case tuned before
-//! gets its own winner back, and a new shape borrows its class's.
+//! those that could win briefly, keep the fastest verified one, and remember
+//! the choice per adapter, for the case's exact shape and for its shape class,
+//! so the next run skips the search: a case tuned before gets its own winner
+//! back, and a new shape borrows its class's.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -73,8 +74,9 @@ pub fn trial_plan(plan: &SamplingPlan) -> SamplingPlan {
     }
 }
 
-/// Cases whose dimensions round up to the same powers of two share a tuning
-/// choice: `matmul_f32_512x512x512` for 509×257×383.
+/// Cases whose dimensions round up to the same powers of two share a shape
+/// class, `matmul_f32_512x512x512` for 509×257×383: a shape not tuned before
+/// borrows its class's choice.
 pub fn shape_class(case: &Case) -> String {
     let rounded: Vec<String> = case
         .shape

@@ -24,8 +24,9 @@ pub struct SamplingPlan {
     /// Samples never exceeded.
     pub max_samples: usize,
     /// Stop once the batch is sized, keeping the last sizing batch as the only
-    /// sample and skipping warm-up: a rough time, two dispatches after the
-    /// first, with which autotune screens out candidates that cannot win.
+    /// sample and skipping warm-up: a rough time, from as few as two batches
+    /// after the first dispatch, with which autotune screens out candidates
+    /// that cannot win.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stop_after_sizing: bool,
 }
@@ -183,7 +184,7 @@ mod tests {
     use super::*;
     use crate::gpu::WallClockTimer;
 
-    /// A plan whose batches of one dispatch already meet the target.
+    /// Three samples of about 1 ms, no warm-up or measuring budget.
     fn plan(stop_after_sizing: bool) -> SamplingPlan {
         SamplingPlan {
             target_sample_s: 1e-3,
