@@ -118,8 +118,9 @@ pub fn run_case(
 }
 
 /// Picks the fastest verified job (from the cache, or by screening every job
-/// and briefly timing those that could win) and measures it in full, recording how it was chosen; variants that
-/// cannot run here are recorded as trials not run.
+/// and briefly timing those that could win) and measures it in full,
+/// recording how it was chosen; variants that cannot run here are recorded as
+/// trials not run.
 fn autotune(
     gpu: &Gpu,
     jobs: &[Job],

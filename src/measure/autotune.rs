@@ -180,10 +180,11 @@ impl TuneCache {
         let choices = self.adapters.entry(adapter_key(adapter)).or_default();
         let name = case.name();
         choices.by_case.insert(name.clone(), winner.clone());
-        let class = choices.by_class.get(&shape_class(case));
-        if class.is_none_or(|c| c.tuned_on == name || is_class_shape(case)) {
+        let class = shape_class(case);
+        let held = choices.by_class.get(&class);
+        if held.is_none_or(|c| c.tuned_on == name || is_class_shape(case)) {
             choices.by_class.insert(
-                shape_class(case),
+                class,
                 Choice {
                     tuned_on: name,
                     candidate: winner,

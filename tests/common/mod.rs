@@ -170,13 +170,14 @@ impl Workload for TweakedMatmul {
         seed: u64,
     ) -> Result<Box<dyn Prepared>, GpuError> {
         // The extra candidates run the first real candidate's kernel.
-        let (kernel, dispatches_per_repeat) = match candidate.variant.as_str() {
-            "never_runs" => (Matmul.candidates(case, gpu).expect("f32")[0].clone(), 0),
-            "slowed" => (
-                Matmul.candidates(case, gpu).expect("f32")[0].clone(),
-                SLOWDOWN,
-            ),
-            _ => (candidate.clone(), if self.never_dispatch { 0 } else { 1 }),
+        let (own_kernel, dispatches_per_repeat) = match candidate.variant.as_str() {
+            "never_runs" => (false, 0),
+            "slowed" => (false, SLOWDOWN),
+            _ => (true, if self.never_dispatch { 0 } else { 1 }),
+        };
+        let kernel = match own_kernel {
+            true => candidate.clone(),
+            false => Matmul.candidates(case, gpu).expect("f32 matmul")[0].clone(),
         };
         Ok(Box::new(Rescaled {
             inner: Matmul.prepare(gpu, case, &kernel, seed)?,
