@@ -8,13 +8,17 @@ use chipbench::report::Status;
 use chipbench::runner::{jobs_for, measure};
 use chipbench::workloads::{matmul_case, Candidate, Case, Dtype, Matmul, Workload};
 
-/// Shapes that are not tile multiples in any dimension, plus the degenerate 1×1×1.
-const RAGGED: [(u64, u64, u64); 5] = [
+/// Shapes that are not tile multiples in any dimension, plus the degenerate
+/// 1×1×1. The last is wide and tall enough that every kernel runs several
+/// workgroups along both axes, with a ragged one at each far edge (the
+/// widest register-tiled workgroup covers 512 columns, the tallest 64 rows).
+const RAGGED: [(u64, u64, u64); 6] = [
     (1, 1, 1),
     (3, 5, 7),
     (17, 33, 9),
     (65, 70, 129),
     (130, 67, 31),
+    (150, 1030, 13),
 ];
 
 /// Runs one dispatch of `candidate` and checks the output.
