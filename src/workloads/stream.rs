@@ -192,14 +192,16 @@ impl StreamKernel {
         }
     }
 
-    /// What c[i] must be, computed in f64 from the f32 inputs.
-    fn expected(self, a: f32, b: f32) -> f64 {
-        let (a, b, s) = (f64::from(a), f64::from(b), f64::from(SCALAR));
+    /// The values c[i] may exactly take, in f32 arithmetic: one, except
+    /// for triad, which a compiler may fuse into one FMA (a + s·b rounded
+    /// once) or not (s·b rounded, then the sum).
+    fn exact_results(self, a: f32, b: f32) -> [f32; 2] {
+        let one = |x: f32| [x, x];
         match self {
-            StreamKernel::Copy => a,
-            StreamKernel::Scale => s * a,
-            StreamKernel::Add => a + b,
-            StreamKernel::Triad => a + s * b,
+            StreamKernel::Copy => one(a),
+            StreamKernel::Scale => one(SCALAR * a),
+            StreamKernel::Add => one(a + b),
+            StreamKernel::Triad => [SCALAR.mul_add(b, a), a + SCALAR * b],
         }
     }
 }
@@ -423,26 +425,31 @@ struct StreamOutput {
 }
 
 impl OutputCheck for StreamOutput {
-    /// Copy, scale and add must be exact; triad may be fused into one FMA,
-    /// so it may differ from a·s + b rounded twice by one rounding (≤ 2 ulp of 2).
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
         let bytes = read_buffer(gpu, &self.c, self.a.len() as u64 * 4)?;
         let c: &[f32] = bytemuck::cast_slice(&bytes);
-        let kernel = self.kernel;
-        let tolerance = match kernel {
-            StreamKernel::Triad => 4.0 * f64::from(f32::EPSILON),
-            _ => 0.0,
-        };
-        let rounded = |x: f64| f64::from(x as f32);
-        Ok(check_elements(
-            c.iter().map(|&x| f64::from(x)),
-            self.a
-                .iter()
-                .zip(&self.b)
-                .map(|(&a, &b)| rounded(kernel.expected(a, b))),
-            tolerance,
-        ))
+        Ok(check_exact(self.kernel, &self.a, &self.b, c))
     }
+}
+
+/// Every kernel must be exact: c[i] must equal one of the values exact f32
+/// arithmetic gives (see [`StreamKernel::exact_results`]); the error
+/// reported is the distance to the nearer of them.
+fn check_exact(kernel: StreamKernel, a: &[f32], b: &[f32], c: &[f32]) -> Verification {
+    let nearest_exact = c.iter().zip(a.iter().zip(b)).map(|(&got, (&a, &b))| {
+        let [first, second] = kernel.exact_results(a, b);
+        let distance = |want: f32| (f64::from(got) - f64::from(want)).abs();
+        if distance(first) <= distance(second) {
+            first
+        } else {
+            second
+        }
+    });
+    check_elements(
+        c.iter().map(|&x| f64::from(x)),
+        nearest_exact.map(f64::from),
+        0.0,
+    )
 }
 
 #[cfg(test)]
@@ -451,6 +458,33 @@ mod tests {
 
     /// Texel addressing on the host and in the shader must agree, or the
     /// texture variants read the wrong elements.
+    #[test]
+    fn triad_accepts_a_fused_or_unfused_result_and_nothing_else() {
+        // Inputs whose FMA and multiply-then-add results differ.
+        let (a, b) = (0.3f32, 0.7f32);
+        let [fused, unfused] = StreamKernel::Triad.exact_results(a, b);
+        assert_ne!(fused, unfused);
+        let check = |c: f32| check_exact(StreamKernel::Triad, &[a], &[b], &[c]);
+        assert!(check(fused).passed && check(unfused).passed);
+        let beyond = |x: f32| f32::from_bits(x.to_bits() + 2);
+        let wrong = check(beyond(fused.max(unfused)));
+        assert!(!wrong.passed);
+        assert!(wrong.max_abs_error.unwrap() > 0.0);
+    }
+
+    #[test]
+    fn copy_scale_and_add_accept_only_their_one_result() {
+        for kernel in [StreamKernel::Copy, StreamKernel::Scale, StreamKernel::Add] {
+            let (a, b) = (0.3f32, 0.7f32);
+            let [want, same] = kernel.exact_results(a, b);
+            assert_eq!(want, same);
+            let check = |c: f32| check_exact(kernel, &[a], &[b], &[c]).passed;
+            assert!(check(want), "{kernel:?}");
+            assert!(!check(f32::from_bits(want.to_bits() + 1)), "{kernel:?}");
+        }
+        assert!(!check_exact(StreamKernel::Copy, &[1.0], &[0.0], &[f32::NAN]).passed);
+    }
+
     #[test]
     fn texture_width_matches_the_shader() {
         super::super::assert_shader_declares(SHADER, "stream.wgsl", "TEXTURE_WIDTH", TEXTURE_WIDTH);
