@@ -10,18 +10,20 @@ use crate::workloads::Dtype;
 pub struct Ratio {
     /// What is compared, e.g. `best f32 matmul 1024x1024x1024 / peak f32`.
     pub label: String,
-    /// Numerator ÷ denominator.
-    pub value: f64,
+    /// Numerator ÷ denominator; None when the run attempted both sides but
+    /// one has no verified figure (a target not measured is not met).
+    pub value: Option<f64>,
     /// The value it should reach (None for a ratio given for information).
     pub target: Option<f64>,
-    /// The two figures behind it, in words.
+    /// The two figures behind it, or why there are none, in words.
     pub detail: String,
 }
 
 impl Ratio {
     /// Whether the target, if any, was reached.
     pub fn met(&self) -> bool {
-        self.target.is_none_or(|target| self.value >= target)
+        self.target
+            .is_none_or(|target| self.value.is_some_and(|value| value >= target))
     }
 }
 
@@ -123,22 +125,87 @@ fn best(report: &Report, pred: impl Fn(&Measurement) -> bool) -> Option<&Measure
         .map(|(_, m)| m)
 }
 
-/// The best f32 matmul at the largest square size measured, with that size.
-fn best_square_matmul(report: &Report) -> Option<(u64, &Measurement)> {
-    let is_f32_matmul = |m: &Measurement| m.workload == "matmul" && m.dtype == Dtype::F32;
-    let size = report
+/// The size of an f32 matmul case that is square (N×N×N).
+fn square_f32_matmul_size(m: &Measurement) -> Option<u64> {
+    if m.workload != "matmul" || m.dtype != Dtype::F32 {
+        return None;
+    }
+    let (m_, n, k) = (m.shape.get("m")?, m.shape.get("n")?, m.shape.get("k")?);
+    (m_ == n && n == k).then_some(m_)
+}
+
+/// The largest square f32 matmul the run attempted, whatever came of it:
+/// the size the matmul target is judged at.
+fn largest_square_matmul(report: &Report) -> Option<u64> {
+    report
         .measurements
         .iter()
-        .filter(|m| m.status == Status::Ok && is_f32_matmul(m))
-        .filter_map(|m| {
-            let (m_, n, k) = (m.shape.get("m")?, m.shape.get("n")?, m.shape.get("k")?);
-            (m_ == n && n == k).then_some(m_)
-        })
-        .max()?;
-    let best = best(report, |m| {
-        is_f32_matmul(m) && m.shape.sizes().all(|s| s == size)
-    })?;
+        .filter_map(square_f32_matmul_size)
+        .max()
+}
+
+/// The best verified f32 matmul at the largest square size attempted, with
+/// that size; None when nothing at that size verified (a smaller size does
+/// not stand in for it).
+fn best_square_matmul(report: &Report) -> Option<(u64, &Measurement)> {
+    let size = largest_square_matmul(report)?;
+    let best = best(report, |m| square_f32_matmul_size(m) == Some(size))?;
     Some((size, best))
+}
+
+/// The target ratios the run attempted (it has measurements, in any state,
+/// on both sides) but could not form, because a side has no verified figure:
+/// each as a ratio without a value, saying why.
+fn unmeasured_targets<'a>(report: &'a Report, formed: &[TargetPair<'_>]) -> Vec<Ratio> {
+    let attempts = |pred: &dyn Fn(&Measurement) -> bool| -> Vec<&'a Measurement> {
+        report.measurements.iter().filter(|m| pred(m)).collect()
+    };
+    let mut sides = Vec::new();
+    if let Some(size) = largest_square_matmul(report) {
+        sides.push((
+            format!("best f32 matmul {size}³ / peak f32"),
+            MATMUL_OF_PEAK_TARGET,
+            attempts(&|m| square_f32_matmul_size(m) == Some(size)),
+            attempts(&|m| m.workload == "peak" && m.dtype == Dtype::F32),
+        ));
+    }
+    if report.adapter.is_software() && report.baselines.iter().any(|b| b.name == "host_memcpy") {
+        // The host memcpy is measured for every run with a stream case, so
+        // only the triad's side can be missing.
+        sides.push((
+            "stream triad / host memcpy".into(),
+            TRIAD_OF_HOST_COPY_TARGET,
+            attempts(&|m| m.workload == "stream_triad"),
+            Vec::new(),
+        ));
+    }
+    sides
+        .into_iter()
+        .filter(|(label, ..)| !formed.iter().any(|pair| &pair.label == label))
+        .filter_map(|(label, target, numerators, denominators)| {
+            let unverified = |side: &[&'a Measurement]| {
+                side.iter()
+                    .all(|m| m.status != Status::Ok)
+                    .then(|| side.first().copied())
+                    .flatten()
+            };
+            let why = unverified(&numerators).or_else(|| unverified(&denominators))?;
+            Some(Ratio {
+                label,
+                value: None,
+                target: Some(target),
+                detail: format!(
+                    "not measured: {} {}: {}",
+                    why.name(),
+                    match why.status {
+                        Status::Unsupported => "unsupported",
+                        _ => "failed",
+                    },
+                    why.reason.as_deref().unwrap_or("no reason given")
+                ),
+            })
+        })
+        .collect()
 }
 
 /// The ratios `report` has the measurements for. A target ratio re-measured
@@ -147,7 +214,8 @@ fn best_square_matmul(report: &Report) -> Option<(u64, &Measurement)> {
 /// given beside it.
 pub fn summarize(report: &Report) -> Vec<Ratio> {
     let mut ratios = Vec::new();
-    for pair in target_pairs(report) {
+    let pairs = target_pairs(report);
+    for pair in &pairs {
         let (Some((numerator, unit)), Some((denominator, _))) =
             (figure_of_merit(pair.numerator), pair.denominator_rate())
         else {
@@ -161,8 +229,8 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
             .find(|p| p.label == pair.label && p.numerator == pair.numerator.name());
         let ratio = match remeasured {
             Some(paired) => Ratio {
-                label: pair.label,
-                value: paired.ratio(),
+                label: pair.label.clone(),
+                value: Some(paired.ratio()),
                 target: Some(pair.target),
                 detail: format!(
                     "{:.2} {unit} ({}) vs {:.2} {unit} in {} alternating rounds; measured apart: {:.1}%",
@@ -179,13 +247,14 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
                     "{numerator:.2} {unit} ({}) vs {denominator:.2} {unit}, measured apart",
                     pair.numerator.variant
                 ),
-                label: pair.label,
-                value: separate,
+                label: pair.label.clone(),
+                value: Some(separate),
                 target: Some(pair.target),
             },
         };
         ratios.push(ratio);
     }
+    ratios.extend(unmeasured_targets(report, &pairs));
 
     // For information: the best square matmul against the host's gemm.
     if let Some((size, matmul)) = best_square_matmul(report) {
@@ -197,7 +266,7 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
         if let (Some(rate), Some(host_rate)) = (matmul.gflop_per_s, host_gemm) {
             ratios.push(Ratio {
                 label: format!("best f32 matmul {size}³ / host gemm"),
-                value: rate / host_rate,
+                value: Some(rate / host_rate),
                 target: None,
                 detail: format!("{rate:.2} vs {host_rate:.2} GFLOP/s on the host cores"),
             });
@@ -224,7 +293,7 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
                     "best {} matmul {} / external",
                     external.dtype, external.shape
                 ),
-                value: rate / external_rate,
+                value: Some(rate / external_rate),
                 target: Some(match external.dtype {
                     Dtype::F32 => MATMUL_OF_EXTERNAL_F32_TARGET,
                     Dtype::F16 => MATMUL_OF_EXTERNAL_F16_TARGET,
@@ -237,4 +306,93 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
         }
     }
     ratios
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::load;
+
+    /// A committed reference report with both target pairs measured.
+    fn reference() -> Report {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|entry| load(&entry.unwrap().path()).ok())
+            .find(|report| {
+                let ratios = summarize(report);
+                report.adapter.is_software()
+                    && ratios.iter().filter(|r| r.target.is_some()).count() == 2
+            })
+            .expect("a reference report with both targets")
+    }
+
+    fn fail(report: &mut Report, pred: impl Fn(&Measurement) -> bool) {
+        for m in report.measurements.iter_mut().filter(|m| pred(m)) {
+            m.status = Status::Failed;
+            m.reason = Some("wrong result: max error 1.0e0 exceeds tolerance 0.0e0".into());
+            m.gflop_per_s = None;
+            m.gb_per_s = None;
+        }
+    }
+
+    fn ratio<'a>(ratios: &'a [Ratio], label_start: &str) -> &'a Ratio {
+        ratios
+            .iter()
+            .find(|r| r.label.starts_with(label_start) && r.target.is_some())
+            .unwrap_or_else(|| panic!("no {label_start} in {ratios:?}"))
+    }
+
+    #[test]
+    fn a_target_whose_side_failed_is_not_measured_and_not_met() {
+        let mut report = reference();
+        fail(&mut report, |m| {
+            m.workload == "peak" && m.dtype == Dtype::F32
+        });
+        fail(&mut report, |m| m.workload == "stream_triad");
+        let ratios = summarize(&report);
+        for label in ["best f32 matmul", "stream triad / host memcpy"] {
+            let r = ratio(&ratios, label);
+            assert_eq!(r.value, None, "{r:?}");
+            assert!(!r.met());
+            assert!(r.detail.starts_with("not measured: "), "{}", r.detail);
+            assert!(r.detail.contains("failed: wrong result"), "{}", r.detail);
+        }
+        assert!(ratio(&ratios, "best f32 matmul")
+            .detail
+            .contains("peak_f32"));
+        assert!(ratio(&ratios, "stream triad")
+            .detail
+            .contains("stream_triad"));
+    }
+
+    #[test]
+    fn the_matmul_target_is_judged_at_the_largest_size_run_even_when_it_failed() {
+        let mut report = reference();
+        let largest = largest_square_matmul(&report).unwrap();
+        let before = summarize(&report);
+        assert!(ratio(&before, &format!("best f32 matmul {largest}³"))
+            .value
+            .is_some());
+
+        fail(&mut report, |m| square_f32_matmul_size(m) == Some(largest));
+        let after = summarize(&report);
+        let r = ratio(&after, "best f32 matmul");
+        assert_eq!(r.label, format!("best f32 matmul {largest}³ / peak f32"));
+        assert_eq!(r.value, None, "a smaller size must not stand in: {r:?}");
+        assert!(
+            r.detail.contains(&format!("matmul_f32_{largest}x")),
+            "{}",
+            r.detail
+        );
+    }
+
+    #[test]
+    fn a_side_the_run_did_not_attempt_leaves_its_target_out() {
+        let mut report = reference();
+        report.measurements.retain(|m| m.workload != "peak");
+        report.measurements.retain(|m| m.workload != "stream_triad");
+        let ratios = summarize(&report);
+        assert!(ratios.iter().all(|r| r.target.is_none()), "{ratios:?}");
+    }
 }

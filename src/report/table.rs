@@ -175,12 +175,15 @@ pub fn render_table(report: &Report) -> String {
         out += "summary (same device, same run):\n";
     }
     for ratio in ratios {
-        out += &format!(
-            "  {}: {:.1}% ({})",
-            ratio.label,
-            ratio.value * 100.0,
-            ratio.detail
-        );
+        out += &match ratio.value {
+            Some(value) => format!(
+                "  {}: {:.1}% ({})",
+                ratio.label,
+                value * 100.0,
+                ratio.detail
+            ),
+            None => format!("  {}: {}", ratio.label, ratio.detail),
+        };
         if let Some(target) = ratio.target {
             let verdict = if ratio.met() { "met" } else { "NOT met" };
             out += &format!("; target ≥ {:.0}%: {verdict}", target * 100.0);
