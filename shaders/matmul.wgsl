@@ -290,17 +290,63 @@ fn matmul_texture_tiled(
 }
 
 // ---------------------------------------------------------------------------
-// workgroup_tiled: a 64 × 64 tile of C per workgroup of 16 × 16 invocations,
-// K staged through workgroup memory 16 at a time behind barriers. Each
-// invocation owns 4 rows × one vec4 column of the tile (16 outputs).
-// Dispatch: x = ceil(N4/4 / 16), y = ceil(M / 64).
+// workgroup_tiled: the classic GPU kernel. A workgroup of 16 × 16 invocations
+// computes a (16·WT_ROWS) × (16·WT_COLS vec4s) tile of C, staging WT_TILE_K
+// values of k of A and B through workgroup memory behind barriers. Each
+// invocation owns WT_ROWS neighbouring rows × WT_COLS vec4 columns (16
+// apart, so the 16 invocations of a row read neighbouring vec4s of B).
+// A is staged transposed, k-major with 4 rows per vec4, so an invocation
+// reads its rows at one k as WT_ROWS/4 vec4s that the 16 invocations sharing
+// those rows all read at once (a broadcast); each k-row of it is padded by
+// one vec4 so that the transposing writes, 4·(tile rows + 4) floats apart
+// for neighbouring k, do not all land in the same memory bank.
+// Every slot of both tiles is written (zero outside A or B) before the
+// barrier, so the tiles need no zero-initialization.
+// Dispatch: x = ceil(N4 / (16·WT_COLS)), y = ceil(M / (16·WT_ROWS)).
 
-const WT_TILE_M: u32 = 64u;
-const WT_TILE_N_VEC4: u32 = 16u;
-const WT_TILE_K: u32 = 16u;
+// Rows of C per invocation: 4 or 8.
+override WT_ROWS: u32 = 4u;
+// vec4 columns of C per invocation: 1 or 2.
+override WT_COLS: u32 = 1u;
+// Values of k staged per step: 8, 16 or 32.
+override WT_TILE_K: u32 = 16u;
+const WT_SIDE: u32 = 16u; // invocations along each side of the workgroup
 
-var<workgroup> tile_a: array<Acc, WT_TILE_M * WT_TILE_K>;           // [row][k]
-var<workgroup> tile_b: array<vec4<Acc>, WT_TILE_K * WT_TILE_N_VEC4>; // [k][vec4 column]
+override WT_TILE_ROWS: u32 = WT_SIDE * WT_ROWS;
+override WT_TILE_COLS: u32 = WT_SIDE * WT_COLS; // in vec4s
+// vec4s per k-row of the transposed A tile: its rows, 4 to a vec4, + padding.
+override WT_A_STRIDE: u32 = WT_TILE_ROWS / 4u + 1u;
+
+var<workgroup> wt_a: array<vec4<Acc>, WT_TILE_K * WT_A_STRIDE>; // [k][rows/4], padded
+var<workgroup> wt_b: array<vec4<Acc>, WT_TILE_K * WT_TILE_COLS>; // [k][vec4 column]
+
+// Stages k-values k0..k0+WT_TILE_K of the workgroup's rows of A (transposed)
+// and columns of B; `local` (0..255) is this invocation's share of the work.
+fn wt_stage(k0: u32, tile_row0: u32, tile_col0: u32, local: u32) {
+    let a_vec4s = WT_TILE_ROWS * (WT_TILE_K / 4u);
+    for (var i = local; i < a_vec4s; i += WT_SIDE * WT_SIDE) {
+        let row = i / (WT_TILE_K / 4u);
+        let kq = i % (WT_TILE_K / 4u);
+        let kv = k0 / 4u + kq;
+        var v = vec4<Acc>(0.0);
+        if (tile_row0 + row < dims.m && kv < dims.k_vec4) {
+            v = vec4<Acc>(a[(tile_row0 + row) * dims.k_vec4 + kv]);
+        }
+        for (var c = 0u; c < 4u; c++) {
+            wt_a[(kq * 4u + c) * WT_A_STRIDE + row / 4u][row % 4u] = v[c];
+        }
+    }
+    let b_vec4s = WT_TILE_K * WT_TILE_COLS;
+    for (var i = local; i < b_vec4s; i += WT_SIDE * WT_SIDE) {
+        let kk = i / WT_TILE_COLS;
+        let col = tile_col0 + i % WT_TILE_COLS;
+        var v = vec4<Acc>(0.0);
+        if (k0 + kk < dims.k_vec4 * 4u && col < dims.n_vec4) {
+            v = vec4<Acc>(b[(k0 + kk) * dims.n_vec4 + col]);
+        }
+        wt_b[i] = v;
+    }
+}
 
 @compute @workgroup_size(16, 16)
 fn matmul_workgroup_tiled(
@@ -308,56 +354,42 @@ fn matmul_workgroup_tiled(
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(local_invocation_index) local: u32,
 ) {
-    let tile_row0 = group.y * WT_TILE_M;
-    let tile_col0 = group.x * WT_TILE_N_VEC4;
-    let n = dims.n_vec4;
-
-    // What this invocation stages: one vec4 of A (row local/4, k-vec4 local%4)
-    // and one vec4 of B (k-row local/16, column local%16).
-    let a_tile_row = local / 4u;
-    let a_kv = local % 4u;
-    let a_row = min(tile_row0 + a_tile_row, dims.m - 1u);
-    let b_tile_k = local / WT_TILE_N_VEC4;
-    let b_tile_col = local % WT_TILE_N_VEC4;
-    let b_col = min(tile_col0 + b_tile_col, n - 1u);
-
-    var acc: array<vec4<Acc>, 4>;
-    let k_tiles = (dims.k_vec4 * 4u + WT_TILE_K - 1u) / WT_TILE_K;
-    for (var t = 0u; t < k_tiles; t++) {
-        let kv = t * (WT_TILE_K / 4u) + a_kv;
-        var av = vec4<Acc>(0.0);
-        if (kv < dims.k_vec4) {
-            av = vec4<Acc>(a[a_row * dims.k_vec4 + kv]);
-        }
-        let a_base = a_tile_row * WT_TILE_K + a_kv * 4u;
-        tile_a[a_base] = av.x;
-        tile_a[a_base + 1u] = av.y;
-        tile_a[a_base + 2u] = av.z;
-        tile_a[a_base + 3u] = av.w;
-
-        let k = t * WT_TILE_K + b_tile_k;
-        var bv = vec4<Acc>(0.0);
-        if (k < dims.k_vec4 * 4u) {
-            bv = vec4<Acc>(b[k * n + b_col]);
-        }
-        tile_b[b_tile_k * WT_TILE_N_VEC4 + b_tile_col] = bv;
+    let tile_row0 = group.y * WT_TILE_ROWS;
+    let tile_col0 = group.x * WT_TILE_COLS;
+    // At most 8 rows × 2 columns; loops run to WT_ROWS and WT_COLS, which
+    // are constants once the pipeline is built.
+    var acc: array<vec4<Acc>, 16>;
+    for (var i = 0u; i < 16u; i++) {
+        acc[i] = vec4<Acc>(0.0);
+    }
+    let k8 = dims.k_vec4 * 4u;
+    for (var k0 = 0u; k0 < k8; k0 += WT_TILE_K) {
+        wt_stage(k0, tile_row0, tile_col0, local);
         workgroupBarrier();
-
         for (var kk = 0u; kk < WT_TILE_K; kk++) {
-            let bk = tile_b[kk * WT_TILE_N_VEC4 + lid.x];
-            for (var r = 0u; r < 4u; r++) {
-                acc[r] = fma(vec4(tile_a[(lid.y * 4u + r) * WT_TILE_K + kk]), bk, acc[r]);
+            var b_k: array<vec4<Acc>, 2>;
+            for (var j = 0u; j < WT_COLS; j++) {
+                b_k[j] = wt_b[kk * WT_TILE_COLS + j * WT_SIDE + lid.x];
+            }
+            for (var q = 0u; q < WT_ROWS / 4u; q++) {
+                let rows = wt_a[kk * WT_A_STRIDE + lid.y * (WT_ROWS / 4u) + q];
+                for (var r = 0u; r < 4u; r++) {
+                    for (var j = 0u; j < WT_COLS; j++) {
+                        let at = (q * 4u + r) * WT_COLS + j;
+                        acc[at] = fma(vec4(rows[r]), b_k[j], acc[at]);
+                    }
+                }
             }
         }
         workgroupBarrier();
     }
 
-    let col = tile_col0 + lid.x;
-    if (col < n) {
-        for (var r = 0u; r < 4u; r++) {
-            let row = tile_row0 + lid.y * 4u + r;
-            if (row < dims.m) {
-                c[row * n + col] = acc[r];
+    for (var i = 0u; i < WT_ROWS; i++) {
+        let row = tile_row0 + lid.y * WT_ROWS + i;
+        for (var j = 0u; j < WT_COLS; j++) {
+            let col = tile_col0 + j * WT_SIDE + lid.x;
+            if (row < dims.m && col < dims.n_vec4) {
+                c[row * dims.n_vec4 + col] = acc[i * WT_COLS + j];
             }
         }
     }

@@ -102,6 +102,31 @@ fn subgroup_variants_are_offered_only_with_one_fixed_subgroup_size() {
 }
 
 #[test]
+fn workgroup_tiled_offers_each_tile_shape_that_fits_workgroup_memory() {
+    for gpu in common::gpus() {
+        let case = matmul_case(Dtype::F32, 64, 64, 64);
+        let shapes: Vec<Vec<(String, f64)>> = Matmul
+            .candidates(&case, &gpu)
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.variant == "workgroup_tiled")
+            .map(|c| c.constants)
+            .collect();
+        // 64×64 and 128×128 outputs: 8.4 and 8.3 KiB fit every adapter (WebGPU
+        // guarantees 16 KiB); 128×128 with 16 values of k needs 16.6 KiB.
+        let limit = gpu.device.limits().max_compute_workgroup_storage_size;
+        let expected = if limit >= 16896 { 3 } else { 2 };
+        assert_eq!(shapes.len(), expected, "{shapes:?} with {limit} bytes");
+        for rows in [4.0, 8.0] {
+            assert!(
+                shapes.iter().any(|s| s.contains(&("WT_ROWS".into(), rows))),
+                "{shapes:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn texture_variants_are_left_out_where_a_matrix_exceeds_the_texture_limit() {
     for gpu in common::gpus() {
         let rows = u64::from(gpu.device.limits().max_texture_dimension_2d) + 1;

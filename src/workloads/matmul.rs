@@ -59,6 +59,27 @@ struct Variant {
     /// Tile shapes f32 cases offer as candidates.
     shapes: &'static [Constants],
     workgroups: WorkgroupCount,
+    /// Workgroup memory a tile shape needs, in bytes (a shape needing more
+    /// than the adapter offers is not a candidate there).
+    workgroup_bytes: fn(constants: &[(String, f64)]) -> u32,
+}
+
+/// Kernels without workgroup memory.
+fn no_workgroup_memory(_: &[(String, f64)]) -> u32 {
+    0
+}
+
+/// workgroup_tiled's two tiles, for 4-byte elements: the transposed A tile
+/// (16·WT_ROWS rows, 4 to a vec4, plus one vec4 of padding, per k) and the
+/// B tile (16·WT_COLS vec4s per k).
+fn workgroup_tiled_bytes(constants: &[(String, f64)]) -> u32 {
+    let (rows, cols, k) = (
+        constant(constants, "WT_ROWS"),
+        constant(constants, "WT_COLS"),
+        constant(constants, "WT_TILE_K"),
+    );
+    let vec4s = k * (16 * rows / 4 + 1) + k * 16 * cols;
+    vec4s * 16
 }
 
 /// Workgroups for the register-tiled family: each invocation owns
@@ -88,6 +109,13 @@ const CPU_SUBGROUP_TILE: Constants = &[
     ("ROW_BLOCKS", 4.0),
     ("SUM_TREE", 1.0),
 ];
+// Tile shapes of workgroup_tiled, as (WT_ROWS, WT_COLS, WT_TILE_K): 64 × 64
+// outputs per workgroup (4 × 4 per invocation), and 128 × 128 (8 × 8) with 8
+// or 16 values of k staged at a time (8.4, 8.3 and 16.6 KiB of workgroup
+// memory).
+const WT_64_K16: Constants = &[("WT_ROWS", 4.0), ("WT_COLS", 1.0), ("WT_TILE_K", 16.0)];
+const WT_128_K8: Constants = &[("WT_ROWS", 8.0), ("WT_COLS", 2.0), ("WT_TILE_K", 8.0)];
+const WT_128_K16: Constants = &[("WT_ROWS", 8.0), ("WT_COLS", 2.0), ("WT_TILE_K", 16.0)];
 /// Two blocks for f16: four take over 2 s to compile on lavapipe.
 const F16_TILE: Constants = &[("WORKGROUP_SIZE", 16.0), ("ROW_BLOCKS", 2.0)];
 /// Two blocks for f16, in workgroups that hold whole subgroups.
@@ -101,14 +129,22 @@ const VARIANTS: [Variant; 5] = [
         subgroups: false,
         shapes: &[GPU_TILE, CPU_TILE],
         workgroups: register_tiles,
+        workgroup_bytes: no_workgroup_memory,
     },
     Variant {
         name: "workgroup_tiled",
         entry_point: "matmul_workgroup_tiled",
         source: Source::Buffers,
         subgroups: false,
-        shapes: &[&[]],
-        workgroups: |m, n_vec4, _| (n_vec4.div_ceil(16), m.div_ceil(64)),
+        shapes: &[WT_64_K16, WT_128_K8, WT_128_K16],
+        workgroups: |m, n_vec4, constants| {
+            let (rows, cols) = (
+                constant(constants, "WT_ROWS"),
+                constant(constants, "WT_COLS"),
+            );
+            (n_vec4.div_ceil(16 * cols), m.div_ceil(16 * rows))
+        },
+        workgroup_bytes: workgroup_tiled_bytes,
     },
     Variant {
         name: "texture_tiled",
@@ -117,6 +153,7 @@ const VARIANTS: [Variant; 5] = [
         subgroups: false,
         shapes: &[CPU_TILE, GPU_TILE],
         workgroups: register_tiles,
+        workgroup_bytes: no_workgroup_memory,
     },
     Variant {
         name: "subgroup",
@@ -125,6 +162,7 @@ const VARIANTS: [Variant; 5] = [
         subgroups: true,
         shapes: &[CPU_SUBGROUP_TILE],
         workgroups: register_tiles,
+        workgroup_bytes: no_workgroup_memory,
     },
     Variant {
         name: "texture_subgroup",
@@ -133,6 +171,7 @@ const VARIANTS: [Variant; 5] = [
         subgroups: true,
         shapes: &[CPU_SUBGROUP_TILE, GPU_TILE],
         workgroups: register_tiles,
+        workgroup_bytes: no_workgroup_memory,
     },
 ];
 
@@ -343,6 +382,11 @@ fn options(case: &Case, gpu: &Gpu) -> (Vec<Candidate>, Vec<Unavailable>) {
         for shape in offer.shapes {
             let constants: Vec<(String, f64)> =
                 shape.iter().map(|(n, x)| (n.to_string(), *x)).collect();
+            if (variant.workgroup_bytes)(&constants)
+                > gpu.device.limits().max_compute_workgroup_storage_size
+            {
+                continue;
+            }
             // Subgroup kernels need whole subgroups in every workgroup.
             if let (true, Some(size)) = (variant.subgroups, subgroup_size) {
                 if !constant(&constants, "WORKGROUP_SIZE").is_multiple_of(size) {
