@@ -399,8 +399,8 @@ fn matmul_workgroup_tiled(
 // ---------------------------------------------------------------------------
 // Everything below uses subgroup operations. naga validates a module as a
 // whole, so the host appends this part only for subgroup variants, which it
-// offers only on adapters with SUBGROUP and one fixed subgroup size of at
-// least 8.
+// offers only on adapters with SUBGROUP whose subgroups have at least 8
+// lanes, in workgroups that are a multiple of the largest subgroup.
 //
 // subgroup and texture_subgroup: the register-tiled kernels with A shared
 // through the subgroup. All invocations of a workgroup, hence of a subgroup,

@@ -54,7 +54,7 @@ struct Variant {
     name: &'static str,
     entry_point: &'static str,
     source: Source,
-    /// Needs subgroup operations (`SUBGROUP` and one fixed subgroup size ≥ 8).
+    /// Needs subgroup operations (`SUBGROUP`, subgroups of at least 8 lanes).
     subgroups: bool,
     /// Tile shapes f32 cases offer as candidates.
     shapes: &'static [Constants],
@@ -220,12 +220,14 @@ fn offers(dtype: Dtype) -> Vec<Offer> {
     }
 }
 
-/// The subgroup size subgroup kernels may rely on: `Some` only where the
-/// adapter has `SUBGROUP` and one fixed size of at least 8 (a kernel's lanes
-/// 0..7 hand out a block's 8 rows of A).
-fn fixed_subgroup_size(gpu: &Gpu) -> Option<u32> {
+/// The largest subgroup subgroup kernels may meet: `Some` only where the
+/// adapter has `SUBGROUP` and every subgroup it may choose has at least 8
+/// lanes (a kernel's lanes 0..7 hand out a block's 8 rows of A). Sizes are
+/// powers of two, so a workgroup that is a multiple of the largest holds
+/// whole subgroups of any size the driver picks.
+fn largest_subgroup_size(gpu: &Gpu) -> Option<u32> {
     let (min, max) = gpu.summary.subgroup_size_range;
-    (gpu.has(wgpu::Features::SUBGROUP) && min == max && min >= 8).then_some(min)
+    (gpu.has(wgpu::Features::SUBGROUP) && min >= 8).then_some(max)
 }
 
 /// The format of texture kernels' inputs for `dtype`, and its WGSL name.
@@ -357,12 +359,12 @@ impl Workload for Matmul {
 /// The candidates `gpu` can run for `case`, and the variants it cannot, with why.
 fn options(case: &Case, gpu: &Gpu) -> (Vec<Candidate>, Vec<Unavailable>) {
     let dims = Dims::of(case);
-    let subgroup_size = fixed_subgroup_size(gpu);
+    let subgroup_size = largest_subgroup_size(gpu);
     let (mut candidates, mut unavailable) = coop_options(case, gpu);
     for offer in offers(case.dtype) {
         let variant = offer.variant;
         let missing = if variant.subgroups && subgroup_size.is_none() {
-            Some("the adapter lacks SUBGROUP with one fixed subgroup size of at least 8")
+            Some("the adapter lacks SUBGROUP with subgroups of at least 8 lanes")
         } else if variant.source == Source::Textures && !textures_fit(gpu, dims) {
             Some("the matrices exceed the adapter's largest 2D texture")
         } else if variant.source == Source::Textures
