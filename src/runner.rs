@@ -138,15 +138,15 @@ fn autotune(
             let job = jobs
                 .iter()
                 .find(|job| job.candidate.as_ref() == Ok(&choice.candidate))?;
-            Some((job, choice.tuned_on))
+            Some((job, choice))
         });
-    if let Some((job, tuned_on)) = cached {
+    if let Some((job, choice)) = cached {
         let mut measurement = measure(gpu, job, plan, seed, timer);
         measurement.autotune = Some(AutotuneRecord {
             shape_class: shape_class(case),
             from_cache: true,
-            tuned_on: Some(tuned_on),
-            trials: Vec::new(),
+            tuned_on: Some(choice.tuned_on),
+            trials: choice.trials,
         });
         return measurement;
     }
@@ -211,16 +211,17 @@ fn autotune(
         };
         Some((trial, job))
     }));
+    let trials: Vec<Trial> = trials.into_iter().map(|(trial, _)| trial).collect();
     if measurement.status == Status::Ok {
         if let Ok(candidate) = &winner.candidate {
-            cache.remember(&gpu.summary, case, candidate.clone());
+            cache.remember(&gpu.summary, case, candidate.clone(), trials.clone());
         }
     }
     measurement.autotune = Some(AutotuneRecord {
         shape_class: shape_class(case),
         from_cache: false,
         tuned_on: Some(case.name()),
-        trials: trials.into_iter().map(|(trial, _)| trial).collect(),
+        trials,
     });
     measurement
 }

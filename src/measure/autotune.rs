@@ -59,7 +59,8 @@ pub struct AutotuneRecord {
     /// class. None in reports written before it was recorded.
     #[serde(default)]
     pub tuned_on: Option<String>,
-    /// Every candidate screened, fastest first; empty when cached.
+    /// Every candidate screened, fastest first: this run's, or from the cache
+    /// the trials of the search that chose it (on the case `tuned_on` names).
     pub trials: Vec<Trial>,
 }
 
@@ -92,20 +93,24 @@ fn is_class_shape(case: &Case) -> bool {
     case.shape.sizes().all(u64::is_power_of_two)
 }
 
-/// A remembered winner and the case whose trials chose it.
+/// A remembered winner, the case whose trials chose it, and those trials, so
+/// a run that takes the choice from the cache still reports every
+/// candidate's time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Choice {
     /// The case name (`matmul_f32_512x512x512`) the trials ran on.
     pub tuned_on: String,
     /// The winning candidate.
     pub candidate: Candidate,
+    /// Every candidate's trial, fastest first.
+    pub trials: Vec<Trial>,
 }
 
 /// One adapter's choices.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct AdapterChoices {
-    /// Case name → the winner of that case's own trials.
-    by_case: BTreeMap<String, Candidate>,
+    /// Case name → the choice of that case's own trials.
+    by_case: BTreeMap<String, Choice>,
     /// Shape class → the choice new shapes of the class borrow.
     by_class: BTreeMap<String, Choice>,
 }
@@ -163,34 +168,35 @@ impl TuneCache {
     /// trials, else its shape class's.
     pub fn choice(&self, adapter: &AdapterSummary, case: &Case) -> Option<Choice> {
         let choices = self.adapters.get(&adapter_key(adapter))?;
-        let name = case.name();
-        match choices.by_case.get(&name) {
-            Some(candidate) => Some(Choice {
-                tuned_on: name,
-                candidate: candidate.clone(),
-            }),
-            None => choices.by_class.get(&shape_class(case)).cloned(),
-        }
+        choices
+            .by_case
+            .get(&case.name())
+            .or_else(|| choices.by_class.get(&shape_class(case)))
+            .cloned()
     }
 
-    /// Remembers `winner` of `case`'s trials on `adapter`, for the case and,
-    /// where the class has no choice yet, or this case stands for it better
-    /// (see [`is_class_shape`]) or chose it before, for its shape class.
-    pub fn remember(&mut self, adapter: &AdapterSummary, case: &Case, winner: Candidate) {
+    /// Remembers `winner` of `case`'s `trials` on `adapter`, for the case
+    /// and, where the class has no choice yet, or this case stands for it
+    /// better (see [`is_class_shape`]) or chose it before, for its shape class.
+    pub fn remember(
+        &mut self,
+        adapter: &AdapterSummary,
+        case: &Case,
+        winner: Candidate,
+        trials: Vec<Trial>,
+    ) {
         let choices = self.adapters.entry(adapter_key(adapter)).or_default();
-        let name = case.name();
-        choices.by_case.insert(name.clone(), winner.clone());
+        let choice = Choice {
+            tuned_on: case.name(),
+            candidate: winner,
+            trials,
+        };
         let class = shape_class(case);
         let held = choices.by_class.get(&class);
-        if held.is_none_or(|c| c.tuned_on == name || is_class_shape(case)) {
-            choices.by_class.insert(
-                class,
-                Choice {
-                    tuned_on: name,
-                    candidate: winner,
-                },
-            );
+        if held.is_none_or(|c| c.tuned_on == choice.tuned_on || is_class_shape(case)) {
+            choices.by_class.insert(class, choice.clone());
         }
+        choices.by_case.insert(choice.tuned_on.clone(), choice);
     }
 }
 
@@ -239,7 +245,7 @@ mod tests {
             } else {
                 [tuned[1], tuned[0]]
             } {
-                cache.remember(&adapter, case, candidate(variant));
+                cache.remember(&adapter, case, candidate(variant), Vec::new());
             }
             let choice = |case| cache.choice(&adapter, case).unwrap();
             assert_eq!(choice(&aligned).candidate, candidate("wide"));
@@ -247,6 +253,39 @@ mod tests {
             assert_eq!(choice(&ragged).tuned_on, "matmul_f32_509x257x383");
             assert_eq!(choice(&unseen).candidate, candidate("wide"));
             assert_eq!(choice(&unseen).tuned_on, "matmul_f32_512x512x512");
+        }
+    }
+
+    #[test]
+    fn a_choice_keeps_its_trials_through_the_cache_file() {
+        let adapter = AdapterSummary::example();
+        let case = matmul_case(Dtype::F32, 509, 257, 383);
+        let trials = vec![
+            Trial {
+                variant: "wide".into(),
+                constants: candidate("wide").constants,
+                median_s: Some(0.25),
+                failure: None,
+                screened_out: false,
+            },
+            Trial {
+                variant: "narrow".into(),
+                constants: Vec::new(),
+                median_s: None,
+                failure: Some("not run: no subgroups".into()),
+                screened_out: false,
+            },
+        ];
+        let mut cache = TuneCache::default();
+        cache.remember(&adapter, &case, candidate("wide"), trials.clone());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("autotune.json");
+        cache.save(&path).unwrap();
+        let loaded = TuneCache::load(&path);
+        for case in [&case, &matmul_case(Dtype::F32, 500, 500, 500)] {
+            let choice = loaded.choice(&adapter, case).unwrap();
+            assert_eq!(choice.trials, trials, "{}", case.name());
+            assert_eq!(choice.tuned_on, "matmul_f32_509x257x383");
         }
     }
 
@@ -260,8 +299,8 @@ mod tests {
         let ragged = matmul_case(Dtype::F32, 509, 257, 383);
         let unseen = matmul_case(Dtype::F32, 500, 500, 500);
         let mut cache = TuneCache::default();
-        cache.remember(&adapter, &ragged, candidate("first"));
-        cache.remember(&adapter, &ragged, candidate("second"));
+        cache.remember(&adapter, &ragged, candidate("first"), Vec::new());
+        cache.remember(&adapter, &ragged, candidate("second"), Vec::new());
         assert_eq!(
             cache.choice(&adapter, &ragged).unwrap().candidate,
             candidate("second")

@@ -63,21 +63,27 @@ pub fn render_table(report: &Report) -> String {
             for (name, value) in &m.constants {
                 variant += &format!(" {}={value}", name.to_lowercase());
             }
-            match &m.autotune {
-                Some(a) if a.from_cache => match &a.tuned_on {
-                    Some(case) if *case != m.case => {
-                        variant += &format!(" (tuned on {case}, cached)")
-                    }
-                    _ => variant += " (tuned, cached)",
-                },
-                Some(a) => {
-                    let screened_out = a.trials.iter().filter(|t| t.screened_out).count();
-                    variant += &match screened_out {
-                        0 => format!(" (best of {})", a.trials.len()),
-                        n => format!(" (best of {}, {n} screened out)", a.trials.len()),
-                    };
+            // How autotune chose it: `best of 9, 2 screened out`, and from
+            // the cache `..., cached` (reports before trials were cached:
+            // `tuned, cached`), naming the case tuned on where it is another.
+            if let Some(a) = &m.autotune {
+                let mut how = Vec::new();
+                if !a.trials.is_empty() {
+                    how.push(format!("best of {}", a.trials.len()));
                 }
-                None => {}
+                let screened_out = a.trials.iter().filter(|t| t.screened_out).count();
+                if screened_out > 0 {
+                    how.push(format!("{screened_out} screened out"));
+                }
+                if a.from_cache {
+                    match a.tuned_on.as_ref().filter(|case| **case != m.case) {
+                        Some(case) => how.push(format!("tuned on {case}")),
+                        None if a.trials.is_empty() => how.push("tuned".into()),
+                        None => {}
+                    }
+                    how.push("cached".into());
+                }
+                variant += &format!(" ({})", how.join(", "));
             }
             [
                 m.case.clone(),
