@@ -10,6 +10,8 @@ pub use external::{load_external, BaselineFileError};
 
 use std::time::Instant;
 
+use half::f16;
+
 use serde::{Deserialize, Serialize};
 
 use crate::measure::Summary;
@@ -43,7 +45,8 @@ pub struct Baseline {
 }
 
 /// The baselines `report`'s measurements call for: a host memcpy of the
-/// largest stream array, and host gemm at every f32 matmul shape measured.
+/// largest stream array, and host gemm at every matmul shape and dtype
+/// measured.
 pub fn for_report(report: &Report, seed: u64) -> Vec<Baseline> {
     let ok = || {
         report
@@ -59,15 +62,16 @@ pub fn for_report(report: &Report, seed: u64) -> Vec<Baseline> {
     {
         baselines.push(host_memcpy(bytes));
     }
-    let mut shapes: Vec<Shape> = Vec::new();
-    for m in ok().filter(|m| m.workload == "matmul" && m.dtype == Dtype::F32) {
-        if !shapes.contains(&m.shape) {
-            shapes.push(m.shape.clone());
+    let mut cases: Vec<(Dtype, Shape)> = Vec::new();
+    for m in ok().filter(|m| m.workload == "matmul") {
+        let case = (m.dtype, m.shape.clone());
+        if !cases.contains(&case) {
+            cases.push(case);
         }
     }
-    for shape in shapes {
+    for (dtype, shape) in cases {
         let dim = |name| shape.get(name).expect("matmul shapes have m, n, k") as usize;
-        baselines.push(host_gemm(dim("m"), dim("n"), dim("k"), seed));
+        baselines.push(host_gemm(dtype, dim("m"), dim("n"), dim("k"), seed));
     }
     baselines
 }
@@ -89,51 +93,89 @@ fn time_host(mut operation: impl FnMut()) -> (Summary, usize) {
     )
 }
 
-/// Times C = A·B (f32, row-major) with the `gemm` crate on all host cores,
-/// from the same seeded inputs the GPU case used, and checks the result.
-pub fn host_gemm(m: usize, n: usize, k: usize, seed: u64) -> Baseline {
+/// Times C = A·B (row-major, in `dtype`) with the `gemm` crate on all host
+/// cores, from the same seeded inputs the GPU case used (rounded to `dtype`
+/// as it rounds them), and checks the result.
+pub fn host_gemm(dtype: Dtype, m: usize, n: usize, k: usize, seed: u64) -> Baseline {
     let a = seeded_uniform(seed, 0, m * k);
     let b = seeded_uniform(seed, 1, k * n);
-    let mut c = vec![0.0f32; m * n];
-    let (summary, samples) = time_host(|| {
-        // SAFETY: a, b and c are m×k, k×n and m×n row-major (row stride = columns,
-        // column stride 1), alive and unaliased for the call.
-        unsafe {
-            gemm::gemm(
-                m,
-                n,
-                k,
-                c.as_mut_ptr(),
-                1,
-                n as isize,
-                false,
-                a.as_ptr(),
-                1,
-                k as isize,
-                b.as_ptr(),
-                1,
-                n as isize,
-                0.0,
-                1.0,
-                false,
-                false,
-                false,
-                gemm::Parallelism::Rayon(0),
-            )
+    let (summary, samples, a, b, c) = match dtype {
+        Dtype::F32 => {
+            let mut c = vec![0.0f32; m * n];
+            let (summary, samples) = time_host(|| gemm_into(&a, &b, &mut c, m, n, k));
+            (summary, samples, a, b, c)
         }
-    });
+        Dtype::F16 => {
+            let half =
+                |values: &[f32]| -> Vec<f16> { values.iter().map(|&x| f16::from_f32(x)).collect() };
+            let widen =
+                |values: &[f16]| -> Vec<f32> { values.iter().map(|x| x.to_f32()).collect() };
+            let (a, b) = (half(&a), half(&b));
+            let mut c = vec![f16::ZERO; m * n];
+            let (summary, samples) = time_host(|| gemm_into(&a, &b, &mut c, m, n, k));
+            (summary, samples, widen(&a), widen(&b), widen(&c))
+        }
+    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     Baseline {
         name: "host_gemm".into(),
-        description: format!("gemm crate, f32, {threads} host threads"),
+        description: format!("gemm crate, {dtype}, {threads} host threads"),
         shape: Shape::new(&[("m", m as u64), ("n", n as u64), ("k", k as u64)]),
-        dtype: Dtype::F32,
+        dtype,
         samples: Some(samples),
         median_s: summary.median_s,
         cv: Some(summary.cv),
         gflop_per_s: Some(2.0 * (m * n * k) as f64 / summary.median_s / 1e9),
         gb_per_s: None,
-        verification: Some(check_matmul(&a, &b, &c, m, n, k, Dtype::F32, seed)),
+        verification: Some(check_matmul(&a, &b, &c, m, n, k, dtype, seed)),
+    }
+}
+
+/// An element type the `gemm` crate multiplies, with the scale factors its
+/// call takes.
+trait GemmElement: Copy + 'static {
+    const ZERO: Self;
+    const ONE: Self;
+}
+
+impl GemmElement for f32 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+}
+
+impl GemmElement for f16 {
+    const ZERO: Self = f16::ZERO;
+    const ONE: Self = f16::ONE;
+}
+
+/// c = a·b with the `gemm` crate on every host core; a, b and c are m×k,
+/// k×n and m×n, row-major, of f32 or f16.
+fn gemm_into<T: GemmElement>(a: &[T], b: &[T], c: &mut [T], m: usize, n: usize, k: usize) {
+    assert!(a.len() == m * k && b.len() == k * n && c.len() == m * n);
+    // SAFETY: a, b and c are m×k, k×n and m×n row-major (row stride = columns,
+    // column stride 1), as asserted, alive and unaliased for the call.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            1,
+            k as isize,
+            b.as_ptr(),
+            1,
+            n as isize,
+            T::ZERO, // alpha: c is not read
+            T::ONE,  // beta: scales a·b
+            false,
+            false,
+            false,
+            gemm::Parallelism::Rayon(0),
+        )
     }
 }
 
@@ -186,5 +228,40 @@ impl HostCopy {
             self.source.iter().map(|&x| f64::from(x)),
             0.0,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::Method;
+
+    #[test]
+    fn host_gemm_multiplies_in_each_dtype_and_is_checked() {
+        for dtype in [Dtype::F32, Dtype::F16] {
+            let baseline = host_gemm(dtype, 19, 11, 37, 7);
+            assert_eq!(baseline.dtype, dtype);
+            assert!(baseline.description.contains(&format!("{dtype},")));
+            let verification = baseline.verification.unwrap();
+            assert_eq!(verification.method, Method::Exact);
+            assert!(verification.passed, "{dtype}: {verification:?}");
+            let flop = 2.0 * 19.0 * 11.0 * 37.0;
+            assert_eq!(
+                baseline.gflop_per_s.unwrap(),
+                flop / baseline.median_s / 1e9
+            );
+        }
+    }
+
+    #[test]
+    fn a_wrong_host_product_fails_its_check() {
+        let (m, n, k) = (5, 6, 7);
+        let a = seeded_uniform(3, 0, m * k);
+        let b = seeded_uniform(3, 1, k * n);
+        let mut c = vec![0.0f32; m * n];
+        gemm_into(&a, &b, &mut c, m, n, k);
+        assert!(check_matmul(&a, &b, &c, m, n, k, Dtype::F32, 3).passed);
+        c[m * n - 1] += 0.01;
+        assert!(!check_matmul(&a, &b, &c, m, n, k, Dtype::F32, 3).passed);
     }
 }

@@ -261,7 +261,9 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
         let host_gemm = report
             .baselines
             .iter()
-            .find(|b| b.name == "host_gemm" && b.shape.sizes().all(|s| s == size))
+            .find(|b| {
+                b.name == "host_gemm" && b.dtype == Dtype::F32 && b.shape.sizes().all(|s| s == size)
+            })
             .and_then(|b| b.gflop_per_s);
         if let (Some(rate), Some(host_rate)) = (matmul.gflop_per_s, host_gemm) {
             ratios.push(Ratio {
