@@ -208,6 +208,7 @@ fn autotune(
             median_s: None,
             failure: Some(format!("not run: {}", not_run.reason)),
             screened_out: false,
+            unsupported: true,
         };
         Some((trial, job))
     }));
@@ -235,6 +236,7 @@ fn trial(measurement: Measurement) -> Trial {
         median_s,
         failure: measurement.reason.filter(|_| median_s.is_none()),
         screened_out: false,
+        unsupported: false,
     }
 }
 

@@ -112,6 +112,14 @@ fn a_variant_that_cannot_run_is_reported_as_not_run() {
         not_run.failure.as_deref(),
         Some("not run: the adapter lacks it")
     );
+    assert!(not_run.unsupported, "a state, not a failure: {not_run:?}");
+    assert!(
+        trials
+            .iter()
+            .filter(|t| t.variant != "future_hardware")
+            .all(|t| !t.unsupported),
+        "{trials:?}"
+    );
 
     let mut timer = best_timer(gpu).unwrap();
     let every = run_case(

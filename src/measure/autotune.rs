@@ -29,6 +29,11 @@ pub struct Trial {
     /// the fastest candidate, so it got no brief trial (false in older reports).
     #[serde(default)]
     pub screened_out: bool,
+    /// True when the adapter cannot run the variant at all (a missing
+    /// feature or limit; `failure` says which), as opposed to a variant that
+    /// ran and failed (false in older reports).
+    #[serde(default)]
+    pub unsupported: bool,
 }
 
 /// A candidate whose screening batch is more than this many times slower than
@@ -267,6 +272,7 @@ mod tests {
                 median_s: Some(0.25),
                 failure: None,
                 screened_out: false,
+                unsupported: false,
             },
             Trial {
                 variant: "narrow".into(),
@@ -274,6 +280,7 @@ mod tests {
                 median_s: None,
                 failure: Some("not run: no subgroups".into()),
                 screened_out: false,
+                unsupported: false,
             },
         ];
         let mut cache = TuneCache::default();
