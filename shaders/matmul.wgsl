@@ -295,13 +295,16 @@ fn matmul_texture_tiled(
 // values of k of A and B through workgroup memory behind barriers. Each
 // invocation owns WT_ROWS neighbouring rows × WT_COLS vec4 columns (16
 // apart, so the 16 invocations of a row read neighbouring vec4s of B).
-// A is staged transposed, k-major with 4 rows per vec4, so an invocation
-// reads its rows at one k as WT_ROWS/4 vec4s that the 16 invocations sharing
-// those rows all read at once (a broadcast); each k-row of it is padded by
-// one vec4 so that the transposing writes, 4·(tile rows + 4) floats apart
-// for neighbouring k, do not all land in the same memory bank.
-// Every slot of both tiles is written (zero outside A or B) before the
-// barrier, so the tiles need no zero-initialization.
+// A is staged transposed, k-major, as scalars (invocations that write
+// neighbouring components of one vec4 would race: WGSL lets a component
+// write touch the whole vector), so an invocation reads its WT_ROWS
+// neighbouring rows at one k as whole vec4s' worth of neighbouring floats,
+// which the 16 invocations sharing those rows read at once (a broadcast).
+// Each k-row is padded by 4 floats, so the transposing writes for
+// neighbouring k, tile rows + 4 floats apart, do not all land in one bank.
+// Every slot either kernel reads is written (zero outside A or B) before the
+// barrier, so the tiles need no zero-initialization; the padding is never
+// read.
 // Dispatch: x = ceil(N4 / (16·WT_COLS)), y = ceil(M / (16·WT_ROWS)).
 
 // Rows of C per invocation: 4 or 8.
@@ -314,10 +317,10 @@ const WT_SIDE: u32 = 16u; // invocations along each side of the workgroup
 
 override WT_TILE_ROWS: u32 = WT_SIDE * WT_ROWS;
 override WT_TILE_COLS: u32 = WT_SIDE * WT_COLS; // in vec4s
-// vec4s per k-row of the transposed A tile: its rows, 4 to a vec4, + padding.
-override WT_A_STRIDE: u32 = WT_TILE_ROWS / 4u + 1u;
+// Floats per k-row of the transposed A tile: its rows + 4 of padding.
+override WT_A_STRIDE: u32 = WT_TILE_ROWS + 4u;
 
-var<workgroup> wt_a: array<vec4<Acc>, WT_TILE_K * WT_A_STRIDE>; // [k][rows/4], padded
+var<workgroup> wt_a: array<Acc, WT_TILE_K * WT_A_STRIDE>; // [k][row], padded
 var<workgroup> wt_b: array<vec4<Acc>, WT_TILE_K * WT_TILE_COLS>; // [k][vec4 column]
 
 // Stages k-values k0..k0+WT_TILE_K of the workgroup's rows of A (transposed)
@@ -333,7 +336,7 @@ fn wt_stage(k0: u32, tile_row0: u32, tile_col0: u32, local: u32) {
             v = vec4<Acc>(a[(tile_row0 + row) * dims.k_vec4 + kv]);
         }
         for (var c = 0u; c < 4u; c++) {
-            wt_a[(kq * 4u + c) * WT_A_STRIDE + row / 4u][row % 4u] = v[c];
+            wt_a[(kq * 4u + c) * WT_A_STRIDE + row] = v[c];
         }
     }
     let b_vec4s = WT_TILE_K * WT_TILE_COLS;
@@ -372,7 +375,8 @@ fn matmul_workgroup_tiled(
                 b_k[j] = wt_b[kk * WT_TILE_COLS + j * WT_SIDE + lid.x];
             }
             for (var q = 0u; q < WT_ROWS / 4u; q++) {
-                let rows = wt_a[kk * WT_A_STRIDE + lid.y * (WT_ROWS / 4u) + q];
+                let at = kk * WT_A_STRIDE + lid.y * WT_ROWS + q * 4u;
+                let rows = vec4(wt_a[at], wt_a[at + 1u], wt_a[at + 2u], wt_a[at + 3u]);
                 for (var r = 0u; r < 4u; r++) {
                     for (var j = 0u; j < WT_COLS; j++) {
                         let at = (q * 4u + r) * WT_COLS + j;

@@ -154,42 +154,39 @@ fn best_square_matmul(report: &Report) -> Option<(u64, &Measurement)> {
 }
 
 /// The target ratios the run attempted (it has measurements, in any state,
-/// on both sides) but could not form, because a side has no verified figure:
+/// on every side) but could not form, because a side has no verified figure:
 /// each as a ratio without a value, saying why.
 fn unmeasured_targets<'a>(report: &'a Report, formed: &[TargetPair<'_>]) -> Vec<Ratio> {
     let attempts = |pred: &dyn Fn(&Measurement) -> bool| -> Vec<&'a Measurement> {
         report.measurements.iter().filter(|m| pred(m)).collect()
     };
-    let mut sides = Vec::new();
+    // Each target with the GPU measurements on its sides.
+    let mut targets: Vec<(String, f64, Vec<Vec<&'a Measurement>>)> = Vec::new();
     if let Some(size) = largest_square_matmul(report) {
-        sides.push((
+        targets.push((
             format!("best f32 matmul {size}³ / peak f32"),
             MATMUL_OF_PEAK_TARGET,
-            attempts(&|m| square_f32_matmul_size(m) == Some(size)),
-            attempts(&|m| m.workload == "peak" && m.dtype == Dtype::F32),
+            vec![
+                attempts(&|m| square_f32_matmul_size(m) == Some(size)),
+                attempts(&|m| m.workload == "peak" && m.dtype == Dtype::F32),
+            ],
         ));
     }
+    // The triad's other side is the host memcpy, measured whenever the run
+    // attempted a stream case.
     if report.adapter.is_software() && report.baselines.iter().any(|b| b.name == "host_memcpy") {
-        // The host memcpy is measured for every run with a stream case, so
-        // only the triad's side can be missing.
-        sides.push((
+        targets.push((
             "stream triad / host memcpy".into(),
             TRIAD_OF_HOST_COPY_TARGET,
-            attempts(&|m| m.workload == "stream_triad"),
-            Vec::new(),
+            vec![attempts(&|m| m.workload == "stream_triad")],
         ));
     }
-    sides
+    targets
         .into_iter()
         .filter(|(label, ..)| !formed.iter().any(|pair| &pair.label == label))
-        .filter_map(|(label, target, numerators, denominators)| {
-            let unverified = |side: &[&'a Measurement]| {
-                side.iter()
-                    .all(|m| m.status != Status::Ok)
-                    .then(|| side.first().copied())
-                    .flatten()
-            };
-            let why = unverified(&numerators).or_else(|| unverified(&denominators))?;
+        .filter(|(_, _, sides)| sides.iter().all(|side| !side.is_empty()))
+        .filter_map(|(label, target, sides)| {
+            let why = sides.iter().find_map(|side| why_unverified(side))?;
             Some(Ratio {
                 label,
                 value: None,
@@ -206,6 +203,19 @@ fn unmeasured_targets<'a>(report: &'a Report, formed: &[TargetPair<'_>]) -> Vec<
             })
         })
         .collect()
+}
+
+/// The measurement that says why a side has no verified figure: its first
+/// failure, else its first unsupported variant; None if a measurement
+/// verified.
+fn why_unverified<'a>(side: &[&'a Measurement]) -> Option<&'a Measurement> {
+    if side.iter().any(|m| m.status == Status::Ok) {
+        return None;
+    }
+    side.iter()
+        .find(|m| m.status == Status::Failed)
+        .or(side.first())
+        .copied()
 }
 
 /// The ratios `report` has the measurements for. A target ratio re-measured
@@ -394,7 +404,34 @@ mod tests {
         let mut report = reference();
         report.measurements.retain(|m| m.workload != "peak");
         report.measurements.retain(|m| m.workload != "stream_triad");
+        // Even where the side it did attempt failed.
+        let largest = largest_square_matmul(&report).unwrap();
+        fail(&mut report, |m| square_f32_matmul_size(m) == Some(largest));
         let ratios = summarize(&report);
         assert!(ratios.iter().all(|r| r.target.is_none()), "{ratios:?}");
+    }
+
+    #[test]
+    fn the_reason_given_is_a_failure_before_an_unsupported_variant() {
+        let mut report = reference();
+        let peak = report
+            .measurements
+            .iter()
+            .position(|m| m.workload == "peak" && m.dtype == Dtype::F32)
+            .unwrap();
+        fail(&mut report, |m| {
+            m.workload == "peak" && m.dtype == Dtype::F32
+        });
+        let mut unsupported = report.measurements[peak].clone();
+        unsupported.variant = "future_hardware".into();
+        unsupported.status = Status::Unsupported;
+        unsupported.reason = Some("the adapter lacks it".into());
+        report.measurements.insert(peak, unsupported);
+        let ratios = summarize(&report);
+        let detail = &ratio(&ratios, "best f32 matmul").detail;
+        assert!(
+            detail.contains("fma_chains failed: wrong result"),
+            "{detail}"
+        );
     }
 }

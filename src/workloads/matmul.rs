@@ -70,16 +70,18 @@ fn no_workgroup_memory(_: &[(String, f64)]) -> u32 {
 }
 
 /// workgroup_tiled's two tiles, for 4-byte elements: the transposed A tile
-/// (16·WT_ROWS rows, 4 to a vec4, plus one vec4 of padding, per k) and the
-/// B tile (16·WT_COLS vec4s per k).
+/// (16·WT_ROWS rows plus 4 floats of padding, per k) and the B tile
+/// (16·WT_COLS vec4s per k).
 fn workgroup_tiled_bytes(constants: &[(String, f64)]) -> u32 {
     let (rows, cols, k) = (
         constant(constants, "WT_ROWS"),
         constant(constants, "WT_COLS"),
         constant(constants, "WT_TILE_K"),
     );
-    let vec4s = k * (16 * rows / 4 + 1) + k * 16 * cols;
-    vec4s * 16
+    // The kernel holds at most 8 rows × 2 columns, rows in whole vec4s.
+    debug_assert!(rows % 4 == 0 && rows <= 8 && cols <= 2, "{constants:?}");
+    let floats = k * (16 * rows + 4) + k * 16 * cols * 4;
+    floats * 4
 }
 
 /// Workgroups for the register-tiled family: each invocation owns
@@ -111,8 +113,8 @@ const CPU_SUBGROUP_TILE: Constants = &[
 ];
 // Tile shapes of workgroup_tiled, as (WT_ROWS, WT_COLS, WT_TILE_K): 64 × 64
 // outputs per workgroup (4 × 4 per invocation), and 128 × 128 (8 × 8) with 8
-// or 16 values of k staged at a time (8.4, 8.3 and 16.6 KiB of workgroup
-// memory).
+// or 16 values of k staged at a time (8.25, 8.125 and 16.25 KiB of
+// workgroup memory).
 const WT_64_K16: Constants = &[("WT_ROWS", 4.0), ("WT_COLS", 1.0), ("WT_TILE_K", 16.0)];
 const WT_128_K8: Constants = &[("WT_ROWS", 8.0), ("WT_COLS", 2.0), ("WT_TILE_K", 8.0)];
 const WT_128_K16: Constants = &[("WT_ROWS", 8.0), ("WT_COLS", 2.0), ("WT_TILE_K", 16.0)];
@@ -381,23 +383,38 @@ fn options(case: &Case, gpu: &Gpu) -> (Vec<Candidate>, Vec<Unavailable>) {
             });
             continue;
         }
+        // Tile shapes the adapter can run, and why the last one left out was.
+        let mut left_out = None;
+        let mut fitting = 0;
         for shape in offer.shapes {
             let constants: Vec<(String, f64)> =
                 shape.iter().map(|(n, x)| (n.to_string(), *x)).collect();
-            if (variant.workgroup_bytes)(&constants)
-                > gpu.device.limits().max_compute_workgroup_storage_size
-            {
+            let workgroup_limit = gpu.device.limits().max_compute_workgroup_storage_size;
+            if (variant.workgroup_bytes)(&constants) > workgroup_limit {
+                left_out = Some(format!(
+                    "no tile shape fits the adapter's {workgroup_limit} bytes of workgroup memory"
+                ));
                 continue;
             }
             // Subgroup kernels need whole subgroups in every workgroup.
             if let (true, Some(size)) = (variant.subgroups, subgroup_size) {
                 if !constant(&constants, "WORKGROUP_SIZE").is_multiple_of(size) {
+                    left_out = Some(format!(
+                        "no tile shape's workgroup holds whole subgroups of up to {size} lanes"
+                    ));
                     continue;
                 }
             }
+            fitting += 1;
             candidates.push(Candidate {
                 variant: offer.name.clone(),
                 constants,
+            });
+        }
+        if let (0, Some(reason)) = (fitting, left_out) {
+            unavailable.push(Unavailable {
+                variant: offer.name.clone(),
+                reason,
             });
         }
     }

@@ -456,8 +456,6 @@ fn check_exact(kernel: StreamKernel, a: &[f32], b: &[f32], c: &[f32]) -> Verific
 mod tests {
     use super::*;
 
-    /// Texel addressing on the host and in the shader must agree, or the
-    /// texture variants read the wrong elements.
     #[test]
     fn triad_accepts_a_fused_or_unfused_result_and_nothing_else() {
         // Inputs whose FMA and multiply-then-add results differ.
@@ -485,6 +483,8 @@ mod tests {
         assert!(!check_exact(StreamKernel::Copy, &[1.0], &[0.0], &[f32::NAN]).passed);
     }
 
+    /// Texel addressing on the host and in the shader must agree, or the
+    /// texture variants read the wrong elements.
     #[test]
     fn texture_width_matches_the_shader() {
         super::super::assert_shader_declares(SHADER, "stream.wgsl", "TEXTURE_WIDTH", TEXTURE_WIDTH);
