@@ -31,8 +31,11 @@ pub fn matmul_f64(a: &[f32], b: &[f32], m: usize, n: usize, k: usize) -> Vec<f64
 }
 
 /// Largest per-element error accepted for a K-long dot product of values in
-/// [-1, 1] accumulated in `dtype`: 4·K·ε. Rounding grows at most linearly in K;
-/// a wrong kernel misses by O(1), orders of magnitude above this for any K we run.
+/// [-1, 1] accumulated in `dtype`: 4·K·ε. Rounding grows at most linearly in K.
+/// In f32 a wrong kernel misses by O(1), orders of magnitude above this for
+/// any K we run; accumulating in f16 the bound itself reaches 1 at K = 256,
+/// so there it catches gross errors (wrong tiles, garbage, NaN) but not a
+/// single missing product.
 pub fn matmul_tolerance(k: usize, dtype: Dtype) -> f64 {
     4.0 * k as f64 * dtype.epsilon()
 }
