@@ -55,7 +55,7 @@ fn kernels(c: &mut Criterion) {
             let prepared = workload
                 .prepare(&gpu, &case, &candidate, 1)
                 .expect("prepare");
-            c.bench_function(&format!("{} {}", case.name(), candidate.variant), |bench| {
+            c.bench_function(&format!("{} {}", case.name(), candidate.label()), |bench| {
                 bench.iter(|| prepared.sample(&gpu, timer.as_mut(), 1).expect("sample"))
             });
         }

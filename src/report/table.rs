@@ -2,6 +2,7 @@
 
 use super::{summarize, Report, Status};
 use crate::reference::{Method, Verification};
+use crate::workloads::variant_label;
 
 /// `1.23 ms`, `456.7 µs`, `12.0 ns`: three significant figures in a fitting unit.
 pub fn format_seconds(seconds: f64) -> String {
@@ -58,11 +59,7 @@ pub fn render_table(report: &Report) -> String {
                     format!("unsupported: {}", m.reason.as_deref().unwrap_or(""))
                 }
             };
-            // Constants tell apart tile shapes of one variant.
-            let mut variant = m.variant.clone();
-            for (name, value) in &m.constants {
-                variant += &format!(" {}={value}", name.to_lowercase());
-            }
+            let mut variant = variant_label(&m.variant, &m.constants);
             // How autotune chose it: `best of 9, 2 screened out`, and from
             // the cache `..., cached` (reports before trials were cached:
             // `tuned, cached`), naming the case tuned on where it is another.
