@@ -8,7 +8,7 @@ use chipbench::gpu::{best_timer, Gpu};
 use chipbench::reference::matmul_f64;
 use chipbench::workloads::{
     self, latency_case, matmul_case, peak_case, seeded_uniform, stream_case, transfer_case,
-    Direction, Dtype, StreamKernel,
+    variant_label, Direction, Dtype, StreamKernel,
 };
 
 fn reference(c: &mut Criterion) {
@@ -55,9 +55,14 @@ fn kernels(c: &mut Criterion) {
             let prepared = workload
                 .prepare(&gpu, &case, &candidate, 1)
                 .expect("prepare");
-            c.bench_function(&format!("{} {}", case.name(), candidate.label()), |bench| {
-                bench.iter(|| prepared.sample(&gpu, timer.as_mut(), 1).expect("sample"))
-            });
+            c.bench_function(
+                &format!(
+                    "{} {}",
+                    case.name(),
+                    variant_label(&candidate.variant, &candidate.constants)
+                ),
+                |bench| bench.iter(|| prepared.sample(&gpu, timer.as_mut(), 1).expect("sample")),
+            );
         }
     }
 }

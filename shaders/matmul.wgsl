@@ -379,8 +379,8 @@ fn matmul_workgroup_tiled(
                 let rows = vec4(wt_a[at], wt_a[at + 1u], wt_a[at + 2u], wt_a[at + 3u]);
                 for (var r = 0u; r < 4u; r++) {
                     for (var j = 0u; j < WT_COLS; j++) {
-                        let at = (q * 4u + r) * WT_COLS + j;
-                        acc[at] = fma(vec4(rows[r]), b_k[j], acc[at]);
+                        let slot = (q * 4u + r) * WT_COLS + j;
+                        acc[slot] = fma(vec4(rows[r]), b_k[j], acc[slot]);
                     }
                 }
             }

@@ -6,7 +6,7 @@ use chipbench::gpu::{best_timer, Gpu};
 use chipbench::reference::{Method, Verification};
 use chipbench::report::Status;
 use chipbench::runner::{jobs_for, measure};
-use chipbench::workloads::{matmul_case, Candidate, Case, Dtype, Matmul, Workload};
+use chipbench::workloads::{constant, matmul_case, Candidate, Case, Dtype, Matmul, Workload};
 
 /// Shapes that are not tile multiples in any dimension, plus the degenerate
 /// 1×1×1. The last is wide and tall enough that every kernel runs several
@@ -117,13 +117,8 @@ fn subgroup_variants_are_offered_only_with_subgroups_of_at_least_8_lanes() {
             );
         }
         for c in subgroup {
-            let workgroup = c
-                .constants
-                .iter()
-                .find(|(n, _)| n == "WORKGROUP_SIZE")
-                .unwrap()
-                .1;
-            assert_eq!(workgroup as u32 % max, 0, "whole subgroups: {c:?}");
+            let workgroup = constant(&c.constants, "WORKGROUP_SIZE");
+            assert_eq!(workgroup % max, 0, "whole subgroups: {c:?}");
         }
         // lavapipe has them (8 lanes): the subgroup kernels must run there.
         if gpu.summary.backend == "vulkan" && gpu.summary.name.contains("llvmpipe") {

@@ -110,11 +110,11 @@ pub fn host_gemm(dtype: Dtype, m: usize, n: usize, k: usize, seed: u64) -> Basel
             (summary, samples, a, b, c)
         }
         Dtype::F16 => {
-            let half =
+            let narrow =
                 |values: &[f32]| -> Vec<f16> { values.iter().map(|&x| f16::from_f32(x)).collect() };
             let widen =
                 |values: &[f16]| -> Vec<f32> { values.iter().map(|x| x.to_f32()).collect() };
-            let (a, b) = (half(&a), half(&b));
+            let (a, b) = (narrow(&a), narrow(&b));
             let mut c = vec![f16::ZERO; m * n];
             let (summary, samples) = time_host(|| gemm_into(&a, &b, &mut c, m, n, k));
             (summary, samples, widen(&a), widen(&b), widen(&c))

@@ -87,39 +87,78 @@ fn baseline_figure_of_merit(b: &Baseline) -> Option<(f64, &'static str)> {
     }
 }
 
-/// The ratios with targets that `report` has the measurements for: the best
-/// f32 matmul at the largest square size against the f32 peak probe, and on
-/// a software adapter the stream triad against the host memcpy.
-pub fn target_pairs(report: &Report) -> Vec<TargetPair<'_>> {
-    let mut pairs = Vec::new();
-    let peak = best(report, |m| m.workload == "peak" && m.dtype == Dtype::F32);
-    if let (Some((size, matmul)), Some(peak)) = (best_square_matmul(report), peak) {
-        pairs.push(TargetPair {
+/// One side of a target ratio, as the run attempted it.
+enum Side<'a> {
+    /// GPU measurements, in any state: the best verified one counts.
+    Measurements(Vec<&'a Measurement>),
+    /// A host baseline of the same run.
+    Baseline(&'a Baseline),
+}
+
+/// A target ratio the run's measurements call for, with what it attempted
+/// on each side.
+struct Attempt<'a> {
+    label: String,
+    target: f64,
+    numerator: Vec<&'a Measurement>,
+    denominator: Side<'a>,
+}
+
+/// The target ratios the run attempted: the f32 matmul at the largest square
+/// size against the f32 peak probe, and on a software adapter the stream
+/// triad against the host memcpy (measured whenever a stream case was).
+fn attempted_targets(report: &Report) -> Vec<Attempt<'_>> {
+    let attempts = |pred: &dyn Fn(&Measurement) -> bool| -> Vec<&Measurement> {
+        report.measurements.iter().filter(|m| pred(m)).collect()
+    };
+    let mut targets = Vec::new();
+    if let Some(size) = largest_square_matmul(report) {
+        targets.push(Attempt {
             label: format!("best f32 matmul {size}³ / peak f32"),
-            numerator: matmul,
-            denominator: Denominator::Measurement(peak),
             target: MATMUL_OF_PEAK_TARGET,
+            numerator: attempts(&|m| square_f32_matmul_size(m) == Some(size)),
+            denominator: Side::Measurements(attempts(&|m| {
+                m.workload == "peak" && m.dtype == Dtype::F32
+            })),
         });
     }
     let host_copy = report.baselines.iter().find(|b| b.name == "host_memcpy");
-    let triad = best(report, |m| m.workload == "stream_triad");
-    if let (Some(copy), Some(triad), true) = (host_copy, triad, report.adapter.is_software()) {
-        pairs.push(TargetPair {
+    if let (Some(copy), true) = (host_copy, report.adapter.is_software()) {
+        targets.push(Attempt {
             label: "stream triad / host memcpy".into(),
-            numerator: triad,
-            denominator: Denominator::Baseline(copy),
             target: TRIAD_OF_HOST_COPY_TARGET,
+            numerator: attempts(&|m| m.workload == "stream_triad"),
+            denominator: Side::Baseline(copy),
         });
     }
-    pairs
+    targets
 }
 
-/// The verified measurement with the highest rate among those `pred` picks.
-fn best(report: &Report, pred: impl Fn(&Measurement) -> bool) -> Option<&Measurement> {
-    report
-        .measurements
-        .iter()
-        .filter(|m| m.status == Status::Ok && pred(m))
+/// The ratios with targets that `report` has the figures for: those of
+/// [`attempted_targets`] with a verified measurement on every side.
+pub fn target_pairs(report: &Report) -> Vec<TargetPair<'_>> {
+    attempted_targets(report)
+        .into_iter()
+        .filter_map(|attempt| {
+            let denominator = match attempt.denominator {
+                Side::Measurements(side) => Denominator::Measurement(best(side)?),
+                Side::Baseline(baseline) => Denominator::Baseline(baseline),
+            };
+            Some(TargetPair {
+                label: attempt.label,
+                numerator: best(attempt.numerator)?,
+                denominator,
+                target: attempt.target,
+            })
+        })
+        .collect()
+}
+
+/// The verified measurement with the highest rate among `measurements`.
+fn best<'a>(measurements: impl IntoIterator<Item = &'a Measurement>) -> Option<&'a Measurement> {
+    measurements
+        .into_iter()
+        .filter(|m| m.status == Status::Ok)
         .filter_map(|m| figure_of_merit(m).map(|(r, _)| (r, m)))
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, m)| m)
@@ -149,48 +188,35 @@ fn largest_square_matmul(report: &Report) -> Option<u64> {
 /// not stand in for it).
 fn best_square_matmul(report: &Report) -> Option<(u64, &Measurement)> {
     let size = largest_square_matmul(report)?;
-    let best = best(report, |m| square_f32_matmul_size(m) == Some(size))?;
+    let best = best(
+        report
+            .measurements
+            .iter()
+            .filter(|m| square_f32_matmul_size(m) == Some(size)),
+    )?;
     Some((size, best))
 }
 
-/// The target ratios the run attempted (it has measurements, in any state,
-/// on every side) but could not form, because a side has no verified figure:
-/// each as a ratio without a value, saying why.
-fn unmeasured_targets<'a>(report: &'a Report, formed: &[TargetPair<'_>]) -> Vec<Ratio> {
-    let attempts = |pred: &dyn Fn(&Measurement) -> bool| -> Vec<&'a Measurement> {
-        report.measurements.iter().filter(|m| pred(m)).collect()
-    };
-    // Each target with the GPU measurements on its sides.
-    let mut targets: Vec<(String, f64, Vec<Vec<&'a Measurement>>)> = Vec::new();
-    if let Some(size) = largest_square_matmul(report) {
-        targets.push((
-            format!("best f32 matmul {size}³ / peak f32"),
-            MATMUL_OF_PEAK_TARGET,
-            vec![
-                attempts(&|m| square_f32_matmul_size(m) == Some(size)),
-                attempts(&|m| m.workload == "peak" && m.dtype == Dtype::F32),
-            ],
-        ));
-    }
-    // The triad's other side is the host memcpy, measured whenever the run
-    // attempted a stream case.
-    if report.adapter.is_software() && report.baselines.iter().any(|b| b.name == "host_memcpy") {
-        targets.push((
-            "stream triad / host memcpy".into(),
-            TRIAD_OF_HOST_COPY_TARGET,
-            vec![attempts(&|m| m.workload == "stream_triad")],
-        ));
-    }
-    targets
+/// The target ratios the run attempted on every side but could not form,
+/// because a side has no verified figure: each as a ratio without a value,
+/// saying why.
+fn unmeasured_targets(report: &Report) -> Vec<Ratio> {
+    attempted_targets(report)
         .into_iter()
-        .filter(|(label, ..)| !formed.iter().any(|pair| &pair.label == label))
-        .filter(|(_, _, sides)| sides.iter().all(|side| !side.is_empty()))
-        .filter_map(|(label, target, sides)| {
-            let why = sides.iter().find_map(|side| why_unverified(side))?;
+        .filter_map(|attempt| {
+            let denominator: &[&Measurement] = match &attempt.denominator {
+                Side::Measurements(side) if side.is_empty() => return None,
+                Side::Measurements(side) => side,
+                Side::Baseline(_) => &[],
+            };
+            if attempt.numerator.is_empty() {
+                return None;
+            }
+            let why = why_unverified(&attempt.numerator).or_else(|| why_unverified(denominator))?;
             Some(Ratio {
-                label,
+                label: attempt.label,
                 value: None,
-                target: Some(target),
+                target: Some(attempt.target),
                 detail: format!(
                     "not measured: {} {}: {}",
                     why.name(),
@@ -207,7 +233,7 @@ fn unmeasured_targets<'a>(report: &'a Report, formed: &[TargetPair<'_>]) -> Vec<
 
 /// The measurement that says why a side has no verified figure: its first
 /// failure, else its first unsupported variant; None if a measurement
-/// verified.
+/// verified, or the side holds none.
 fn why_unverified<'a>(side: &[&'a Measurement]) -> Option<&'a Measurement> {
     if side.iter().any(|m| m.status == Status::Ok) {
         return None;
@@ -224,8 +250,7 @@ fn why_unverified<'a>(side: &[&'a Measurement]) -> Option<&'a Measurement> {
 /// given beside it.
 pub fn summarize(report: &Report) -> Vec<Ratio> {
     let mut ratios = Vec::new();
-    let pairs = target_pairs(report);
-    for pair in &pairs {
+    for pair in target_pairs(report) {
         let (Some((numerator, unit)), Some((denominator, _))) =
             (figure_of_merit(pair.numerator), pair.denominator_rate())
         else {
@@ -239,7 +264,7 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
             .find(|p| p.label == pair.label && p.numerator == pair.numerator.name());
         let ratio = match remeasured {
             Some(paired) => Ratio {
-                label: pair.label.clone(),
+                label: pair.label,
                 value: Some(paired.ratio()),
                 target: Some(pair.target),
                 detail: format!(
@@ -257,14 +282,14 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
                     "{numerator:.2} {unit} ({}) vs {denominator:.2} {unit}, measured apart",
                     pair.numerator.variant
                 ),
-                label: pair.label.clone(),
+                label: pair.label,
                 value: Some(separate),
                 target: Some(pair.target),
             },
         };
         ratios.push(ratio);
     }
-    ratios.extend(unmeasured_targets(report, &pairs));
+    ratios.extend(unmeasured_targets(report));
 
     // For information: the best square matmul against the host's gemm.
     if let Some((size, matmul)) = best_square_matmul(report) {
@@ -294,7 +319,7 @@ pub fn summarize(report: &Report) -> Vec<Ratio> {
         let same_case = |m: &Measurement| {
             m.workload == "matmul" && m.dtype == external.dtype && m.shape == external.shape
         };
-        let matmul = best(report, same_case);
+        let matmul = best(report.measurements.iter().filter(|m| same_case(m)));
         if let (Some(matmul), Some(rate), Some(external_rate)) = (
             matmul,
             matmul.and_then(|m| m.gflop_per_s),

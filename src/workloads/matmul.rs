@@ -362,6 +362,7 @@ impl Workload for Matmul {
 fn options(case: &Case, gpu: &Gpu) -> (Vec<Candidate>, Vec<Unavailable>) {
     let dims = Dims::of(case);
     let subgroup_size = largest_subgroup_size(gpu);
+    let workgroup_limit = gpu.device.limits().max_compute_workgroup_storage_size;
     let (mut candidates, mut unavailable) = coop_options(case, gpu);
     for offer in offers(case.dtype) {
         let variant = offer.variant;
@@ -389,7 +390,6 @@ fn options(case: &Case, gpu: &Gpu) -> (Vec<Candidate>, Vec<Unavailable>) {
         for shape in offer.shapes {
             let constants: Vec<(String, f64)> =
                 shape.iter().map(|(n, x)| (n.to_string(), *x)).collect();
-            let workgroup_limit = gpu.device.limits().max_compute_workgroup_storage_size;
             if (variant.workgroup_bytes)(&constants) > workgroup_limit {
                 left_out = Some(format!(
                     "no tile shape fits the adapter's {workgroup_limit} bytes of workgroup memory"

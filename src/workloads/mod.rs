@@ -169,16 +169,9 @@ pub struct Candidate {
     pub constants: Vec<(String, f64)>,
 }
 
-impl Candidate {
-    /// `texture_tiled workgroup_size=16 row_blocks=4`: the variant and its
-    /// constants, as tables and benchmark names show it.
-    pub fn label(&self) -> String {
-        variant_label(&self.variant, &self.constants)
-    }
-}
-
-/// A variant with its constants in one line (names lowercased), telling
-/// apart the tile shapes of one variant.
+/// `texture_tiled workgroup_size=16 row_blocks=4`: a variant with its
+/// constants in one line (names lowercased), telling apart the tile shapes of
+/// one variant, as tables and benchmark names show it.
 pub fn variant_label(variant: &str, constants: &[(String, f64)]) -> String {
     let mut label = variant.to_string();
     for (name, value) in constants {
