@@ -41,8 +41,11 @@ sleep 0.5
 # JIT code lives in anonymous executable mappings (no file name).
 gdb -p "$pid" -batch -ex "info proc mappings" 2>/dev/null |
     awk '$5 == "r-xp" && NF == 5 { print $1, $2 }' >"$work/maps"
+gone="jit_profile.sh: could not copy the JIT code (chipbench had finished, or was between kernels): try another delay"
+[ -s "$work/maps" ] || { echo "$gone" >&2; exit 1; }
 while read -r start end; do
-    gdb -p "$pid" -batch -ex "dump binary memory $work/jit_$start.bin $start $end" >/dev/null 2>&1
+    gdb -p "$pid" -batch -ex "dump binary memory $work/jit_$start.bin $start $end" >/dev/null 2>&1 ||
+        { echo "$gone" >&2; exit 1; }
 done <"$work/maps"
 wait "$perf_pid" || true
 wait "$pid" || { cat "$work/run.log"; exit 1; }
