@@ -43,6 +43,15 @@ def loops_by_samples(code, samples):
     return sorted(loops, key=lambda loop: -loop[0])
 
 
+def access_width(op, args):
+    """How wide the memory access of an instruction with a memory operand is."""
+    if op.startswith(("vbroadcastss", "vbroadcastsd", "vpbroadcast")):
+        return "scalar"
+    if op.startswith(("vinsertf128", "vinserti128", "vbroadcastf128", "vbroadcasti128")):
+        return "128-bit"
+    return "256-bit" if "ymm" in args else "128-bit" if "xmm" in args else "scalar"
+
+
 def print_mix(code, body):
     """Multiplies, adds, blends, and memory accesses by width, in `body`."""
     ops, loads, stores = collections.Counter(), collections.Counter(), collections.Counter()
@@ -51,7 +60,7 @@ def print_mix(code, body):
         ops[op] += 1
         if "(" not in args or op.startswith(("nop", "lea", "prefetch")):
             continue
-        width = "256-bit" if "ymm" in args else "128-bit" if "xmm" in args else "scalar"
+        width = access_width(op, args)
         destination = re.split(r",(?![^(]*\))", args)[-1]  # AT&T order
         if "(" in destination and not op.startswith(("cmp", "bt", "test")):
             stores[width] += 1
