@@ -182,7 +182,7 @@ impl TuneCache {
 
     /// Remembers `winner` of `case`'s `trials` on `adapter`, for the case
     /// and, where the class has no choice yet, or this case stands for it
-    /// better (see [`is_class_shape`]) or chose it before, for its shape class.
+    /// better (see `is_class_shape`) or chose it before, for its shape class.
     pub fn remember(
         &mut self,
         adapter: &AdapterSummary,

@@ -11,7 +11,7 @@ pub const NOISY_CV: f64 = 0.05;
 /// Something about a measurement its reader should know.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Warning {
-    /// Samples vary by more than [`NOISY_CV`].
+    /// Samples vary by more than `NOISY_CV`.
     Noisy {
         /// The coefficient of variation.
         cv: f64,

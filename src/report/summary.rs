@@ -135,7 +135,7 @@ fn attempted_targets(report: &Report) -> Vec<Attempt<'_>> {
 }
 
 /// The ratios with targets that `report` has the figures for: those of
-/// [`attempted_targets`] with a verified measurement on every side.
+/// `attempted_targets` with a verified measurement on every side.
 pub fn target_pairs(report: &Report) -> Vec<TargetPair<'_>> {
     attempted_targets(report)
         .into_iter()

@@ -29,7 +29,7 @@ pub const ITERATIONS_PER_LOOP: u64 = 64;
 pub struct Peak;
 
 /// A peak case: `invocations` (a multiple of 64) each running `iterations`
-/// steps, rounded up to a whole number of [`ITERATIONS_PER_LOOP`].
+/// steps, rounded up to a whole number of `ITERATIONS_PER_LOOP`.
 pub fn peak_case(dtype: Dtype, invocations: u64, iterations: u64) -> Case {
     let iterations = iterations.max(1).next_multiple_of(ITERATIONS_PER_LOOP);
     Case {
