@@ -48,12 +48,6 @@ pub struct Baseline {
 /// largest stream array, and host gemm at every matmul shape and dtype
 /// measured.
 pub fn for_report(report: &Report, seed: u64) -> Vec<Baseline> {
-    let ok = || {
-        report
-            .measurements
-            .iter()
-            .filter(|m| m.status == Status::Ok)
-    };
     let mut baselines = Vec::new();
     // Measured whenever a stream case was attempted, so that a triad that
     // failed still has its target line (saying `not measured`).
@@ -67,7 +61,11 @@ pub fn for_report(report: &Report, seed: u64) -> Vec<Baseline> {
         baselines.push(host_memcpy(bytes));
     }
     let mut cases: Vec<(Dtype, Shape)> = Vec::new();
-    for m in ok().filter(|m| m.workload == "matmul") {
+    for m in report
+        .measurements
+        .iter()
+        .filter(|m| m.status == Status::Ok && m.workload == "matmul")
+    {
         let case = (m.dtype, m.shape.clone());
         if !cases.contains(&case) {
             cases.push(case);
