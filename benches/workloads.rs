@@ -4,11 +4,12 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+use chipbench::case::{variant_label, Dtype};
 use chipbench::gpu::{best_timer, Gpu};
 use chipbench::reference::matmul_f64;
 use chipbench::workloads::{
     self, latency_case, matmul_case, peak_case, seeded_uniform, stream_case, transfer_case,
-    variant_label, Direction, Dtype, StreamKernel,
+    Direction, StreamKernel,
 };
 
 fn reference(c: &mut Criterion) {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::workloads::Dtype;
+use crate::case::Dtype;
 
 /// Measures what a GPU actually delivers on AI workloads, every result verified.
 #[derive(Debug, Parser)]
@@ -57,7 +57,7 @@ pub struct RunArgs {
     /// Merge figures measured elsewhere on the same device (e.g. by
     /// scripts/torch_baseline.py) into the report, with ratios against them.
     #[arg(long, value_name = "FILE")]
-    pub baseline: Vec<PathBuf>,
+    pub external: Vec<PathBuf>,
     /// Element type of the `--shape` matmul cases: f32, or f16 where the adapter has SHADER_F16.
     #[arg(long, value_enum, default_value_t = Dtype::F32)]
     pub dtype: Dtype,

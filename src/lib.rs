@@ -2,7 +2,9 @@
 //!
 //! See `ARCHITECTURE.md` for the map of modules.
 
+pub mod analysis;
 pub mod baseline;
+pub mod case;
 pub mod cli;
 pub mod commands;
 pub mod gpu;
@@ -12,4 +14,5 @@ pub mod reference;
 pub mod report;
 pub mod runner;
 pub mod suite;
+pub mod units;
 pub mod workloads;

@@ -12,11 +12,13 @@
 
 use std::time::Instant;
 
-use crate::baseline::{Baseline, HostCopy};
+use crate::analysis::{self, HostBaseline};
+use crate::baseline::HostCopy;
+use crate::case::{Candidate, Case};
 use crate::gpu::{Gpu, Timer};
 use crate::measure::Summary;
-use crate::report::{figure_of_merit, target_pairs, Denominator, Measurement, Paired, Report};
-use crate::workloads::{self, Candidate, Case, Prepared};
+use crate::report::{Baseline, Measurement, NotRemeasured, Paired, Report};
+use crate::workloads::{self, Prepared};
 
 /// Rounds per ratio; each takes one sample of either side.
 const ROUNDS: usize = 21;
@@ -24,40 +26,57 @@ const ROUNDS: usize = 21;
 /// that both samples of a round see the machine in the same state.
 const SAMPLE_S: f64 = 0.02;
 
-/// Measures every target ratio of `report` in alternation. A ratio whose
-/// sides cannot be prepared again, or whose kernel answers wrongly, is left
-/// out with a warning in words: the summary then falls back to the ratio of
-/// the figures measured apart.
+/// Measures every target ratio of `report` (those with a threshold and a
+/// verified figure on both sides) in alternation. A ratio whose sides cannot
+/// be prepared again, or whose kernel answers wrongly, is listed as not
+/// re-measured with the reason: the summary then judges the figures measured
+/// apart.
 pub fn measure_pairs(
     gpu: &Gpu,
     report: &Report,
     timer: &mut dyn Timer,
     seed: u64,
-) -> (Vec<Paired>, Vec<String>) {
+) -> (Vec<Paired>, Vec<NotRemeasured>) {
     let mut paired = Vec::new();
-    let mut warnings = Vec::new();
-    for pair in target_pairs(report) {
-        let measured = Side::of_measurement(gpu, pair.numerator, seed).and_then(|numerator| {
-            let denominator = match pair.denominator {
-                Denominator::Measurement(m) => Side::of_measurement(gpu, m, seed)?,
-                Denominator::Baseline(b) => Side::of_host_copy(b)?,
-            };
-            alternate(gpu, timer, numerator, denominator)
-        });
+    let mut failures = Vec::new();
+    for attempt in analysis::attempted(report)
+        .into_iter()
+        .filter(|a| a.threshold.is_some())
+    {
+        let Some(numerator) = analysis::best(attempt.numerator.iter().copied()) else {
+            continue;
+        };
+        let denominator = match &attempt.denominator {
+            analysis::Side::Measurements(side) => match analysis::best(side.iter().copied()) {
+                Some(m) => Side::of_measurement(gpu, m, seed),
+                None => continue,
+            },
+            analysis::Side::Baseline(b) if b.name == HostBaseline::Memcpy.name() => {
+                Side::of_host_copy(b)
+            }
+            analysis::Side::Baseline(_) => continue,
+        };
+        let measured = Side::of_measurement(gpu, numerator, seed)
+            .and_then(|numerator| alternate(gpu, timer, numerator, denominator?));
         match measured {
             Ok((numerator, denominator, rounds)) => paired.push(Paired {
-                label: pair.label,
+                label: attempt.label,
                 numerator: numerator.name,
                 denominator: denominator.name,
                 rounds,
                 numerator_rate: numerator.rate,
                 denominator_rate: denominator.rate,
                 unit: numerator.unit.into(),
+                numerator_samples_s: numerator.samples_s,
+                denominator_samples_s: denominator.samples_s,
             }),
-            Err(reason) => warnings.push(format!("could not re-measure {}: {reason}", pair.label)),
+            Err(reason) => failures.push(NotRemeasured {
+                label: attempt.label,
+                reason,
+            }),
         }
     }
-    (paired, warnings)
+    (paired, failures)
 }
 
 /// One side of a ratio, ready to sample.
@@ -86,6 +105,8 @@ struct Rated {
     name: String,
     rate: f64,
     unit: &'static str,
+    /// The kept samples, seconds per operation, in round order.
+    samples_s: Vec<f64>,
 }
 
 impl Side {
@@ -102,7 +123,11 @@ impl Side {
             variant: m.variant.clone(),
             constants: m.constants.clone(),
         };
-        let (rate, unit) = figure_of_merit(m).ok_or("no rate was measured")?;
+        let rate = analysis::rate_of(m).ok_or("no rate was measured")?;
+        if !rate.higher_is_better {
+            return Err("its figure is a time, not a rate".into());
+        }
+        let (rate, unit) = (rate.value, rate.unit);
         let median_s = m.timing.as_ref().ok_or("no timing")?.summary.median_s;
         let prepared = workload
             .prepare(gpu, &case, &candidate, seed)
@@ -161,13 +186,14 @@ impl Side {
     }
 
     /// The side's rate at the median of `seconds`.
-    fn rated(self, seconds: &[f64]) -> Result<Rated, String> {
-        let summary = Summary::of(seconds)
-            .ok_or_else(|| format!("every sample of {} was rejected", self.name))?;
+    fn rated(self, seconds: Vec<f64>) -> Result<Rated, String> {
+        let summary = Summary::of(&seconds)
+            .ok_or_else(|| format!("every round of {} lost a sample", self.name))?;
         Ok(Rated {
             rate: self.work / summary.median_s,
             name: self.name,
             unit: self.unit,
+            samples_s: seconds,
         })
     }
 }
@@ -178,8 +204,9 @@ fn repeats_for(median_s: f64) -> u32 {
 }
 
 /// Samples the two sides in turn for [`ROUNDS`] rounds (after one untimed
-/// sample each), checks both outputs, and rates each at the median of the
-/// samples it kept.
+/// sample each), checks both outputs, and rates each at the median of its
+/// samples. A round that lost a sample on either side (a rejected GPU
+/// sample) is dropped whole, so the two sides' samples stay in step.
 fn alternate(
     gpu: &Gpu,
     timer: &mut dyn Timer,
@@ -190,11 +217,15 @@ fn alternate(
     numerator.sample(gpu, timer)?;
     denominator.sample(gpu, timer)?;
     for _ in 0..ROUNDS {
-        top.extend(numerator.sample(gpu, timer)?);
-        bottom.extend(denominator.sample(gpu, timer)?);
+        let first = numerator.sample(gpu, timer)?;
+        let second = denominator.sample(gpu, timer)?;
+        if let (Some(first), Some(second)) = (first, second) {
+            top.push(first);
+            bottom.push(second);
+        }
     }
     numerator.verify(gpu)?;
     denominator.verify(gpu)?;
-    let kept = top.len().min(bottom.len());
-    Ok((numerator.rated(&top)?, denominator.rated(&bottom)?, kept))
+    let kept = top.len();
+    Ok((numerator.rated(top)?, denominator.rated(bottom)?, kept))
 }

@@ -5,13 +5,14 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::case::{Candidate, Case};
 use crate::gpu::{Gpu, GpuError, Timer};
 use crate::measure::{
     sample, screening_plan, shape_class, trial_plan, AutotuneRecord, SamplingPlan, Timing, Trial,
     TuneCache, Warning, SCREEN_FACTOR,
 };
 use crate::report::{Measurement, Status};
-use crate::workloads::{self, Candidate, Case, Unavailable, Workload};
+use crate::workloads::{self, Unavailable, Workload};
 
 /// One unit of work: a case with the variant to run, or why it cannot run.
 pub struct Job {
@@ -24,8 +25,9 @@ pub struct Job {
 }
 
 /// The jobs for one case of `workload`: one per variant that can run, one per
-/// variant that cannot (to report it as not run), or a single unsupported job
-/// when the adapter can run no variant at all.
+/// variant that cannot (hardware the adapter lacks, or buffers beyond its
+/// limits: reported as not run, with why), or a single unsupported job when
+/// the workload offers no variant at all.
 pub fn jobs_for(gpu: &Gpu, workload: Option<&'static dyn Workload>, case: &Case) -> Vec<Job> {
     let job = |candidate| Job {
         workload,
@@ -42,9 +44,21 @@ pub fn jobs_for(gpu: &Gpu, workload: Option<&'static dyn Workload>, case: &Case)
         return unsupported(format!("unknown workload '{}'", case.workload));
     };
     match workload.candidates(case, gpu) {
+        Ok(list) if list.is_empty() => unsupported(format!(
+            "no variant of {} can run this case",
+            workload.family()
+        )),
         Ok(list) => list
             .into_iter()
-            .map(|c| job(Ok(c)))
+            .map(
+                |candidate| match workloads::check_fits(gpu, workload, case, &candidate) {
+                    Ok(()) => job(Ok(candidate)),
+                    Err(too_large) => job(Err(Unavailable {
+                        variant: candidate.variant,
+                        reason: too_large.to_string(),
+                    })),
+                },
+            )
             .chain(
                 workload
                     .unavailable(case, gpu)
@@ -197,8 +211,9 @@ fn autotune(
     }
     trials.sort_by(by_time);
     // The fastest verified candidate; if none verified, the first one is
-    // measured in full so its failure is reported like any other.
-    let winner = trials[0].1;
+    // measured in full so its failure is reported like any other; if none
+    // can run here, the first that cannot says why.
+    let winner = trials.first().map_or(&jobs[0], |(_, job)| *job);
     let mut measurement = measure(gpu, winner, plan, seed, timer);
     trials.extend(unavailable.into_iter().filter_map(|job| {
         let not_run = job.candidate.as_ref().err()?;
@@ -312,7 +327,7 @@ fn run_and_verify(
     timer: &mut dyn Timer,
     measurement: &mut Measurement,
 ) -> Result<(), GpuError> {
-    workloads::check_fits(gpu, workload, &job.case)?;
+    workloads::check_fits(gpu, workload, &job.case, candidate)?;
     let prepared = workload.prepare(gpu, &job.case, candidate, seed)?;
     measurement.compile_s = Some(prepared.compile_s());
     let sampled = sample(timer, plan, &|timer, repeats| {
@@ -339,10 +354,7 @@ fn run_and_verify(
     let bytes = (measurement.bytes_read + measurement.bytes_written) as f64;
     measurement.gflop_per_s = (measurement.flop > 0.0).then(|| measurement.flop / median_s / 1e9);
     measurement.gb_per_s = (bytes > 0.0).then(|| bytes / median_s / 1e9);
-    measurement.warnings = Warning::assess(&timing)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    measurement.warnings = Warning::assess(&timing);
     measurement.timing = Some(timing);
     measurement.status = Status::Ok;
     Ok(())

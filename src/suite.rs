@@ -1,11 +1,11 @@
 //! Named suites: which cases run, and how long each is sampled. Sizes scale
 //! down on software adapters, which are about 100× slower than a GPU.
 
+use crate::case::{Case, Dtype};
 use crate::gpu::AdapterSummary;
 use crate::measure::SamplingPlan;
 use crate::workloads::{
-    latency_case, matmul_case, peak_case, stream_case, transfer_case, Case, Direction, Dtype,
-    StreamKernel,
+    latency_case, matmul_case, peak_case, stream_case, transfer_case, Direction, StreamKernel,
 };
 
 /// A list of cases and the sampling plan they run under.

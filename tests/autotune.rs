@@ -2,11 +2,12 @@
 
 mod common;
 
+use chipbench::case::{Case, Dtype};
 use chipbench::gpu::{best_timer, Gpu};
 use chipbench::measure::{TuneCache, SCREEN_FACTOR};
 use chipbench::report::{Measurement, Status};
 use chipbench::runner::{jobs_for, run_case, Job, Tuning};
-use chipbench::workloads::{matmul_case, Case, Dtype, Workload};
+use chipbench::workloads::{matmul_case, Workload};
 
 /// Autotunes `case` of `workload` from an empty cache: the jobs, the one
 /// measurement, and the cache it left.
@@ -137,4 +138,62 @@ fn a_variant_that_cannot_run_is_reported_as_not_run() {
     assert_eq!(row.status, Status::Unsupported);
     assert_eq!(row.gflop_per_s, None);
     assert!(every.iter().filter(|m| m.status == Status::Ok).count() >= 2);
+}
+
+/// A first candidate whose scratch space no device can bind.
+const WITH_AN_OVERSIZED_VARIANT: common::TweakedMatmul = common::TweakedMatmul {
+    oversized_first: true,
+    ..common::PLAIN
+};
+
+#[test]
+fn a_variant_that_does_not_fit_is_unavailable_and_the_others_run() {
+    let gpu = &common::gpus()[0];
+    let case = matmul_case(Dtype::F32, 8, 8, 8);
+    let (jobs, tuned, _) = autotune(gpu, &WITH_AN_OVERSIZED_VARIANT, &case);
+    let oversized = jobs
+        .iter()
+        .find_map(|job| job.candidate.as_ref().err())
+        .expect("the oversized variant is a job that cannot run");
+    assert_eq!(oversized.variant, "oversized");
+    assert!(
+        oversized.reason.contains("scratch") && oversized.reason.contains("limit"),
+        "the reason names the buffer and the limit: {}",
+        oversized.reason
+    );
+    assert_eq!(tuned.status, Status::Ok, "the other variants still ran");
+    assert_ne!(tuned.variant, "oversized");
+    let trials = &tuned.autotune.as_ref().unwrap().trials;
+    let not_run = trials.iter().find(|t| t.variant == "oversized").unwrap();
+    assert!(not_run.unsupported && not_run.median_s.is_none());
+}
+
+/// A workload that offers no variant at all.
+const WITH_NO_CANDIDATES: common::TweakedMatmul = common::TweakedMatmul {
+    no_candidates: true,
+    ..common::PLAIN
+};
+
+#[test]
+fn a_workload_with_no_variant_is_unsupported_not_a_panic() {
+    let gpu = &common::gpus()[0];
+    let case = matmul_case(Dtype::F32, 8, 8, 8);
+    let jobs = jobs_for(gpu, Some(&WITH_NO_CANDIDATES), &case);
+    let mut timer = best_timer(gpu).unwrap();
+    for tuning in [
+        &mut Tuning::AllVariants,
+        &mut Tuning::Autotune {
+            cache: &mut TuneCache::default(),
+            retune: false,
+        },
+    ] {
+        let measured = run_case(gpu, &jobs, &common::tiny_plan(), 1, timer.as_mut(), tuning);
+        assert_eq!(measured.len(), 1);
+        assert_eq!(measured[0].status, Status::Unsupported);
+        assert!(
+            measured[0].reason.as_deref().unwrap().contains("no variant"),
+            "{:?}",
+            measured[0].reason
+        );
+    }
 }

@@ -2,11 +2,12 @@
 
 mod common;
 
+use chipbench::case::{Candidate, Case, Dtype};
 use chipbench::gpu::{best_timer, Gpu};
 use chipbench::reference::{Method, Verification};
 use chipbench::report::Status;
 use chipbench::runner::{jobs_for, measure};
-use chipbench::workloads::{constant, matmul_case, Candidate, Case, Dtype, Matmul, Workload};
+use chipbench::workloads::{constant, matmul_case, Matmul, Workload};
 
 /// Shapes that are not tile multiples in any dimension, plus the degenerate
 /// 1×1×1. The last is wide and tall enough that every kernel runs several

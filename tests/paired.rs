@@ -5,25 +5,14 @@
 
 mod common;
 
-use std::path::Path;
-
 use chipbench::baseline::host_memcpy;
+use chipbench::case::{Case, Dtype};
 use chipbench::gpu::best_timer;
 use chipbench::paired::measure_pairs;
-use chipbench::report::{load, summarize, Measurement, Report, Status};
+use chipbench::analysis::summarize;
+use chipbench::report::{Measurement, Status, Verdict};
 use chipbench::runner::{jobs_for, measure};
-use chipbench::workloads::{self, matmul_case, peak_case, stream_case, Case, Dtype, StreamKernel};
-
-/// A committed reference report, to borrow its header from.
-fn reference_report() -> Report {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
-    let path = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .find(|path| path.extension().is_some_and(|e| e == "json"))
-        .expect("reports/ holds reference reports");
-    load(&path).unwrap()
-}
+use chipbench::workloads::{self, matmul_case, peak_case, stream_case, StreamKernel};
 
 #[test]
 fn target_ratios_are_measured_again_in_alternation() {
@@ -43,21 +32,20 @@ fn target_ratios_are_measured_again_in_alternation() {
         let peak = measured(peak_case(Dtype::F32, 1024, 256), timer.as_mut());
         let triad = measured(stream_case(StreamKernel::Triad, 4 * 5000), timer.as_mut());
 
-        let mut report = reference_report();
-        report.adapter = gpu.summary.clone();
+        let mut report = common::empty_report(&gpu);
         report.baselines = vec![host_memcpy(triad.bytes_written)];
         report.measurements = vec![matmul.clone(), peak.clone(), triad.clone()];
-        report.paired = Vec::new();
 
         // Before the re-measurement, targets are judged on the figures
         // measured apart, and the summary says so.
-        let apart_ratios = summarize(&report);
+        let apart_ratios = summarize(&report, Vec::new()).ratios;
         let matmul_of_peak = matmul.gflop_per_s.unwrap() / peak.gflop_per_s.unwrap();
         assert_eq!(apart_ratios[0].value, Some(matmul_of_peak));
-        assert!(apart_ratios[0].detail.ends_with("measured apart"));
+        assert_eq!(apart_ratios[0].alternating_rounds, None);
+        assert_eq!(apart_ratios[0].measured_apart, Some(matmul_of_peak));
 
-        let (paired, warnings) = measure_pairs(&gpu, &report, timer.as_mut(), 3);
-        assert!(warnings.is_empty(), "{warnings:?}");
+        let (paired, failures) = measure_pairs(&gpu, &report, timer.as_mut(), 3);
+        assert!(failures.is_empty(), "{failures:?}");
         // The triad is held against the host's memcpy only where the GPU's
         // memory is the host's.
         let software = gpu.summary.is_software();
@@ -98,7 +86,7 @@ fn target_ratios_are_measured_again_in_alternation() {
         }
 
         report.paired = paired.clone();
-        let ratios = summarize(&report);
+        let ratios = summarize(&report, Vec::new()).ratios;
         for paired in &paired {
             let ratio = ratios.iter().find(|r| r.label == paired.label).unwrap();
             assert_eq!(
@@ -106,11 +94,13 @@ fn target_ratios_are_measured_again_in_alternation() {
                 Some(paired.ratio()),
                 "judged on the alternating figure"
             );
-            assert!(
-                ratio.detail.contains("alternating rounds"),
-                "{}",
-                ratio.detail
-            );
+            assert_eq!(ratio.alternating_rounds, Some(paired.rounds));
+            assert_eq!(paired.numerator_samples_s.len(), paired.rounds);
+            assert_eq!(paired.denominator_samples_s.len(), paired.rounds);
+            // The interval comes from the rounds' raw samples and holds the figure.
+            let [low, high] = ratio.ci95.expect("an interval from the raw samples");
+            assert!(low <= paired.ratio() && paired.ratio() <= high, "{ratio:?}");
+            assert_ne!(ratio.verdict, Verdict::NotMeasured);
         }
     }
 }

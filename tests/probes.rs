@@ -4,11 +4,12 @@
 
 mod common;
 
+use chipbench::case::{Case, Dtype};
 use chipbench::gpu::best_timer;
 use chipbench::report::Status;
 use chipbench::runner::{jobs_for, measure};
 use chipbench::workloads::{
-    self, latency_case, peak_case, stream_case, transfer_case, Case, Direction, Dtype, StreamKernel,
+    self, latency_case, peak_case, stream_case, transfer_case, Direction, StreamKernel,
 };
 
 fn small_cases() -> Vec<Case> {

@@ -1,12 +1,13 @@
 //! Baselines measured outside chipbench (e.g. `scripts/torch_baseline.py` on
-//! the same GPU) and merged into a run's report with `--baseline FILE`.
+//! the same GPU) and merged into a run's report with `--external FILE`.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
-use super::Baseline;
-use crate::workloads::{self, Case, Dtype, Shape};
+use crate::case::{Case, Dtype, Shape};
+use crate::report::Baseline;
+use crate::workloads;
 
 /// The file `scripts/torch_baseline.py` writes.
 #[derive(Debug, Deserialize)]
@@ -28,7 +29,7 @@ struct ExternalEntry {
 
 /// A baseline file that cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("baseline file {path}: {message}")]
+#[error("external figures file {path}: {message}")]
 pub struct BaselineFileError {
     path: String,
     message: String,
@@ -71,6 +72,7 @@ pub fn load_external(path: &Path) -> Result<Vec<Baseline>, BaselineFileError> {
                 gflop_per_s: (work.flop > 0.0).then(|| work.flop / entry.median_s / 1e9),
                 gb_per_s: (bytes > 0.0).then(|| bytes / entry.median_s / 1e9),
                 verification: None,
+                samples_s: Vec::new(),
             })
         })
         .collect()

@@ -1,8 +1,10 @@
-//! Host baselines timed in the same run as the GPU cases, so a ratio between
-//! the two compares like with like: a host memory copy beside `stream` (on a
-//! software adapter the GPU's memory is the host's), and the `gemm` crate on
-//! every host core beside each matmul shape. Figures measured elsewhere
-//! (PyTorch on the same GPU) come in through [`load_external`].
+//! Host baselines: a library that times what it is asked to on the host, in
+//! the same run as the GPU cases, so a ratio between the two compares like
+//! with like: a host memory copy beside `stream` (on a software adapter the
+//! GPU's memory is the host's), and the `gemm` crate on every host core beside
+//! a matmul shape. Which ones a run needs is the analysis' call
+//! (`analysis::host_requests`). Figures measured elsewhere (PyTorch on the
+//! same GPU) come in through [`load_external`].
 
 mod external;
 
@@ -12,75 +14,44 @@ use std::time::Instant;
 
 use half::f16;
 
-use serde::{Deserialize, Serialize};
-
+use crate::case::{Dtype, Shape};
 use crate::measure::Summary;
 use crate::reference::{check_elements, check_matmul, Verification};
-use crate::report::{Report, Status};
-use crate::workloads::{seeded_uniform, Dtype, Shape};
+use crate::report::Baseline;
+use crate::workloads::seeded_uniform;
 
-/// One host measurement.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Baseline {
-    /// `host_memcpy`.
-    pub name: String,
-    /// What was timed, in words.
-    pub description: String,
-    /// Element type.
-    pub dtype: Dtype,
-    /// Problem size.
-    pub shape: Shape,
-    /// Samples taken (None for external figures).
-    pub samples: Option<usize>,
-    /// Median time per operation, seconds.
-    pub median_s: f64,
-    /// Coefficient of variation of the samples (None for external figures).
-    pub cv: Option<f64>,
-    /// FLOP/s at the median, in GFLOP/s (None for pure data movement).
-    pub gflop_per_s: Option<f64>,
-    /// Bytes read + written per second at the median, in GB/s.
-    pub gb_per_s: Option<f64>,
-    /// The output checked against the CPU reference, where there is one to check.
-    pub verification: Option<Verification>,
+/// A host measurement a run asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostRequest {
+    /// A one-thread `memcpy` of `bytes`, the host's answer to `stream_copy`.
+    Memcpy {
+        /// Bytes copied per operation.
+        bytes: u64,
+    },
+    /// C = A·B on every host core, from the inputs the GPU case used.
+    Gemm {
+        /// Element type of A, B and C.
+        dtype: Dtype,
+        /// Rows of A and C.
+        m: usize,
+        /// Columns of B and C.
+        n: usize,
+        /// Columns of A, rows of B.
+        k: usize,
+    },
 }
 
-/// The baselines `report`'s measurements call for: a host memcpy of the
-/// largest stream array, and host gemm at every matmul shape and dtype
-/// measured.
-pub fn for_report(report: &Report, seed: u64) -> Vec<Baseline> {
-    let mut baselines = Vec::new();
-    // Measured whenever a stream case was attempted, so that a triad that
-    // failed still has its target line (saying `not measured`).
-    if let Some(bytes) = report
-        .measurements
-        .iter()
-        .filter(|m| m.workload.starts_with("stream_"))
-        .map(|m| m.bytes_written)
-        .max()
-    {
-        baselines.push(host_memcpy(bytes));
+/// Times `request` on the host; `seed` draws the same inputs the GPU case drew.
+pub fn measure_host(request: &HostRequest, seed: u64) -> Baseline {
+    match *request {
+        HostRequest::Memcpy { bytes } => host_memcpy(bytes),
+        HostRequest::Gemm { dtype, m, n, k } => host_gemm(dtype, m, n, k, seed),
     }
-    let mut cases: Vec<(Dtype, Shape)> = Vec::new();
-    for m in report
-        .measurements
-        .iter()
-        .filter(|m| m.status == Status::Ok && m.workload == "matmul")
-    {
-        let case = (m.dtype, m.shape.clone());
-        if !cases.contains(&case) {
-            cases.push(case);
-        }
-    }
-    for (dtype, shape) in cases {
-        let dim = |name| shape.get(name).expect("matmul shapes have m, n, k") as usize;
-        baselines.push(host_gemm(dtype, dim("m"), dim("n"), dim("k"), seed));
-    }
-    baselines
 }
 
 /// Samples `operation` (after one untimed call) at least 10 times or for 0.5 s;
-/// returns the summary and the number of samples.
-fn time_host(mut operation: impl FnMut()) -> (Summary, usize) {
+/// returns the summary and every sample, in seconds.
+fn time_host(mut operation: impl FnMut()) -> (Summary, Vec<f64>) {
     operation();
     let mut times = Vec::new();
     let started = Instant::now();
@@ -89,10 +60,7 @@ fn time_host(mut operation: impl FnMut()) -> (Summary, usize) {
         operation();
         times.push(t.elapsed().as_secs_f64());
     }
-    (
-        Summary::of(&times).expect("samples were taken"),
-        times.len(),
-    )
+    (Summary::of(&times).expect("samples were taken"), times)
 }
 
 /// Times C = A·B (row-major, in `dtype`) with the `gemm` crate on all host
@@ -124,12 +92,13 @@ pub fn host_gemm(dtype: Dtype, m: usize, n: usize, k: usize, seed: u64) -> Basel
         description: format!("gemm crate, {dtype}, {threads} host threads"),
         shape: Shape::new(&[("m", m as u64), ("n", n as u64), ("k", k as u64)]),
         dtype,
-        samples: Some(samples),
+        samples: Some(samples.len()),
         median_s: summary.median_s,
         cv: Some(summary.cv),
         gflop_per_s: Some(2.0 * (m * n * k) as f64 / summary.median_s / 1e9),
         gb_per_s: None,
         verification: Some(check_matmul(&a, &b, &c, m, n, k, dtype, seed)),
+        samples_s: samples,
     }
 }
 
@@ -191,12 +160,13 @@ pub fn host_memcpy(bytes: u64) -> Baseline {
         description: "host memory copy, one thread (copy_from_slice)".into(),
         shape: Shape::new(&[("bytes", bytes)]),
         dtype: Dtype::F32,
-        samples: Some(samples),
+        samples: Some(samples.len()),
         median_s: summary.median_s,
         cv: Some(summary.cv),
         gflop_per_s: None,
         gb_per_s: Some(2.0 * bytes as f64 / summary.median_s / 1e9),
         verification: Some(copy.verify()),
+        samples_s: samples,
     }
 }
 

@@ -9,12 +9,13 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Outcome;
+use crate::analysis;
 use crate::baseline;
 use crate::cli::{RunArgs, TimerChoice};
 use crate::gpu::{best_timer, Gpu, Timer, WallClockTimer};
 use crate::measure::TuneCache;
 use crate::paired;
-use crate::report::{self, Host, Journal, Report, Status, SuiteInfo, TimingInfo, SCHEMA_VERSION};
+use crate::report::{self, Journal, Report, Status, SuiteInfo, TimingInfo};
 use crate::runner::{jobs_for, run_cases, Tuning};
 use crate::suite::{Suite, SUITE_NAMES};
 use crate::workloads::{self, matmul_case};
@@ -31,7 +32,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         .map(|s| parse_shape(s))
         .collect::<Result<Vec<_>>>()?;
     let mut external = Vec::new();
-    for path in &args.baseline {
+    for path in &args.external {
         external.extend(baseline::load_external(path)?);
     }
     if std::env::var_os(MESA_CACHE_ENV).is_none() {
@@ -101,15 +102,18 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
             );
         }
     }
+    report.baselines = external;
+    let mut not_remeasured = Vec::new();
     if completed {
-        report.baselines = baseline::for_report(&report, args.seed);
-        let (pairs, warnings) = paired::measure_pairs(&gpu, &report, timer.as_mut(), args.seed);
-        report.paired = pairs;
-        for warning in warnings {
-            eprintln!("warning: {warning}");
-        }
+        let host = analysis::host_requests(&report)
+            .iter()
+            .map(|request| baseline::measure_host(request, args.seed))
+            .collect::<Vec<_>>();
+        report.baselines.splice(0..0, host);
+        (report.paired, not_remeasured) =
+            paired::measure_pairs(&gpu, &report, timer.as_mut(), args.seed);
     }
-    report.baselines.extend(external);
+    report.summary = Some(analysis::summarize(&report, not_remeasured));
 
     report.partial = !completed;
     report.finished_utc =
@@ -150,40 +154,35 @@ fn choose_suite(args: &RunArgs, shapes: &[(u64, u64, u64)], gpu: &Gpu) -> Result
             );
         }
     }
-    for case in &suite.cases {
-        let workload = workloads::by_family(&case.workload).expect("suites name known workloads");
-        workloads::check_fits(gpu, workload, case)?;
+    // Shapes typed on the command line must fit some variant; a suite's case
+    // whose variants do not fit is reported unavailable, and the run goes on.
+    for case in suite.cases.iter().filter(|_| !shapes.is_empty()) {
+        let jobs = jobs_for(gpu, workloads::by_family(&case.workload), case);
+        if let Some(Err(unavailable)) = jobs
+            .iter()
+            .all(|job| job.candidate.is_err())
+            .then(|| &jobs[0].candidate)
+        {
+            bail!("{}", unavailable.reason);
+        }
     }
     Ok(suite)
 }
 
 /// The report before any measurement: where, on what, how.
 fn report_header(args: &RunArgs, gpu: &Gpu, suite: &Suite, timer: &dyn Timer) -> Report {
-    Report {
-        schema_version: SCHEMA_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").into(),
-        wgpu_version: WGPU_VERSION.into(),
-        started_utc: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        finished_utc: None,
-        partial: true,
-        host: Host::detect(),
-        adapter: gpu.summary.clone(),
-        suite: SuiteInfo {
-            name: suite.name.clone(),
-            scaled_for_software: suite.scaled_for_software,
-            filter: args.filter.clone(),
-            plan: suite.plan,
-        },
-        seed: args.seed,
-        timing: TimingInfo {
-            method: timer.method(),
-            timestamp_period_ns: timer.timestamp_period_ns(),
-            mesa_shader_cache_disable: std::env::var(MESA_CACHE_ENV).ok(),
-        },
-        measurements: Vec::new(),
-        baselines: Vec::new(),
-        paired: Vec::new(),
-    }
+    let suite = SuiteInfo {
+        name: suite.name.clone(),
+        scaled_for_software: suite.scaled_for_software,
+        filter: args.filter.clone(),
+        plan: suite.plan,
+    };
+    let timing = TimingInfo {
+        method: timer.method(),
+        timestamp_period_ns: timer.timestamp_period_ns(),
+        mesa_shader_cache_disable: std::env::var(MESA_CACHE_ENV).ok(),
+    };
+    Report::begin(gpu.summary.clone(), suite, args.seed, timing)
 }
 
 /// A flag Ctrl-C sets; the runner stops between cases once it is set.
@@ -218,9 +217,6 @@ fn outcome(report: &Report) -> Outcome {
         Outcome::Success
     }
 }
-
-/// The wgpu version this binary was built against (kept in step with Cargo.toml).
-const WGPU_VERSION: &str = "30";
 
 /// Creates the output folder and the run's journal in it, failing before any
 /// benchmark runs if the folder cannot be written.

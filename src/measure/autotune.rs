@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::SamplingPlan;
+use crate::case::{Candidate, Case};
 use crate::gpu::AdapterSummary;
-use crate::workloads::{Candidate, Case};
 
 /// One candidate's brief trial.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -208,7 +208,8 @@ impl TuneCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::{matmul_case, Dtype};
+    use crate::case::Dtype;
+    use crate::workloads::matmul_case;
 
     #[test]
     fn ragged_shapes_share_the_class_of_their_power_of_two() {

@@ -32,6 +32,11 @@ pub struct Timing {
     /// Absent in reports written before it was recorded.
     #[serde(default)]
     pub first_dispatch_wall_s: Option<f64>,
+    /// Every measured sample on the report's clock, seconds per operation, in
+    /// the order taken: what a model fit or a bootstrap interval needs (empty
+    /// in version 1 reports).
+    #[serde(default)]
+    pub samples_s: Vec<f64>,
 }
 
 impl Timing {
@@ -59,6 +64,7 @@ impl Timing {
             summary: Summary::of(&headline)?,
             wall_median_s: Summary::of(&wall)?.median_s,
             first_dispatch_wall_s: Some(sampled.first_dispatch_wall_s),
+            samples_s: headline,
         })
     }
 }

@@ -1,15 +1,20 @@
-//! Warnings about a measurement, in plain words with advice, as hyperfine gives.
+//! Warnings about a measurement: kept as data (kind and numbers) in reports,
+//! put in plain words with advice, as hyperfine gives them, when displayed.
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use super::Timing;
 use crate::gpu::TimingMethod;
+use crate::units::format_seconds;
 
 /// Coefficient of variation above which a case is called noisy.
 pub const NOISY_CV: f64 = 0.05;
 
 /// Something about a measurement its reader should know.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Warning {
     /// Samples vary by more than `NOISY_CV`.
     Noisy {
@@ -37,6 +42,11 @@ pub enum Warning {
     RejectedSamples {
         /// How many samples were thrown away.
         count: usize,
+    },
+    /// A warning a version 1 report stored only as words.
+    Text {
+        /// The words.
+        text: String,
     },
 }
 
@@ -101,14 +111,15 @@ impl fmt::Display for Warning {
                 f,
                 "wall time per op ({}) is far above GPU time ({}): submission and sync overhead \
                  dominate at this size",
-                crate::report::format_seconds(*wall_s),
-                crate::report::format_seconds(*gpu_s)
+                format_seconds(*wall_s),
+                format_seconds(*gpu_s)
             ),
             Warning::RejectedSamples { count } => write!(
                 f,
                 "{count} samples were rejected for impossible GPU timestamps; if this recurs, \
                  use --timer wall"
             ),
+            Warning::Text { text } => f.write_str(text),
         }
     }
 }

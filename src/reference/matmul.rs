@@ -5,7 +5,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{check_elements, Method, Verification};
-use crate::workloads::Dtype;
+use crate::case::Dtype;
 
 /// Largest M·N·K checked element by element; above it Freivalds' check runs
 /// (O(MK + KN + MN) per round instead of O(MNK)).
@@ -134,12 +134,19 @@ fn mat_vec(x: &[f32], v: &[f64], rows: usize, cols: usize) -> Vec<f64> {
 
 #[cfg(test)]
 mod tests {
+    use rand::{Rng, SeedableRng};
+
     use super::*;
-    use crate::workloads::seeded_uniform;
+
+    /// `len` values in [-1, 1] from `seed`.
+    fn uniform(seed: u64, len: usize) -> Vec<f32> {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        (0..len).map(|_| rng.random_range(-1.0f32..=1.0)).collect()
+    }
 
     fn product(m: usize, n: usize, k: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-        let a = seeded_uniform(7, 0, m * k);
-        let b = seeded_uniform(7, 1, k * n);
+        let a = uniform(7, m * k);
+        let b = uniform(8, k * n);
         let c = matmul_f64(&a, &b, m, n, k)
             .into_iter()
             .map(|x| x as f32)

@@ -6,21 +6,9 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::paths::journal_path;
 use super::store::{malformed, write_atomic};
 use super::{Measurement, Report, ReportError};
-
-const SUFFIX: &str = ".journal.jsonl";
-
-/// The journal path for the report at `report_path`.
-pub fn path_for(report_path: &Path) -> PathBuf {
-    let stem = report_path.with_extension("");
-    PathBuf::from(format!("{}{SUFFIX}", stem.display()))
-}
-
-/// Whether `path` names a journal.
-pub fn is_journal(path: &Path) -> bool {
-    path.to_string_lossy().ends_with(SUFFIX)
-}
 
 /// An open journal for one run.
 pub struct Journal {
@@ -32,7 +20,7 @@ impl Journal {
     /// Creates the journal for `report_path` and writes `header` (the report
     /// without measurements) as its first line. Fails if the folder is not writable.
     pub fn create(report_path: &Path, header: &Report) -> Result<Journal, ReportError> {
-        let path = path_for(report_path);
+        let path = journal_path(report_path);
         let file = File::options()
             .write(true)
             .create_new(true)
@@ -41,11 +29,6 @@ impl Journal {
         let mut journal = Journal { path, file };
         journal.append_line(&serde_json::to_string(header).expect("a header always serializes"))?;
         Ok(journal)
-    }
-
-    /// Where the journal is.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Appends one finished measurement and flushes it to disk.
@@ -68,22 +51,26 @@ impl Journal {
     }
 }
 
-/// Rebuilds a partial report from a journal's text. A last line cut short by
-/// the interruption is dropped; any other bad line makes the journal malformed.
-pub fn recover(path: &Path, text: &str) -> Result<Report, ReportError> {
+/// A journal's lines as JSON: the header, then each measurement. A last line
+/// cut short by the interruption is dropped; any other bad line makes the
+/// journal malformed.
+pub fn read_lines(
+    path: &Path,
+    text: &str,
+) -> Result<(serde_json::Value, Vec<serde_json::Value>), ReportError> {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty()).peekable();
     let header = lines.next().ok_or_else(|| ReportError::Malformed {
         path: path.display().to_string(),
         message: "empty journal".into(),
     })?;
-    let mut report: Report = serde_json::from_str(header).map_err(|e| malformed(path, e))?;
+    let header = serde_json::from_str(header).map_err(|e| malformed(path, e))?;
+    let mut measurements = Vec::new();
     while let Some(line) = lines.next() {
-        match serde_json::from_str::<Measurement>(line) {
-            Ok(measurement) => report.measurements.push(measurement),
+        match serde_json::from_str(line) {
+            Ok(measurement) => measurements.push(measurement),
             Err(_) if lines.peek().is_none() => break,
             Err(e) => return Err(malformed(path, e)),
         }
     }
-    report.partial = true;
-    Ok(report)
+    Ok((header, measurements))
 }

@@ -1,29 +1,9 @@
 //! The terminal table: one row per measurement, warnings in words beneath.
 
-use super::{summarize, Report, Status};
+use super::{RatioVerdict, Report, RunSummary, Status, Verdict};
+use crate::case::variant_label;
 use crate::reference::{Method, Verification};
-use crate::workloads::variant_label;
-
-/// `1.23 ms`, `456.7 µs`, `12.0 ns`: three significant figures in a fitting unit.
-pub fn format_seconds(seconds: f64) -> String {
-    let (value, unit) = if seconds >= 1.0 {
-        (seconds, "s")
-    } else if seconds >= 1e-3 {
-        (seconds * 1e3, "ms")
-    } else if seconds >= 1e-6 {
-        (seconds * 1e6, "µs")
-    } else {
-        (seconds * 1e9, "ns")
-    };
-    let decimals = if value >= 100.0 {
-        1
-    } else if value >= 10.0 {
-        2
-    } else {
-        3
-    };
-    format!("{value:.decimals$} {unit}")
-}
+use crate::units::format_seconds;
 
 /// `yes exact 3.1e-6`: whether a check passed, how it was done, the largest error.
 fn verified_cell(verification: Option<&Verification>) -> String {
@@ -173,38 +153,88 @@ pub fn render_table(report: &Report) -> String {
             out += &format!("warning: {} {}: {warning}\n", m.case, m.variant);
         }
     }
-    let ratios = summarize(report);
-    if !ratios.is_empty() {
-        out += "summary (same device, same run):\n";
-    }
-    for ratio in ratios {
-        out += &match ratio.value {
-            Some(value) => format!(
-                "  {}: {:.1}% ({})",
-                ratio.label,
-                value * 100.0,
-                ratio.detail
-            ),
-            None => format!("  {}: {}", ratio.label, ratio.detail),
-        };
-        if let Some(target) = ratio.target {
-            let verdict = if ratio.met() { "met" } else { "NOT met" };
-            out += &format!("; target ≥ {:.0}%: {verdict}", target * 100.0);
-        }
-        out.push('\n');
+    if let Some(summary) = &report.summary {
+        out += &render_summary(summary);
     }
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::format_seconds;
-
-    #[test]
-    fn seconds_pick_a_unit() {
-        assert_eq!(format_seconds(1.5), "1.500 s");
-        assert_eq!(format_seconds(0.0123), "12.30 ms");
-        assert_eq!(format_seconds(456.7e-6), "456.7 µs");
-        assert_eq!(format_seconds(12e-9), "12.00 ns");
+/// The summary's lines: each ratio with its interval and verdict, then the
+/// figures above their roofs and the ratios not measured again, in words.
+pub fn render_summary(summary: &RunSummary) -> String {
+    let mut out = String::new();
+    if !summary.ratios.is_empty() {
+        out += "summary (same device, same run):\n";
     }
+    for ratio in &summary.ratios {
+        out += &format!("  {}\n", ratio_line(ratio));
+    }
+    for flag in &summary.roof_flags {
+        out += &format!(
+            "warning: {} reads {:.2} {unit}, above its roof {} ({:.2} {unit}): the roof probe \
+             read low, so ratios to that roof are not trustworthy\n",
+            flag.measurement,
+            flag.rate,
+            flag.roof,
+            flag.roof_rate,
+            unit = flag.unit
+        );
+    }
+    for failure in &summary.not_remeasured {
+        out += &format!(
+            "warning: could not re-measure {}: {}; judged on the figures measured apart\n",
+            failure.label, failure.reason
+        );
+    }
+    out
+}
+
+/// `best f32 matmul 512³ / peak f32: 42.9% (95% CI 41.2–44.0%; ...); target ≥ 50%: NOT met`.
+fn ratio_line(r: &RatioVerdict) -> String {
+    let Some(value) = r.value else {
+        let note = r.note.as_deref().unwrap_or("not measured");
+        return format!(
+            "{}: {note}; target ≥ {}: NOT met",
+            r.label,
+            percent(r.threshold)
+        );
+    };
+    let interval = r.ci95.map_or(String::new(), |[low, high]| {
+        format!("95% CI {:.1}–{:.1}%; ", low * 100.0, high * 100.0)
+    });
+    let rate = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.2} {}", r.unit));
+    let how = match (r.alternating_rounds, r.measured_apart) {
+        (Some(rounds), Some(apart)) => format!(
+            " in {rounds} alternating rounds; measured apart: {:.1}%",
+            apart * 100.0
+        ),
+        _ => ", measured apart".into(),
+    };
+    let mut line = format!(
+        "{}: {:.1}% ({interval}{} ({}) vs {}{how})",
+        r.label,
+        value * 100.0,
+        rate(r.numerator_rate),
+        r.numerator,
+        rate(r.denominator_rate),
+    );
+    let verdict = match r.verdict {
+        Verdict::Information => return line,
+        Verdict::Met => "met".to_string(),
+        Verdict::NotMet => "NOT met".to_string(),
+        Verdict::Inconclusive => "inconclusive (the 95% interval straddles it)".to_string(),
+        Verdict::NotMeasured => "not measured".to_string(),
+        Verdict::RoofBelowKernel => format!(
+            "NOT judged: {}",
+            r.note
+                .as_deref()
+                .unwrap_or("the roof read below the kernel")
+        ),
+    };
+    line += &format!("; target ≥ {}: {verdict}", percent(r.threshold));
+    line
+}
+
+fn percent(threshold: Option<f64>) -> String {
+    threshold.map_or("-".into(), |t| format!("{:.0}%", t * 100.0))
 }

@@ -1,7 +1,9 @@
 //! Dispatch latency: the time one dispatch of an empty kernel takes within a
 //! batch (`shaders/latency.wgsl`) — the per-dispatch overhead every small kernel pays.
 
-use super::{Candidate, Case, Dtype, KernelCase, OutputCheck, Prepared, Shape, Work, Workload};
+use super::{
+    Candidate, Case, Dtype, Figure, KernelCase, OutputCheck, Prepared, Roof, Shape, Work, Workload,
+};
 use crate::gpu::{in_order, read_buffer, storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec};
 use crate::reference::{check_elements, Verification};
 
@@ -28,6 +30,18 @@ impl Workload for Latency {
         &["workgroups"]
     }
 
+    fn judged_by(&self) -> Figure {
+        Figure::Seconds
+    }
+
+    fn roof(&self) -> Option<Roof> {
+        Some(Roof::DispatchOverhead)
+    }
+
+    fn bounded_by(&self) -> &'static [Roof] {
+        &[]
+    }
+
     fn work(&self, _case: &Case) -> Work {
         Work {
             flop: 0.0,
@@ -36,7 +50,7 @@ impl Workload for Latency {
         }
     }
 
-    fn buffers(&self, _case: &Case) -> Vec<(String, u64)> {
+    fn buffers(&self, _case: &Case, _candidate: &Candidate) -> Vec<(String, u64)> {
         vec![("sink".into(), 4)]
     }
 

@@ -323,7 +323,7 @@ impl Workload for Matmul {
         }
     }
 
-    fn buffers(&self, case: &Case) -> Vec<(String, u64)> {
+    fn buffers(&self, case: &Case, _candidate: &Candidate) -> Vec<(String, u64)> {
         let d = Dims::of(case);
         let element = case.dtype.size_bytes();
         let bytes = |rows: usize, cols: usize| (rows * cols) as u64 * element;

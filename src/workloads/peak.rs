@@ -5,7 +5,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::{
     require_dtype, with_element_type, Candidate, Case, Dtype, KernelCase, OutputCheck, Prepared,
-    Shape, Work, Workload,
+    Roof, Shape, Work, Workload,
 };
 use crate::gpu::{
     in_order, read_buffer, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel, KernelSpec,
@@ -65,6 +65,14 @@ impl Workload for Peak {
         &["invocations", "iterations"]
     }
 
+    fn roof(&self) -> Option<Roof> {
+        Some(Roof::Compute)
+    }
+
+    fn bounded_by(&self) -> &'static [Roof] {
+        &[]
+    }
+
     fn work(&self, case: &Case) -> Work {
         let (invocations, iterations) = dims(case);
         Work {
@@ -74,7 +82,7 @@ impl Workload for Peak {
         }
     }
 
-    fn buffers(&self, case: &Case) -> Vec<(String, u64)> {
+    fn buffers(&self, case: &Case, _candidate: &Candidate) -> Vec<(String, u64)> {
         vec![("result".into(), dims(case).0 * 4)]
     }
 

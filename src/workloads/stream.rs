@@ -16,8 +16,8 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::{
-    constant, seeded_uniform, without_part, Candidate, Case, Dtype, KernelCase, OutputCheck,
-    Prepared, Shape, Unavailable, Work, Workload,
+    constant, seeded_uniform, without_part, Candidate, Case, Dtype, Figure, KernelCase,
+    OutputCheck, Prepared, Roof, Shape, Unavailable, Work, Workload,
 };
 use crate::gpu::{
     in_order, read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init,
@@ -276,6 +276,18 @@ impl Workload for Stream {
         &["n"]
     }
 
+    fn judged_by(&self) -> Figure {
+        Figure::BytesPerS
+    }
+
+    fn roof(&self) -> Option<Roof> {
+        Some(Roof::Bandwidth)
+    }
+
+    fn bounded_by(&self) -> &'static [Roof] {
+        &[]
+    }
+
     fn work(&self, case: &Case) -> Work {
         let n = elements(case);
         Work {
@@ -285,7 +297,7 @@ impl Workload for Stream {
         }
     }
 
-    fn buffers(&self, case: &Case) -> Vec<(String, u64)> {
+    fn buffers(&self, case: &Case, _candidate: &Candidate) -> Vec<(String, u64)> {
         ["a", "b", "c"]
             .map(|name| (name.to_string(), elements(case) * 4))
             .to_vec()

@@ -7,7 +7,9 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::{seeded_uniform, Candidate, Case, Dtype, Prepared, Shape, Work, Workload};
+use super::{
+    seeded_uniform, Candidate, Case, Dtype, Figure, Prepared, Roof, Shape, Work, Workload,
+};
 use crate::gpu::{
     read_buffer, storage_buffer_init, storage_buffer_zeroed, with_mapped, Gpu, GpuError,
     SampleTime, Timer,
@@ -64,6 +66,14 @@ impl Workload for Transfer {
     }
 
     /// Bytes written to the device for uploads, read from it for downloads.
+    fn judged_by(&self) -> Figure {
+        Figure::BytesPerS
+    }
+
+    fn bounded_by(&self) -> &'static [Roof] {
+        &[]
+    }
+
     fn work(&self, case: &Case) -> Work {
         let bytes = bytes(case);
         let (bytes_read, bytes_written) = match self.0 {
@@ -77,7 +87,7 @@ impl Workload for Transfer {
         }
     }
 
-    fn buffers(&self, case: &Case) -> Vec<(String, u64)> {
+    fn buffers(&self, case: &Case, _candidate: &Candidate) -> Vec<(String, u64)> {
         vec![("device copy".into(), bytes(case))]
     }
 

@@ -7,10 +7,12 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+use chipbench::case::{Candidate, Case, Work};
 use chipbench::gpu::{AdapterList, Gpu, GpuError, SampleTime, Timer, INSTALL_HINT};
 use chipbench::measure::SamplingPlan;
+use chipbench::report::{Report, SuiteInfo, TimingInfo};
 use chipbench::reference::Verification;
-use chipbench::workloads::{Candidate, Case, Matmul, Prepared, Unavailable, Work, Workload};
+use chipbench::workloads::{Matmul, Prepared, Unavailable, Workload};
 
 /// Backends the tests exercise, in order.
 pub const TESTED_BACKENDS: [&str; 2] = ["vulkan", "gl"];
@@ -114,15 +116,25 @@ pub struct TweakedMatmul {
     /// An extra first candidate, `slowed`, that runs the first real
     /// candidate's kernel [`SLOWDOWN`] times per dispatch: correct and slow.
     pub slow_first: bool,
+    /// An extra first candidate, `oversized`, that asks for scratch space
+    /// far beyond any device's binding limit.
+    pub oversized_first: bool,
+    /// No candidate at all.
+    pub no_candidates: bool,
     /// Variants reported as unable to run here, as (name, reason).
     pub unavailable: &'static [(&'static str, &'static str)],
 }
+
+/// Scratch bytes the `oversized` candidate asks for: 1 TiB.
+pub const OVERSIZED_SCRATCH_BYTES: u64 = 1 << 40;
 
 /// Matmul as it is.
 pub const PLAIN: TweakedMatmul = TweakedMatmul {
     never_dispatch: false,
     broken_first: false,
     slow_first: false,
+    oversized_first: false,
+    no_candidates: false,
     unavailable: &[],
 };
 
@@ -136,14 +148,22 @@ impl Workload for TweakedMatmul {
     fn work(&self, case: &Case) -> Work {
         Matmul.work(case)
     }
-    fn buffers(&self, case: &Case) -> Vec<(String, u64)> {
-        Matmul.buffers(case)
+    fn buffers(&self, case: &Case, candidate: &Candidate) -> Vec<(String, u64)> {
+        let mut buffers = Matmul.buffers(case, candidate);
+        if candidate.variant == "oversized" {
+            buffers.push(("scratch".into(), OVERSIZED_SCRATCH_BYTES));
+        }
+        buffers
     }
     fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+        if self.no_candidates {
+            return Ok(Vec::new());
+        }
         let mut candidates = Matmul.candidates(case, gpu)?;
         for (wanted, name) in [
             (self.slow_first, "slowed"),
             (self.broken_first, "never_runs"),
+            (self.oversized_first, "oversized"),
         ] {
             if wanted {
                 let mut extra = candidates[0].clone();
@@ -173,6 +193,7 @@ impl Workload for TweakedMatmul {
         let (own_kernel, dispatches_per_repeat) = match candidate.variant.as_str() {
             "never_runs" => (false, 0),
             "slowed" => (false, SLOWDOWN),
+            "oversized" => panic!("the oversized candidate must never be prepared"),
             _ => (true, if self.never_dispatch { 0 } else { 1 }),
         };
         let kernel = match own_kernel {
@@ -184,4 +205,21 @@ impl Workload for TweakedMatmul {
             dispatches_per_repeat,
         }))
     }
+}
+
+/// An empty report of a run on `gpu` under the tiny plan, to put
+/// measurements in.
+pub fn empty_report(gpu: &Gpu) -> Report {
+    let suite = SuiteInfo {
+        name: "test".into(),
+        scaled_for_software: gpu.summary.is_software(),
+        filter: None,
+        plan: tiny_plan(),
+    };
+    let timing = TimingInfo {
+        method: chipbench::gpu::TimingMethod::GpuTimestamp,
+        timestamp_period_ns: None,
+        mesa_shader_cache_disable: None,
+    };
+    Report::begin(gpu.summary.clone(), suite, 3, timing)
 }
