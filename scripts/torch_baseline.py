@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Times PyTorch GEMMs on a CUDA GPU with CUDA events and writes a baseline
-file that `chipbench run --baseline FILE` merges into its report.
+file that `chipbench run --external FILE` merges into its report.
 
     python3 scripts/torch_baseline.py --out torch.json                   # the standard suite's shapes
     python3 scripts/torch_baseline.py --shape 4096x4096x4096 --out t.json

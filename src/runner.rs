@@ -290,6 +290,7 @@ pub fn measure(
         verification: None,
         warnings: Vec::new(),
         autotune: None,
+        stages: Vec::new(),
     };
     let (workload, candidate) = match (job.workload, &job.candidate) {
         (Some(workload), Ok(candidate)) => (workload, candidate),
@@ -355,6 +356,9 @@ fn run_and_verify(
     measurement.gflop_per_s = (measurement.flop > 0.0).then(|| measurement.flop / median_s / 1e9);
     measurement.gb_per_s = (bytes > 0.0).then(|| bytes / median_s / 1e9);
     measurement.warnings = Warning::assess(&timing);
+    measurement.stages = prepared
+        .stage_times(gpu, timing.repeats_per_sample)?
+        .unwrap_or_default();
     measurement.timing = Some(timing);
     measurement.status = Status::Ok;
     Ok(())

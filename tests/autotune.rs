@@ -157,7 +157,7 @@ fn a_variant_that_does_not_fit_is_unavailable_and_the_others_run() {
         .expect("the oversized variant is a job that cannot run");
     assert_eq!(oversized.variant, "oversized");
     assert!(
-        oversized.reason.contains("scratch") && oversized.reason.contains("limit"),
+        oversized.reason.contains("scratch") && oversized.reason.contains("allows at most"),
         "the reason names the buffer and the limit: {}",
         oversized.reason
     );
@@ -191,7 +191,11 @@ fn a_workload_with_no_variant_is_unsupported_not_a_panic() {
         assert_eq!(measured.len(), 1);
         assert_eq!(measured[0].status, Status::Unsupported);
         assert!(
-            measured[0].reason.as_deref().unwrap().contains("no variant"),
+            measured[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("no variant"),
             "{:?}",
             measured[0].reason
         );

@@ -5,11 +5,11 @@
 
 mod common;
 
+use chipbench::analysis::summarize;
 use chipbench::baseline::host_memcpy;
 use chipbench::case::{Case, Dtype};
 use chipbench::gpu::best_timer;
 use chipbench::paired::measure_pairs;
-use chipbench::analysis::summarize;
 use chipbench::report::{Measurement, Status, Verdict};
 use chipbench::runner::{jobs_for, measure};
 use chipbench::workloads::{self, matmul_case, peak_case, stream_case, StreamKernel};

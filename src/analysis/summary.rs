@@ -174,3 +174,293 @@ fn roof_below_kernel(verdict: &RatioVerdict, roof_flags: &[RoofFlag]) -> String 
         }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{Dtype, Shape};
+    use crate::gpu::{AdapterSummary, TimingMethod};
+    use crate::measure::{SamplingPlan, Summary, Timing};
+    use crate::report::{Baseline, SuiteInfo, TimingInfo};
+
+    fn plan() -> SamplingPlan {
+        SamplingPlan {
+            target_sample_s: 1e-3,
+            max_repeats: 10,
+            warmup_budget_s: 0.0,
+            measure_budget_s: 0.0,
+            min_samples: 21,
+            max_samples: 21,
+            stop_after_sizing: false,
+        }
+    }
+
+    /// 21 samples around `median_s`, spread by ± `spread` of it.
+    fn samples(median_s: f64, spread: f64) -> Vec<f64> {
+        (0..21)
+            .map(|i| median_s * (1.0 + spread * (i as f64 / 10.0 - 1.0)))
+            .collect()
+    }
+
+    /// A verified measurement of `flop` and `bytes` per operation taking `median_s`.
+    fn ok(
+        workload: &str,
+        dtype: Dtype,
+        dims: &[(&str, u64)],
+        flop: f64,
+        bytes: u64,
+        median_s: f64,
+    ) -> Measurement {
+        let samples_s = samples(median_s, 0.02);
+        let summary = Summary::of(&samples_s).unwrap();
+        Measurement {
+            case: format!("{workload}_{dtype}_{}", Shape::new(dims)),
+            workload: workload.into(),
+            variant: "v".into(),
+            constants: Vec::new(),
+            dtype,
+            shape: Shape::new(dims),
+            flop,
+            bytes_read: bytes,
+            bytes_written: 0,
+            status: Status::Ok,
+            reason: None,
+            compile_s: Some(0.0),
+            gflop_per_s: (flop > 0.0).then(|| flop / summary.median_s / 1e9),
+            gb_per_s: (bytes > 0).then(|| bytes as f64 / summary.median_s / 1e9),
+            timing: Some(Timing {
+                clock: TimingMethod::GpuTimestamp,
+                samples: 21,
+                rejected_samples: 0,
+                repeats_per_sample: 1,
+                warmup_samples: 0,
+                warmup_converged: true,
+                summary,
+                wall_median_s: summary.median_s,
+                first_dispatch_wall_s: None,
+                samples_s,
+            }),
+            verification: None,
+            warnings: Vec::new(),
+            autotune: None,
+            stages: Vec::new(),
+        }
+    }
+
+    fn matmul(size: u64, gflop_per_s: f64) -> Measurement {
+        let flop = 2.0 * (size * size * size) as f64;
+        let dims = [("m", size), ("n", size), ("k", size)];
+        ok(
+            "matmul",
+            Dtype::F32,
+            &dims,
+            flop,
+            3 * size * size * 4,
+            flop / gflop_per_s / 1e9,
+        )
+    }
+
+    fn peak(gflop_per_s: f64) -> Measurement {
+        let dims = [("invocations", 1024), ("iterations", 1024)];
+        ok("peak", Dtype::F32, &dims, 1e9, 0, 1.0 / gflop_per_s)
+    }
+
+    fn triad(gb_per_s: f64) -> Measurement {
+        let bytes = 3 << 20;
+        ok(
+            "stream_triad",
+            Dtype::F32,
+            &[("elements", 1 << 18)],
+            0.0,
+            bytes,
+            bytes as f64 / gb_per_s / 1e9,
+        )
+    }
+
+    fn memcpy(gb_per_s: f64) -> Baseline {
+        let bytes = 1u64 << 20;
+        let median_s = 2.0 * bytes as f64 / gb_per_s / 1e9;
+        Baseline {
+            name: "host_memcpy".into(),
+            description: "memcpy".into(),
+            dtype: Dtype::F32,
+            shape: Shape::new(&[("bytes", bytes)]),
+            samples: Some(21),
+            median_s,
+            cv: Some(0.01),
+            gflop_per_s: None,
+            gb_per_s: Some(gb_per_s),
+            verification: None,
+            samples_s: samples(median_s, 0.02),
+        }
+    }
+
+    /// A software adapter's report: a 256³ and a 512³ matmul at `matmul_rate`,
+    /// the peak probe at 100 GFLOP/s, a triad at `triad_rate` against a 20 GB/s memcpy.
+    fn report(matmul_rate: f64, triad_rate: f64) -> Report {
+        let suite = SuiteInfo {
+            name: "quick".into(),
+            scaled_for_software: true,
+            filter: None,
+            plan: plan(),
+        };
+        let timing = TimingInfo {
+            method: TimingMethod::GpuTimestamp,
+            timestamp_period_ns: Some(1.0),
+            mesa_shader_cache_disable: None,
+        };
+        let mut report = Report::begin(AdapterSummary::example(), suite, 1, timing);
+        report.measurements = vec![
+            matmul(256, matmul_rate),
+            matmul(512, matmul_rate),
+            peak(100.0),
+            triad(triad_rate),
+        ];
+        report.baselines = vec![memcpy(20.0)];
+        report
+    }
+
+    fn fail(report: &mut Report, pred: impl Fn(&Measurement) -> bool) {
+        for m in report.measurements.iter_mut().filter(|m| pred(m)) {
+            m.status = Status::Failed;
+            m.reason = Some("wrong result: max error 1.0e0 exceeds tolerance 0.0e0".into());
+            m.gflop_per_s = None;
+            m.gb_per_s = None;
+            m.timing = None;
+        }
+    }
+
+    fn ratio<'a>(summary: &'a RunSummary, label_start: &str) -> &'a RatioVerdict {
+        summary
+            .ratios
+            .iter()
+            .find(|r| r.label.starts_with(label_start) && r.threshold.is_some())
+            .unwrap_or_else(|| panic!("no {label_start} in {:?}", summary.ratios))
+    }
+
+    #[test]
+    fn clear_figures_get_clear_verdicts_with_intervals() {
+        let summary = summarize(&report(70.0, 8.0), Vec::new());
+        let matmul = ratio(&summary, "best f32 matmul 512³ / peak f32");
+        assert!((matmul.value.unwrap() - 0.7).abs() < 1e-9, "{matmul:?}");
+        let [low, high] = matmul.ci95.unwrap();
+        assert!(low < 0.7 && 0.7 < high && high - low < 0.05, "{matmul:?}");
+        assert_eq!(matmul.verdict, Verdict::Met);
+        let triad = ratio(&summary, "stream triad / host memcpy");
+        assert!((triad.value.unwrap() - 0.4).abs() < 1e-9);
+        assert_eq!(triad.verdict, Verdict::NotMet);
+        assert!(summary.roof_flags.is_empty());
+        // Targets first, then the ratios for information.
+        assert!(summary.ratios[0].threshold.is_some());
+    }
+
+    #[test]
+    fn an_interval_that_straddles_the_threshold_is_inconclusive() {
+        let summary = summarize(&report(50.3, 10.1), Vec::new());
+        assert_eq!(ratio(&summary, "best f32").verdict, Verdict::Inconclusive);
+        assert_eq!(
+            ratio(&summary, "stream triad").verdict,
+            Verdict::Inconclusive
+        );
+        assert!(!Verdict::Inconclusive.met());
+    }
+
+    #[test]
+    fn a_kernel_above_its_roof_is_flagged_and_never_met() {
+        let summary = summarize(&report(111.3, 10.0), Vec::new());
+        let matmul = ratio(&summary, "best f32 matmul");
+        assert_eq!(matmul.verdict, Verdict::RoofBelowKernel);
+        assert!(!matmul.verdict.met());
+        assert!(
+            matmul.note.as_deref().unwrap().contains("not trustworthy"),
+            "{matmul:?}"
+        );
+        let flagged: Vec<&str> = summary
+            .roof_flags
+            .iter()
+            .map(|f| f.measurement.as_str())
+            .collect();
+        assert_eq!(
+            flagged,
+            ["matmul_f32_256x256x256 v", "matmul_f32_512x512x512 v"]
+        );
+        assert_eq!(summary.roof_flags[0].roof, "peak_f32_1024x1024 v");
+    }
+
+    #[test]
+    fn a_kernel_above_the_bandwidth_roof_is_flagged() {
+        let mut report = report(70.0, 10.0);
+        // 1 GB per operation in 10 ms: 100 GB/s against a 10 GB/s triad.
+        let mut fast = matmul(64, 1.0);
+        fast.gb_per_s = Some(100.0);
+        report.measurements.push(fast);
+        let summary = summarize(&report, Vec::new());
+        assert_eq!(summary.roof_flags.len(), 1, "{:?}", summary.roof_flags);
+        assert_eq!(summary.roof_flags[0].unit, "GB/s");
+        assert_eq!(summary.roof_flags[0].roof, "stream_triad_f32_262144 v");
+    }
+
+    #[test]
+    fn a_target_whose_side_failed_is_not_measured_and_says_why() {
+        let mut report = report(70.0, 10.0);
+        fail(&mut report, |m| m.workload == "peak");
+        fail(&mut report, |m| m.workload == "stream_triad");
+        let summary = summarize(&report, Vec::new());
+        for (label, culprit) in [
+            ("best f32 matmul", "peak_f32"),
+            ("stream triad", "stream_triad"),
+        ] {
+            let r = ratio(&summary, label);
+            assert_eq!((r.value, r.verdict), (None, Verdict::NotMeasured), "{r:?}");
+            let note = r.note.as_deref().unwrap();
+            assert!(
+                note.contains(culprit) && note.contains("failed: wrong result"),
+                "{note}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_matmul_target_is_judged_at_the_largest_size_even_when_it_failed() {
+        let mut report = report(70.0, 10.0);
+        fail(&mut report, |m| m.shape.get("m") == Some(512));
+        let summary = summarize(&report, Vec::new());
+        let r = ratio(&summary, "best f32 matmul");
+        assert_eq!(r.label, "best f32 matmul 512³ / peak f32");
+        assert_eq!(r.value, None, "a smaller size must not stand in: {r:?}");
+        assert!(r
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("matmul_f32_512x512x512"));
+    }
+
+    #[test]
+    fn a_side_the_run_did_not_attempt_leaves_its_target_out() {
+        let mut report = report(70.0, 10.0);
+        report.measurements.retain(|m| m.workload == "matmul");
+        let summary = summarize(&report, Vec::new());
+        assert!(
+            summary.ratios.iter().all(|r| r.threshold.is_none()),
+            "{:?}",
+            summary.ratios
+        );
+    }
+
+    #[test]
+    fn the_reason_given_is_a_failure_before_an_unsupported_variant() {
+        let mut report = report(70.0, 10.0);
+        fail(&mut report, |m| m.workload == "peak");
+        let mut unsupported = report.measurements[2].clone();
+        unsupported.variant = "future_hardware".into();
+        unsupported.status = Status::Unsupported;
+        unsupported.reason = Some("the adapter lacks it".into());
+        report.measurements.insert(2, unsupported);
+        let summary = summarize(&report, Vec::new());
+        let note = ratio(&summary, "best f32 matmul").note.clone().unwrap();
+        assert!(
+            note.contains("peak_f32_1024x1024 v failed: wrong result"),
+            "{note}"
+        );
+    }
+}

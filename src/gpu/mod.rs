@@ -4,6 +4,7 @@
 mod adapters;
 mod buffers;
 mod kernel;
+mod stages;
 mod timer;
 
 pub use adapters::{AdapterList, AdapterSummary, INSTALL_HINT};
@@ -12,6 +13,7 @@ pub use buffers::{
     with_mapped,
 };
 pub use kernel::{in_order, Kernel, KernelSpec};
+pub use stages::{StageTime, Stages};
 pub use timer::{best_timer, ticks_to_seconds, SampleTime, Timer, TimingMethod, WallClockTimer};
 
 use std::collections::HashMap;

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::case::{Dtype, Shape};
-use crate::gpu::{AdapterSummary, TimingMethod};
+use crate::gpu::{AdapterSummary, StageTime, TimingMethod};
 use crate::measure::{AutotuneRecord, SamplingPlan, Timing, Warning};
 use crate::reference::Verification;
 
@@ -64,7 +64,12 @@ pub struct Report {
 impl Report {
     /// The report of a run starting now on this host: the header a journal
     /// begins with, before any measurement.
-    pub fn begin(adapter: AdapterSummary, suite: SuiteInfo, seed: u64, timing: TimingInfo) -> Report {
+    pub fn begin(
+        adapter: AdapterSummary,
+        suite: SuiteInfo,
+        seed: u64,
+        timing: TimingInfo,
+    ) -> Report {
         Report {
             schema_version: SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -324,6 +329,10 @@ pub struct Measurement {
     pub warnings: Vec<Warning>,
     /// How the variant was chosen, when autotune chose it.
     pub autotune: Option<AutotuneRecord>,
+    /// For an operation made of several kernels, the GPU time of each, where
+    /// the device can time inside a pass (absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageTime>,
 }
 
 impl Measurement {

@@ -17,7 +17,7 @@ pub use stream::{stream_case, Stream, StreamKernel, STREAM_KERNELS};
 pub use transfer::{transfer_case, Direction, Transfer, TRANSFERS};
 
 use crate::case::{Candidate, Case, Dtype, Figure, Roof, Shape, Work};
-use crate::gpu::{Gpu, GpuError, Kernel, SampleTime, Timer};
+use crate::gpu::{Gpu, GpuError, Kernel, SampleTime, StageTime, Stages, Timer};
 use crate::reference::Verification;
 
 /// A variant that cannot run here, and why.
@@ -45,6 +45,12 @@ pub trait Prepared {
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError>;
     /// Seconds spent compiling the pipeline (0 when it came from the cache).
     fn compile_s(&self) -> f64;
+    /// GPU seconds per operation in each kernel of an operation made of
+    /// several, over `repeats` operations; None for a single kernel, or
+    /// where the device cannot time inside a pass.
+    fn stage_times(&self, _gpu: &Gpu, _repeats: u32) -> Result<Option<Vec<StageTime>>, GpuError> {
+        Ok(None)
+    }
 }
 
 /// How a compute case's output is checked once its kernel has run.
@@ -78,6 +84,39 @@ impl<C: OutputCheck> Prepared for KernelCase<C> {
 
     fn compile_s(&self) -> f64 {
         self.kernel.compile_s
+    }
+}
+
+/// The multi-kernel twin of [`KernelCase`]: an operation made of several
+/// kernels run in order (e.g. scores, softmax, then P·V), sampled as one, with
+/// the time of each stage where the device can tell it.
+pub struct StagedCase<C> {
+    /// The kernels, in order.
+    pub stages: Stages,
+    /// The output check of the last stage's result.
+    pub check: C,
+}
+
+impl<C: OutputCheck> Prepared for StagedCase<C> {
+    fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError> {
+        self.stages.sample(gpu, timer, repeats)
+    }
+
+    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
+        self.check.verify(gpu)
+    }
+
+    fn compile_s(&self) -> f64 {
+        self.stages.compile_s()
+    }
+
+    fn stage_times(&self, gpu: &Gpu, repeats: u32) -> Result<Option<Vec<StageTime>>, GpuError> {
+        self.stages.stage_times(gpu, repeats)
     }
 }
 

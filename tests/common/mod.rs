@@ -10,8 +10,8 @@
 use chipbench::case::{Candidate, Case, Work};
 use chipbench::gpu::{AdapterList, Gpu, GpuError, SampleTime, Timer, INSTALL_HINT};
 use chipbench::measure::SamplingPlan;
-use chipbench::report::{Report, SuiteInfo, TimingInfo};
 use chipbench::reference::Verification;
+use chipbench::report::{Report, SuiteInfo, TimingInfo};
 use chipbench::workloads::{Matmul, Prepared, Unavailable, Workload};
 
 /// Backends the tests exercise, in order.
