@@ -73,7 +73,7 @@ fn two_stages(gpu: &Gpu) -> StagedCase<TwiceThenOneMore> {
         ("add_one".into(), kernel("add_one", &y, &z)),
     ]);
     StagedCase {
-        stages,
+        kernel: stages,
         check: TwiceThenOneMore { x, z },
     }
 }

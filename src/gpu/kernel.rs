@@ -1,7 +1,29 @@
 //! A compute kernel ready to dispatch: pipeline, bound buffers, grid size.
 //! Every workload's prepared state holds one and records it the same way.
 
-use super::{Gpu, GpuError, SampleTime, Timer};
+use super::{Gpu, GpuError, SampleTime, StageTime, Timer};
+
+/// What a prepared case dispatches: one [`Kernel`], or several run in order
+/// as one operation ([`super::Stages`]).
+pub trait Dispatch {
+    /// Encodes `repeats` operations into `pass`.
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>, repeats: u32);
+    /// Seconds spent compiling the pipelines (0 for those from the cache).
+    fn compile_s(&self) -> f64;
+    /// Times one sample of `repeats` operations in one compute pass.
+    fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError> {
+        timer.time(gpu, &|pass| self.record(pass, repeats))
+    }
+    /// GPU seconds per operation in each stage; None for a single kernel.
+    fn stage_times(&self, _gpu: &Gpu, _repeats: u32) -> Result<Option<Vec<StageTime>>, GpuError> {
+        Ok(None)
+    }
+}
 
 /// `buffers` as bindings 0, 1, 2, ... of a [`KernelSpec`].
 pub fn in_order<'a>(buffers: &[&'a wgpu::Buffer]) -> Vec<(u32, wgpu::BindingResource<'a>)> {
@@ -62,24 +84,20 @@ impl Kernel {
             compile_s: build.compile_s,
         })
     }
+}
 
-    /// Times one sample of `repeats` identical dispatches in one compute pass.
-    pub fn sample(
-        &self,
-        gpu: &Gpu,
-        timer: &mut dyn Timer,
-        repeats: u32,
-    ) -> Result<Option<SampleTime>, GpuError> {
-        timer.time(gpu, &|pass| self.record(pass, repeats))
-    }
-
+impl Dispatch for Kernel {
     /// Encodes `repeats` identical dispatches into `pass`.
-    pub fn record(&self, pass: &mut wgpu::ComputePass<'_>, repeats: u32) {
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>, repeats: u32) {
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, &self.bind_group, &[]);
         let (x, y, z) = self.workgroups;
         for _ in 0..repeats {
             pass.dispatch_workgroups(x, y, z);
         }
+    }
+
+    fn compile_s(&self) -> f64 {
+        self.compile_s
     }
 }

@@ -12,7 +12,7 @@ pub use buffers::{
     read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init, uniform_buffer,
     with_mapped,
 };
-pub use kernel::{in_order, Kernel, KernelSpec};
+pub use kernel::{in_order, Dispatch, Kernel, KernelSpec};
 pub use stages::{StageTime, Stages};
 pub use timer::{best_timer, ticks_to_seconds, SampleTime, Timer, TimingMethod, WallClockTimer};
 

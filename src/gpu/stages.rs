@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ticks_to_seconds, with_mapped, Gpu, GpuError, Kernel, SampleTime, Timer};
+use super::{ticks_to_seconds, with_mapped, Dispatch, Gpu, GpuError, Kernel};
 
 /// One stage's share of an operation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,32 +31,27 @@ impl Stages {
     pub fn new(stages: Vec<(String, Kernel)>) -> Stages {
         Stages { stages }
     }
+}
 
-    /// Seconds spent compiling every stage's pipeline.
-    pub fn compile_s(&self) -> f64 {
-        self.stages.iter().map(|(_, k)| k.compile_s).sum()
+impl Dispatch for Stages {
+    /// Encodes `repeats` operations, each every stage in order.
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>, repeats: u32) {
+        for _ in 0..repeats {
+            for (_, kernel) in &self.stages {
+                kernel.record(pass, 1);
+            }
+        }
     }
 
-    /// Times one sample of `repeats` operations in one compute pass.
-    pub fn sample(
-        &self,
-        gpu: &Gpu,
-        timer: &mut dyn Timer,
-        repeats: u32,
-    ) -> Result<Option<SampleTime>, GpuError> {
-        timer.time(gpu, &|pass| {
-            for _ in 0..repeats {
-                for (_, kernel) in &self.stages {
-                    kernel.record(pass, 1);
-                }
-            }
-        })
+    /// Seconds spent compiling every stage's pipeline.
+    fn compile_s(&self) -> f64 {
+        self.stages.iter().map(|(_, k)| k.compile_s).sum()
     }
 
     /// GPU seconds per operation in each stage, over `repeats` operations in
     /// one pass with a timestamp between stages. None where the device
     /// cannot write timestamps inside a pass, or a timestamp was impossible.
-    pub fn stage_times(&self, gpu: &Gpu, repeats: u32) -> Result<Option<Vec<StageTime>>, GpuError> {
+    fn stage_times(&self, gpu: &Gpu, repeats: u32) -> Result<Option<Vec<StageTime>>, GpuError> {
         let needed =
             wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES;
         if !gpu.has(needed) || self.stages.is_empty() {

@@ -17,7 +17,7 @@ pub use stream::{stream_case, Stream, StreamKernel, STREAM_KERNELS};
 pub use transfer::{transfer_case, Direction, Transfer, TRANSFERS};
 
 use crate::case::{Candidate, Case, Dtype, Figure, Roof, Shape, Work};
-use crate::gpu::{Gpu, GpuError, Kernel, SampleTime, StageTime, Stages, Timer};
+use crate::gpu::{Dispatch, Gpu, GpuError, Kernel, SampleTime, StageTime, Stages, Timer};
 use crate::reference::Verification;
 
 /// A variant that cannot run here, and why.
@@ -59,16 +59,21 @@ pub trait OutputCheck {
     fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError>;
 }
 
-/// The usual prepared case: one kernel sampled as batched dispatches, and
-/// what checking its output needs.
-pub struct KernelCase<C> {
-    /// The kernel to dispatch.
-    pub kernel: Kernel,
+/// The usual prepared case: what it dispatches (one [`Kernel`], or several
+/// run in order as one operation, [`Stages`]: see [`StagedCase`]), sampled as
+/// a batch of operations in one pass, and what checking its output needs.
+pub struct KernelCase<C, K = Kernel> {
+    /// What runs: one kernel, or several in order.
+    pub kernel: K,
     /// The output check.
     pub check: C,
 }
 
-impl<C: OutputCheck> Prepared for KernelCase<C> {
+/// An operation made of several kernels run in order (scores, softmax, then
+/// P·V), with the time of each stage where the device can tell it.
+pub type StagedCase<C> = KernelCase<C, Stages>;
+
+impl<C: OutputCheck, K: Dispatch> Prepared for KernelCase<C, K> {
     fn sample(
         &self,
         gpu: &Gpu,
@@ -83,40 +88,11 @@ impl<C: OutputCheck> Prepared for KernelCase<C> {
     }
 
     fn compile_s(&self) -> f64 {
-        self.kernel.compile_s
-    }
-}
-
-/// The multi-kernel twin of [`KernelCase`]: an operation made of several
-/// kernels run in order (e.g. scores, softmax, then P·V), sampled as one, with
-/// the time of each stage where the device can tell it.
-pub struct StagedCase<C> {
-    /// The kernels, in order.
-    pub stages: Stages,
-    /// The output check of the last stage's result.
-    pub check: C,
-}
-
-impl<C: OutputCheck> Prepared for StagedCase<C> {
-    fn sample(
-        &self,
-        gpu: &Gpu,
-        timer: &mut dyn Timer,
-        repeats: u32,
-    ) -> Result<Option<SampleTime>, GpuError> {
-        self.stages.sample(gpu, timer, repeats)
-    }
-
-    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
-        self.check.verify(gpu)
-    }
-
-    fn compile_s(&self) -> f64 {
-        self.stages.compile_s()
+        self.kernel.compile_s()
     }
 
     fn stage_times(&self, gpu: &Gpu, repeats: u32) -> Result<Option<Vec<StageTime>>, GpuError> {
-        self.stages.stage_times(gpu, repeats)
+        self.kernel.stage_times(gpu, repeats)
     }
 }
 
