@@ -106,10 +106,13 @@ impl MatmulInputs {
     }
 }
 
-/// Copies a row-major matrix of `(rows, cols)` into a zeroed one of
-/// `(rows, cols)` `padded`.
-fn pad(data: &[f32], (rows, cols): (usize, usize), padded: (usize, usize)) -> Vec<f32> {
-    let (rows_padded, cols_padded) = padded;
+/// Copies a `rows × cols` row-major matrix into a zeroed `rows_padded ×
+/// cols_padded` one.
+fn pad(
+    data: &[f32],
+    (rows, cols): (usize, usize),
+    (rows_padded, cols_padded): (usize, usize),
+) -> Vec<f32> {
     debug_assert!(rows <= rows_padded && cols <= cols_padded);
     let mut out = vec![0.0; rows_padded * cols_padded];
     for (r, row) in data.chunks(cols).take(rows).enumerate() {

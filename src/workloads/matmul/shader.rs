@@ -18,7 +18,7 @@ const COMMON: &str = include_str!("../../../shaders/matmul.wgsl");
 /// The subgroup kernels' loads of A.
 const SUBGROUP_PART: &str = include_str!("../../../shaders/matmul_subgroup.wgsl");
 
-/// One register-tiled entry point, with the placeholders of [`Placeholders`].
+/// One register-tiled entry point, with the placeholders `Placeholders` fills.
 const REGISTER_TILED: &str = include_str!("../../../shaders/matmul_register_tiled.wgsl");
 
 /// What one register-tiled variant fills the template's placeholders with:
@@ -26,18 +26,22 @@ const REGISTER_TILED: &str = include_str!("../../../shaders/matmul_register_tile
 struct Placeholders {
     entry_point: &'static str,
     lane_parameter: &'static str,
+    lane_row: &'static str,
     first_a_row: &'static str,
     a_rows: &'static str,
     b_panel: &'static str,
 }
 
 impl Placeholders {
+    /// `variant`'s values, from where it reads A and B and whether its
+    /// subgroup shares the rows of A.
     fn of(variant: &Variant) -> Placeholders {
-        let (lane_parameter, first_a_row) = match variant.subgroups {
-            false => ("", "t.row0"),
+        let (lane_parameter, lane_row, first_a_row) = match variant.subgroups {
+            false => ("", "", "t.row0"),
             true => (
                 "\n    @builtin(subgroup_invocation_id) lane: u32,",
-                "t.row0 + lane % 8u",
+                "\n    let my_row = t.row0 + lane % 8u;",
+                "my_row",
             ),
         };
         let (a_rows, b_panel) = match (variant.source, variant.subgroups) {
@@ -49,6 +53,7 @@ impl Placeholders {
         Placeholders {
             entry_point: variant.entry_point,
             lane_parameter,
+            lane_row,
             first_a_row,
             a_rows,
             b_panel,
@@ -56,10 +61,11 @@ impl Placeholders {
     }
 
     /// The template's placeholders (no one a prefix of another) and their values.
-    fn pairs(&self) -> [(&'static str, &'static str); 5] {
+    fn pairs(&self) -> [(&'static str, &'static str); 6] {
         [
             ("$ENTRY_POINT", self.entry_point),
             ("$LANE_PARAMETER", self.lane_parameter),
+            ("$LANE_ROW", self.lane_row),
             ("$FIRST_A_ROW", self.first_a_row),
             ("$A_ROWS", self.a_rows),
             ("$B_PANEL", self.b_panel),
