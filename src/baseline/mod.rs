@@ -18,7 +18,7 @@ use crate::case::{Dtype, Shape};
 use crate::measure::Summary;
 use crate::reference::{check_elements, check_matmul, Verification};
 use crate::report::Baseline;
-use crate::workloads::seeded_uniform;
+use crate::workloads::MatmulInputs;
 
 /// A host measurement a run asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,8 +67,7 @@ fn time_host(mut operation: impl FnMut()) -> (Summary, Vec<f64>) {
 /// cores, from the same seeded inputs the GPU case used (rounded to `dtype`
 /// as it rounds them), and checks the result.
 pub fn host_gemm(dtype: Dtype, m: usize, n: usize, k: usize, seed: u64) -> Baseline {
-    let a = seeded_uniform(seed, 0, m * k);
-    let b = seeded_uniform(seed, 1, k * n);
+    let MatmulInputs { a, b, .. } = MatmulInputs::draw(dtype, m, n, k, seed);
     let (summary, samples, a, b, c) = match dtype {
         Dtype::F32 => {
             let mut c = vec![0.0f32; m * n];
@@ -207,6 +206,7 @@ impl HostCopy {
 mod tests {
     use super::*;
     use crate::reference::Method;
+    use crate::workloads::seeded_uniform;
 
     #[test]
     fn host_gemm_multiplies_in_each_dtype_and_is_checked() {

@@ -90,8 +90,6 @@ pub struct PipelineBuild {
     pub pipeline: wgpu::ComputePipeline,
     /// Wall time spent compiling (shader module plus pipeline), in seconds; 0 when cached.
     pub compile_s: f64,
-    /// True when this process had already built the same pipeline.
-    pub cached: bool,
 }
 
 /// Features chipbench asks for when the adapter has them.
@@ -208,7 +206,6 @@ impl Gpu {
             return Ok(PipelineBuild {
                 pipeline: pipeline.clone(),
                 compile_s: 0.0,
-                cached: true,
             });
         }
         let started = Instant::now();
@@ -250,7 +247,6 @@ impl Gpu {
         Ok(PipelineBuild {
             pipeline,
             compile_s,
-            cached: false,
         })
     }
 

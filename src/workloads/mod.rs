@@ -4,14 +4,13 @@
 mod inputs;
 mod latency;
 mod matmul;
-mod matmul_coop;
 mod peak;
 mod stream;
 mod transfer;
 
 pub use inputs::seeded_uniform;
 pub use latency::{latency_case, Latency};
-pub use matmul::{matmul_case, Matmul};
+pub use matmul::{matmul_case, Matmul, MatmulInputs};
 pub use peak::{peak_case, Peak};
 pub use stream::{stream_case, Stream, StreamKernel, STREAM_KERNELS};
 pub use transfer::{transfer_case, Direction, Transfer, TRANSFERS};

@@ -6,16 +6,15 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{
-    seeded_uniform, Candidate, Case, Dtype, KernelCase, OutputCheck, Prepared, Unavailable,
-};
+use super::check::MatmulCheck;
+use super::inputs::{Dims, MatmulInputs};
 use crate::gpu::{
-    in_order, read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu,
-    GpuError, Kernel, KernelSpec,
+    in_order, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError, Kernel,
+    KernelSpec,
 };
-use crate::reference::{check_matmul, Verification};
+use crate::workloads::{Candidate, Case, Dtype, KernelCase, Prepared, Unavailable};
 
-const SHADER: &str = include_str!("../../shaders/matmul_coop.wgsl");
+const SHADER: &str = include_str!("../../../shaders/matmul_coop.wgsl");
 
 /// One cooperative-matrix kernel: its input type, tile edge, and the shape
 /// the adapter must list (as `AdapterSummary::cooperative_matrix` spells it).
@@ -99,25 +98,11 @@ pub(super) fn coop_options(case: &Case, gpu: &Gpu) -> (Vec<Candidate>, Vec<Unava
 /// Mirrors `struct Dims` in the shader: padded sizes.
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
-struct Dims {
+struct DimsUniform {
     m: u32,
     n: u32,
     k: u32,
     _pad: u32,
-}
-
-/// Copies a `rows × cols` matrix into a zeroed `rows_padded × cols_padded` one.
-fn pad<T: Copy + Default>(
-    data: &[T],
-    cols: usize,
-    rows_padded: usize,
-    cols_padded: usize,
-) -> Vec<T> {
-    let mut padded = vec![T::default(); rows_padded * cols_padded];
-    for (r, row) in data.chunks(cols).enumerate() {
-        padded[r * cols_padded..r * cols_padded + cols].copy_from_slice(row);
-    }
-    padded
 }
 
 /// Uploads `case`'s inputs padded to whole tiles in the variant's input type
@@ -129,46 +114,23 @@ pub(super) fn prepare_coop(
     seed: u64,
 ) -> Result<Box<dyn Prepared>, GpuError> {
     let v = variant(&candidate.variant).expect("prepare_coop is given coop variants only");
-    let dim = |name| case.shape.get(name).expect("matmul shapes have m, n, k") as usize;
-    let (m, n, k) = (dim("m"), dim("n"), dim("k"));
-    let (mp, np, kp) = (
-        m.next_multiple_of(v.tile),
-        n.next_multiple_of(v.tile),
-        k.next_multiple_of(v.tile),
-    );
+    let dims = Dims::of(case);
+    let padded = dims.whole_tiles(v.tile);
     // Inputs as the kernel sees them: f16 cases are rounded to f16 first.
-    let round = |x: Vec<f32>| match v.input {
-        Dtype::F32 => x,
-        Dtype::F16 => x
-            .into_iter()
-            .map(|x| half::f16::from_f32(x).to_f32())
-            .collect(),
-    };
-    let a = round(seeded_uniform(seed, 0, m * k));
-    let b = round(seeded_uniform(seed, 1, k * n));
-    let upload = |values: &[f32], cols, rows_padded, cols_padded| -> Vec<u8> {
-        let padded = pad(values, cols, rows_padded, cols_padded);
-        match v.input {
-            Dtype::F32 => bytemuck::cast_slice(&padded).to_vec(),
-            Dtype::F16 => {
-                let halves: Vec<half::f16> =
-                    padded.iter().map(|&x| half::f16::from_f32(x)).collect();
-                bytemuck::cast_slice(&halves).to_vec()
-            }
-        }
-    };
+    let inputs = MatmulInputs::draw(v.input, dims.m, dims.n, dims.k, seed);
+    let [a, b] = inputs.padded_bytes(padded);
     let buffers = gpu.catching(|| {
-        let dims = Dims {
-            m: mp as u32,
-            n: np as u32,
-            k: kp as u32,
+        let uniform = DimsUniform {
+            m: padded.m as u32,
+            n: padded.n as u32,
+            k: padded.k as u32,
             _pad: 0,
         };
         [
-            storage_buffer_init(gpu, "A", &upload(&a, k, mp, kp)),
-            storage_buffer_init(gpu, "B", &upload(&b, n, kp, np)),
-            storage_buffer_zeroed(gpu, "C", (mp * np * 4) as u64),
-            uniform_buffer(gpu, "dims", bytemuck::bytes_of(&dims)),
+            storage_buffer_init(gpu, "A", &a),
+            storage_buffer_init(gpu, "B", &b),
+            storage_buffer_zeroed(gpu, "C", (padded.m * padded.n * 4) as u64),
+            uniform_buffer(gpu, "dims", bytemuck::bytes_of(&uniform)),
         ]
     })?;
     let kernel = Kernel::build(
@@ -180,56 +142,19 @@ pub(super) fn prepare_coop(
             constants: &candidate.constants,
             bounds_checked: true,
             bindings: &in_order(&buffers.iter().collect::<Vec<_>>()),
-            workgroups: ((np / v.tile) as u32, (mp / v.tile) as u32, 1),
+            workgroups: ((padded.n / v.tile) as u32, (padded.m / v.tile) as u32, 1),
         },
     )?;
     let [_, _, c, _] = buffers;
+    // Both variants accumulate in f32, so the f32 tolerance applies.
     Ok(Box::new(KernelCase {
         kernel,
-        check: CoopOutput {
-            a,
-            b,
+        check: MatmulCheck {
+            inputs,
             c,
-            m,
-            n,
-            k,
-            n_padded: np,
+            c_row_len: padded.n,
+            accumulate: Dtype::F32,
             seed,
         },
     }))
-}
-
-/// What checking a cooperative-matrix product needs: the inputs as the kernel
-/// saw them, and the padded output.
-struct CoopOutput {
-    a: Vec<f32>,
-    b: Vec<f32>,
-    c: wgpu::Buffer,
-    m: usize,
-    n: usize,
-    k: usize,
-    n_padded: usize,
-    seed: u64,
-}
-
-impl OutputCheck for CoopOutput {
-    /// Both variants accumulate in f32, so the f32 tolerance applies.
-    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
-        let bytes = read_buffer(gpu, &self.c, (self.m * self.n_padded * 4) as u64)?;
-        let padded: &[f32] = bytemuck::cast_slice(&bytes);
-        let c: Vec<f32> = padded
-            .chunks(self.n_padded)
-            .flat_map(|row| row[..self.n].iter().copied())
-            .collect();
-        Ok(check_matmul(
-            &self.a,
-            &self.b,
-            &c,
-            self.m,
-            self.n,
-            self.k,
-            Dtype::F32,
-            self.seed,
-        ))
-    }
 }
