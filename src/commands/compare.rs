@@ -1,0 +1,63 @@
+//! `chipbench compare A.json B.json [C.json ...] [--html FILE] [--md FILE]
+//! [--csv FILE]`, and the comparison `run --compare PREVIOUS.json` ends with.
+
+use std::path::Path;
+
+use anyhow::{bail, Result};
+
+use super::report::{load_rows, print_written, wanted};
+use super::Outcome;
+use crate::cli::CompareArgs;
+use crate::export::{Comparison, Format, Outputs, ReportRows};
+use crate::report::{load, Report};
+use crate::suite::Suite;
+
+/// Prints the comparison of `args`' reports as a table and writes it in
+/// every format asked for.
+pub fn compare(args: &CompareArgs) -> Result<Outcome> {
+    let comparison = Comparison::of(load_rows(&args.reports)?)?;
+    let outputs = Outputs::create(&wanted(&args.outputs))?;
+    print!("{}", Format::Markdown.exporter().comparison(&comparison));
+    print_written(&outputs.write_comparison(&comparison)?);
+    Ok(Outcome::Success)
+}
+
+/// The earlier report a run is compared against, read before it measures.
+#[derive(Debug)]
+pub(super) struct Previous {
+    rows: ReportRows,
+}
+
+impl Previous {
+    /// Reads the report at `path`: a file that is not a chipbench report, or
+    /// one of an unknown schema, fails here, before any measurement.
+    pub fn load(path: &Path) -> Result<Previous> {
+        let report = load(path)?;
+        Ok(Previous {
+            rows: ReportRows::of(&report, &path.display().to_string()),
+        })
+    }
+
+    /// Fails when `suite` runs no case the earlier report has: the
+    /// comparison would be empty.
+    pub fn check_overlap(&self, suite: &Suite) -> Result<()> {
+        let names: Vec<String> = suite.cases.iter().map(|c| c.name()).collect();
+        if !self.rows.cases.iter().any(|row| names.contains(&row.case)) {
+            bail!(
+                "{} has no case in common with this run (suite '{}')",
+                self.rows.header.source,
+                suite.name
+            );
+        }
+        Ok(())
+    }
+
+    /// Prints the comparison of the finished run's `report`, saved at
+    /// `report_path`, against the earlier one.
+    pub fn print_against(self, report: &Report, report_path: &Path) -> Result<()> {
+        let now = ReportRows::of(report, &report_path.display().to_string());
+        let comparison = Comparison::of(vec![self.rows, now])?;
+        print!("{}", Format::Markdown.exporter().comparison(&comparison));
+        Ok(())
+    }
+}

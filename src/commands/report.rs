@@ -1,0 +1,70 @@
+//! `chipbench report REPORT... [--html FILE] [--md FILE] [--csv FILE]`:
+//! saved reports as pages and tables; and the HTML page `run --html`
+//! writes beside its report.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use super::Outcome;
+use crate::cli::{OutputArgs, ReportArgs};
+use crate::export::{Format, Outputs, ReportRows};
+use crate::report::{load, Report};
+
+/// Writes `args`' reports in every format asked for, or prints them as
+/// Markdown when none is.
+pub fn report(args: &ReportArgs) -> Result<Outcome> {
+    let reports = load_rows(&args.reports)?;
+    let outputs = Outputs::create(&wanted(&args.outputs))?;
+    if outputs.is_empty() {
+        print!("{}", Format::Markdown.exporter().reports(&reports));
+    }
+    print_written(&outputs.write_reports(&reports)?);
+    Ok(Outcome::Success)
+}
+
+/// The formats and paths `outputs` names.
+pub(super) fn wanted(outputs: &OutputArgs) -> Vec<(Format, &Path)> {
+    [
+        (Format::Html, &outputs.html),
+        (Format::Markdown, &outputs.md),
+        (Format::Csv, &outputs.csv),
+    ]
+    .into_iter()
+    .filter_map(|(format, path)| Some((format, path.as_deref()?)))
+    .collect()
+}
+
+/// Reads every report, each named by its path; the first that cannot be
+/// read is the error.
+pub(super) fn load_rows(paths: &[PathBuf]) -> Result<Vec<ReportRows>> {
+    paths
+        .iter()
+        .map(|path| Ok(ReportRows::of(&load(path)?, &path.display().to_string())))
+        .collect()
+}
+
+/// `html: PATH`, one line per file written.
+pub(super) fn print_written(written: &[(Format, PathBuf)]) {
+    for (format, path) in written {
+        println!("{}: {}", format.name(), path.display());
+    }
+}
+
+/// The HTML page of the report a run writes to `report_path`: created
+/// beside it (same name, `.html`) before the run measures anything, when
+/// `wanted`.
+pub(super) fn html_beside(report_path: &Path, wanted: bool) -> Result<Option<Outputs>> {
+    if !wanted {
+        return Ok(None);
+    }
+    let path = report_path.with_extension("html");
+    Outputs::create(&[(Format::Html, &path)]).map(Some)
+}
+
+/// Writes the finished run's `report` (saved at `report_path`) into `html`.
+pub(super) fn write_html(html: Outputs, report: &Report, report_path: &Path) -> Result<()> {
+    let rows = ReportRows::of(report, &report_path.display().to_string());
+    print_written(&html.write_reports(&[rows])?);
+    Ok(())
+}
