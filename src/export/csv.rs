@@ -179,3 +179,99 @@ fn line(fields: impl Iterator<Item = String>) -> String {
         .collect();
     quoted.join(",") + "\n"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::comparison::Verdict;
+    use crate::export::model::tests::{committed, committed_on};
+
+    /// Splits CSV text into records of fields, undoing the quoting.
+    fn parse(text: &str) -> Vec<Vec<String>> {
+        let mut records = Vec::new();
+        let (mut record, mut field) = (Vec::new(), String::new());
+        let mut chars = text.chars().peekable();
+        let mut quoted = false;
+        while let Some(c) = chars.next() {
+            match (quoted, c) {
+                (true, '"') if chars.peek() == Some(&'"') => {
+                    field.push('"');
+                    chars.next();
+                }
+                (true, '"') => quoted = false,
+                (true, c) => field.push(c),
+                (false, '"') => quoted = true,
+                (false, ',') => record.push(std::mem::take(&mut field)),
+                (false, '\n') => {
+                    record.push(std::mem::take(&mut field));
+                    records.push(std::mem::take(&mut record));
+                }
+                (false, c) => field.push(c),
+            }
+        }
+        records
+    }
+
+    /// The field named `column` of `record`, under `header`.
+    fn field<'a>(header: &[String], record: &'a [String], column: &str) -> &'a str {
+        let i = header.iter().position(|h| h == column).unwrap();
+        &record[i]
+    }
+
+    #[test]
+    fn every_case_reads_back_with_the_reports_own_numbers() {
+        for (path, report) in committed() {
+            let rows = ReportRows::of(&report, &path.display().to_string());
+            let records = parse(&Csv.reports(&[rows]));
+            let (header, body) = records.split_first().unwrap();
+            assert_eq!(header, &CASE_COLUMNS.map(String::from));
+            assert_eq!(body.len(), report.measurements.len(), "one row per case");
+            for (record, m) in body.iter().zip(&report.measurements) {
+                assert_eq!(record.len(), CASE_COLUMNS.len());
+                assert_eq!(field(header, record, "case"), m.case);
+                let read = |column: &str| -> Option<f64> {
+                    let text = field(header, record, column);
+                    (!text.is_empty()).then(|| text.parse().unwrap())
+                };
+                let summary = m.timing.as_ref().map(|t| t.summary);
+                assert_eq!(read("median_s"), summary.map(|s| s.median_s), "{}", m.case);
+                assert_eq!(read("p10_s"), summary.map(|s| s.p10_s));
+                assert_eq!(read("p90_s"), summary.map(|s| s.p90_s));
+                assert_eq!(read("cv"), summary.map(|s| s.cv));
+                assert_eq!(read("gflop_per_s"), m.gflop_per_s);
+                assert_eq!(read("gb_per_s"), m.gb_per_s);
+                assert_eq!(read("flop"), Some(m.flop));
+                assert_eq!(read("bytes_read"), Some(m.bytes_read as f64));
+                assert_eq!(read("compile_s"), m.compile_s);
+            }
+        }
+    }
+
+    #[test]
+    fn fields_with_commas_and_quotes_are_quoted() {
+        let text = line(["a,b".to_string(), "say \"hi\"".into(), "plain".into()].into_iter());
+        assert_eq!(text, "\"a,b\",\"say \"\"hi\"\"\",plain\n");
+        assert_eq!(parse(&text), vec![vec!["a,b", "say \"hi\"", "plain"]]);
+    }
+
+    #[test]
+    fn a_comparison_has_each_reports_figure_ratio_and_verdict() {
+        let (path, report) = committed_on("vulkan");
+        let rows = ReportRows::of(&report, &path.display().to_string());
+        let comparison = Comparison::of(vec![rows.clone(), rows]).unwrap();
+        let records = parse(&Csv.comparison(&comparison));
+        let (header, body) = records.split_first().unwrap();
+        assert_eq!(body.len(), comparison.cases.len());
+        for (record, case) in body.iter().zip(&comparison.cases) {
+            let a: Option<f64> = field(header, record, "A_figure").parse().ok();
+            assert_eq!(a, case.sides[0].figure);
+            if a.is_some() {
+                assert_eq!(field(header, record, "B_ratio_to_A"), "1");
+                assert_eq!(
+                    field(header, record, "B_verdict"),
+                    Verdict::WithinNoise.words()
+                );
+            }
+        }
+    }
+}

@@ -90,3 +90,71 @@ fn table(t: &Table) -> String {
     out.push('\n');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::model::tests::committed_on;
+    use crate::report::format_seconds;
+
+    /// The cells of the Markdown table under `### title`, row by row, the
+    /// heading row first.
+    fn cells(markdown: &str, title: &str) -> Vec<Vec<String>> {
+        markdown
+            .split(&format!("### {title}\n"))
+            .nth(1)
+            .unwrap()
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .filter(|l| !l.starts_with("| ---") && !l.starts_with("| :"))
+            .map(|l| {
+                l.trim_matches('|')
+                    .split(" | ")
+                    .map(|c| c.trim().to_string())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_cases_table_holds_the_reports_medians_and_rates() {
+        let (path, report) = committed_on("vulkan");
+        let markdown = Markdown.reports(&[ReportRows::of(&report, &path.display().to_string())]);
+        let table = cells(&markdown, "Cases");
+        let (heading, rows) = table.split_first().unwrap();
+        let column = |name: &str| heading.iter().position(|h| h == name).unwrap();
+        assert_eq!(rows.len(), report.measurements.len());
+        for (row, m) in rows.iter().zip(&report.measurements) {
+            assert_eq!(row[column("case")], m.case);
+            let timing = m.timing.as_ref().unwrap();
+            assert_eq!(
+                row[column("median")],
+                format_seconds(timing.summary.median_s)
+            );
+            assert_eq!(row[column("p10")], format_seconds(timing.summary.p10_s));
+            let rate = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.2}"));
+            assert_eq!(row[column("GFLOP/s")], rate(m.gflop_per_s));
+            assert_eq!(row[column("GB/s")], rate(m.gb_per_s));
+        }
+    }
+
+    #[test]
+    fn the_summary_table_holds_every_target_with_its_verdict() {
+        let (path, report) = committed_on("vulkan");
+        let rows = ReportRows::of(&report, &path.display().to_string());
+        let markdown = Markdown.reports(std::slice::from_ref(&rows));
+        let table = cells(&markdown, "Summary");
+        assert_eq!(table.len() - 1, rows.targets.len());
+        for (row, target) in table[1..].iter().zip(&rows.targets) {
+            assert_eq!(row[0], target.label);
+            assert_eq!(row[1], format!("{:.1}%", target.value.unwrap() * 100.0));
+            assert_eq!(row[4], target.verdict.map_or("-", |v| v.words()));
+        }
+    }
+
+    #[test]
+    fn a_pipe_in_a_cell_does_not_end_it() {
+        assert_eq!(cell("a | b\nc"), "a \\| b c");
+    }
+}

@@ -8,6 +8,7 @@ use plotters::prelude::*;
 
 use super::model::{CaseRow, Metric, ReportRows};
 use crate::report::Status;
+use crate::workloads::Dtype;
 
 /// Width and height of every plot, in pixels (the page scales it down to fit).
 const PLOT_SIZE: (u32, u32) = (900, 540);
@@ -61,20 +62,47 @@ fn si(value: f64) -> String {
     format!("{text}{prefix}")
 }
 
-/// The whole decades around `values`: log axes with a labelled power of ten
-/// at both ends. None without a positive finite value.
-fn decades(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+/// A log axis around `values`: a factor of √10 beyond the extremes on both
+/// sides, so a lone value sits mid-axis and the axis always spans a power
+/// of ten to label. None without a positive finite value.
+fn log_axis(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     let (low, high) = values
         .filter(|v| v.is_finite() && *v > 0.0)
         .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
             (lo.min(v), hi.max(v))
         });
-    if high == 0.0 {
-        return None;
-    }
-    let low = 10f64.powf(low.log10().floor());
-    let high = 10f64.powf(high.log10().ceil()).max(low * 10.0);
-    Some((low, high))
+    let margin = 10f64.sqrt();
+    (high > 0.0).then(|| (low / margin, high * margin))
+}
+
+/// A chart with logarithmic axes on both sides, drawn as SVG.
+type LogChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>;
+
+/// Draws a line through `points`, solid or dashed, two pixels wide, with
+/// an entry in the legend that looks like it.
+fn line<'a, 'b: 'a>(
+    chart: &mut LogChart<'a, 'b>,
+    points: Vec<(f64, f64)>,
+    colour: RGBColor,
+    dashed: bool,
+    label: String,
+) -> Result<(), String> {
+    let style = colour.stroke_width(2);
+    let drawn = match dashed {
+        true => chart.draw_series(DashedLineSeries::new(points, 8, 5, style)),
+        false => chart.draw_series(LineSeries::new(points, style)),
+    };
+    drawn
+        .map_err(|e| e.to_string())?
+        .label(label)
+        .legend(move |(x, y)| {
+            // Two halves of a 20-pixel sample, with a gap between them when dashed.
+            let gap = if dashed { 2 } else { 0 };
+            EmptyElement::at((x, y))
+                + PathElement::new(vec![(0, 0), (10 - gap, 0)], style)
+                + PathElement::new(vec![(10 + gap, 0), (20, 0)], style)
+        });
+    Ok(())
 }
 
 /// Draws one plot into a string; `draw` gets the whole drawing area.
@@ -133,8 +161,8 @@ pub fn roofline(reports: &[(String, &ReportRows)], colouring: Colouring) -> Plot
     };
     let caption = "Roofline: arithmetic intensity against throughput, log-log".to_string();
     let (Some((x0, x1)), Some((y0, y1))) = (
-        decades(all_points().map(|p| p.0).chain(ridges())),
-        decades(all_points().map(|p| p.1).chain(roof_rates())),
+        log_axis(all_points().map(|p| p.0).chain(ridges())),
+        log_axis(all_points().map(|p| p.1).chain(roof_rates())),
     ) else {
         return Plot {
             caption,
@@ -183,15 +211,13 @@ pub fn roofline(reports: &[(String, &ReportRows)], colouring: Colouring) -> Plot
                 let end = if highest > 0.0 { highest / rate } else { x1 };
                 let start = x0.max(y0 / rate);
                 if start < end {
-                    let style = roof_colour.stroke_width(2);
-                    chart
-                        .draw_series(LineSeries::new(
-                            [(start, start * rate), (end, end * rate)],
-                            style,
-                        ))
-                        .map_err(|e| e.to_string())?
-                        .label(format!("{prefix}bandwidth roof {rate:.2} GB/s"))
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                    line(
+                        &mut chart,
+                        vec![(start, start * rate), (end, end * rate)],
+                        roof_colour,
+                        false,
+                        format!("{prefix}bandwidth roof {rate:.2} GB/s"),
+                    )?;
                 }
             }
             for (j, roof) in report.roofs.compute.iter().enumerate() {
@@ -200,19 +226,17 @@ pub fn roofline(reports: &[(String, &ReportRows)], colouring: Colouring) -> Plot
                     .bandwidth
                     .as_ref()
                     .map_or(x0, |b| (roof.gflop_per_s / b.gb_per_s).max(x0));
-                // A second dtype's roof (f16 after f32) in a thinner line.
-                let style = roof_colour.stroke_width(if j == 0 { 2 } else { 1 });
-                chart
-                    .draw_series(LineSeries::new(
-                        [(start, roof.gflop_per_s), (x1, roof.gflop_per_s)],
-                        style,
-                    ))
-                    .map_err(|e| e.to_string())?
-                    .label(format!(
+                // A second dtype's roof (f16 after f32) dashed.
+                line(
+                    &mut chart,
+                    vec![(start, roof.gflop_per_s), (x1, roof.gflop_per_s)],
+                    roof_colour,
+                    j > 0,
+                    format!(
                         "{prefix}compute roof {} {:.2} GFLOP/s",
                         roof.dtype, roof.gflop_per_s
-                    ))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                    ),
+                )?;
             }
             match colouring {
                 Colouring::ByReport => {
@@ -259,7 +283,7 @@ pub fn roofline(reports: &[(String, &ReportRows)], colouring: Colouring) -> Plot
 
 /// The family a workload's throughput is plotted with: `stream` for
 /// `stream_triad`, `matmul` for `matmul`.
-pub fn family(workload: &str) -> &str {
+fn family(workload: &str) -> &str {
     workload.split('_').next().unwrap_or(workload)
 }
 
@@ -267,17 +291,15 @@ pub fn family(workload: &str) -> &str {
 struct Curve {
     label: String,
     colour: RGBColor,
+    /// Dashed, for a second dtype where the colour names the report.
+    dashed: bool,
     /// (work per operation, figure, band low, band high), by work.
     points: Vec<(f64, f64, f64, f64)>,
 }
 
 /// A curve through `report`'s verified cases of `workload` and `dtype`: one
 /// point per shape, its best variant where there were several.
-fn curve(
-    report: &ReportRows,
-    workload: &str,
-    dtype: crate::workloads::Dtype,
-) -> Vec<(f64, f64, f64, f64)> {
+fn curve(report: &ReportRows, workload: &str, dtype: Dtype) -> Vec<(f64, f64, f64, f64)> {
     let mut points: Vec<(f64, f64, f64, f64)> = Vec::new();
     for case in report
         .cases
@@ -299,53 +321,58 @@ fn curve(
     points
 }
 
-/// Throughput against size for each workload family of `reports`: a curve
-/// per workload and dtype (and report, named by `names`, when several),
-/// the median's line with a shaded p10–p90 band.
+/// Throughput against size, the median's line with a shaded p10–p90 band.
+/// One report: a plot per workload family (the four stream kernels
+/// together), a colour per workload and dtype. Several: a plot per
+/// workload, a colour per report, a second dtype dashed.
 pub fn throughput(reports: &[(String, &ReportRows)]) -> Vec<Plot> {
-    let mut families: Vec<(&str, Metric)> = Vec::new();
+    let overlaid = reports.len() > 1;
+    let group = |workload: &str| -> String {
+        match overlaid {
+            true => workload.to_string(),
+            false => family(workload).to_string(),
+        }
+    };
+    let mut groups: Vec<(String, Metric)> = Vec::new();
     for case in reports.iter().flat_map(|(_, r)| &r.cases) {
-        let f = family(&case.workload);
-        if case.metric != Metric::Time && !families.iter().any(|(known, _)| *known == f) {
-            families.push((f, case.metric));
+        let g = group(&case.workload);
+        if case.metric != Metric::Time && !groups.iter().any(|(known, _)| *known == g) {
+            groups.push((g, case.metric));
         }
     }
-    families
+    groups
         .into_iter()
-        .filter_map(|(f, metric)| {
+        .filter_map(|(g, metric)| {
             let mut curves = Vec::new();
             for (i, (name, report)) in reports.iter().enumerate() {
-                let mut series: Vec<(&str, crate::workloads::Dtype)> = Vec::new();
-                for case in report.cases.iter().filter(|c| family(&c.workload) == f) {
+                let mut series: Vec<(&str, Dtype)> = Vec::new();
+                for case in report.cases.iter().filter(|c| group(&c.workload) == g) {
                     if !series.contains(&(case.workload.as_str(), case.dtype)) {
                         series.push((&case.workload, case.dtype));
                     }
                 }
-                for (workload, dtype) in series {
+                for (j, (workload, dtype)) in series.into_iter().enumerate() {
                     let points = curve(report, workload, dtype);
                     if points.is_empty() {
                         continue;
                     }
-                    let label = match reports.len() {
-                        1 => format!("{workload} {dtype}"),
-                        _ => format!("{name}: {workload} {dtype}"),
-                    };
-                    curves.push((i, label, points));
+                    curves.push(match overlaid {
+                        true => Curve {
+                            label: format!("{name}: {dtype}"),
+                            colour: colour(i),
+                            dashed: j > 0,
+                            points,
+                        },
+                        false => Curve {
+                            label: format!("{workload} {dtype}"),
+                            colour: colour(curves.len()),
+                            dashed: false,
+                            points,
+                        },
+                    });
                 }
             }
-            if curves.is_empty() {
-                return None;
-            }
-            let curves: Vec<Curve> = curves
-                .into_iter()
-                .enumerate()
-                .map(|(n, (_, label, points))| Curve {
-                    label,
-                    colour: colour(n),
-                    points,
-                })
-                .collect();
-            Some(throughput_plot(f, metric, &curves))
+            (!curves.is_empty()).then(|| throughput_plot(&g, metric, &curves))
         })
         .collect()
 }
@@ -355,8 +382,8 @@ fn throughput_plot(family: &str, metric: Metric, curves: &[Curve]) -> Plot {
         format!("{family}: throughput against work per operation (median, p10–p90 band), log-log");
     let all = || curves.iter().flat_map(|c| c.points.iter());
     let (Some((x0, x1)), Some((y0, y1))) = (
-        decades(all().map(|p| p.0)),
-        decades(all().flat_map(|p| [p.2, p.3])),
+        log_axis(all().map(|p| p.0)),
+        log_axis(all().flat_map(|p| [p.2, p.3])),
     ) else {
         return Plot {
             caption,
@@ -411,16 +438,13 @@ fn throughput_plot(family: &str, metric: Metric, curves: &[Curve]) -> Plot {
                     PathElement::new(vec![(p.0, p.2), (p.0, p.3)], colour.stroke_width(1))
                 }))
                 .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(LineSeries::new(
-                    curve.points.iter().map(|p| (p.0, p.1)),
-                    colour.stroke_width(2),
-                ))
-                .map_err(|e| e.to_string())?
-                .label(curve.label.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-                });
+            line(
+                &mut chart,
+                curve.points.iter().map(|p| (p.0, p.1)).collect(),
+                colour,
+                curve.dashed,
+                curve.label.clone(),
+            )?;
             chart
                 .draw_series(
                     curve
@@ -457,10 +481,17 @@ mod tests {
     }
 
     #[test]
-    fn log_axes_span_whole_decades() {
-        assert_eq!(decades([4.0, 72.0].into_iter()), Some((1.0, 100.0)));
-        assert_eq!(decades([10.0].into_iter()), Some((10.0, 100.0)));
-        assert_eq!(decades([0.0, f64::NAN].into_iter()), None);
+    fn log_axes_hold_a_power_of_ten_and_a_margin_round_the_values() {
+        let (low, high) = log_axis([4.0, 72.0].into_iter()).unwrap();
+        assert!(
+            (low * 10f64.sqrt() - 4.0).abs() < 1e-12 && (high / 10f64.sqrt() - 72.0).abs() < 1e-9
+        );
+        let (low, high) = log_axis([1.1e9].into_iter()).unwrap();
+        assert!(
+            low < 1e9 && 1e9 < high,
+            "a lone value's axis spans a power of ten"
+        );
+        assert_eq!(log_axis([0.0, f64::NAN].into_iter()), None);
     }
 
     #[test]
