@@ -16,7 +16,7 @@ use chipbench::workloads::{Candidate, Case, Matmul, Prepared, Unavailable, Work,
 pub const TESTED_BACKENDS: [&str; 2] = ["vulkan", "gl"];
 
 /// Backends that must be present, from `CHIPBENCH_REQUIRE`.
-fn required() -> Vec<String> {
+pub fn required() -> Vec<String> {
     std::env::var("CHIPBENCH_REQUIRE")
         .unwrap_or_default()
         .split(',')
