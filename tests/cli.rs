@@ -656,7 +656,7 @@ fn compare_prints_each_figure_ratio_and_verdict_and_lists_unmatched_cases() {
     assert!(stdout.contains(&format!("html: {}", html.display())));
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(
-        page.contains("A: cases") && page.contains("B: cases"),
+        page.contains("A vulkan: cases f32") && page.contains("B gl: cases f32"),
         "both rooflines"
     );
 }

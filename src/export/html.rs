@@ -49,7 +49,7 @@ impl Exporter for Html {
             .reports
             .iter()
             .enumerate()
-            .map(|(i, r)| (Comparison::letter(i).to_string(), r))
+            .map(|(i, r)| (format!("{} {}", Comparison::letter(i), r.header.backend), r))
             .collect();
         let tables = comparison_tables(comparison);
         let (legend, rest) = tables

@@ -3,6 +3,7 @@
 //! and throughput against problem size with the p10–p90 band. Text is left
 //! to the browser's own sans-serif font, so the SVG needs no font files.
 
+use plotters::coord::combinators::WithKeyPoints;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -62,10 +63,10 @@ fn si(value: f64) -> String {
     format!("{text}{prefix}")
 }
 
-/// A log axis around `values`: a factor of √10 beyond the extremes on both
-/// sides, so a lone value sits mid-axis and the axis always spans a power
-/// of ten to label. None without a positive finite value.
-fn log_axis(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+/// The range of a log axis around `values`: a factor of √10 beyond the
+/// extremes on both sides, so a lone value sits mid-axis and the axis always
+/// spans a power of ten to label. None without a positive finite value.
+fn axis_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     let (low, high) = values
         .filter(|v| v.is_finite() && *v > 0.0)
         .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
@@ -75,8 +76,36 @@ fn log_axis(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     (high > 0.0).then(|| (low / margin, high * margin))
 }
 
+/// The values `mantissa × 10^k` within `low..=high`, in order.
+fn powers_of_ten(low: f64, high: f64, mantissas: &[f64]) -> Vec<f64> {
+    let first = low.log10().floor() as i32;
+    let last = high.log10().ceil() as i32;
+    (first..=last)
+        .flat_map(|k| mantissas.iter().map(move |m| m * 10f64.powi(k)))
+        .filter(|v| (low..=high).contains(v))
+        .collect()
+}
+
+/// A log axis over `low..high`, labelled at 1, 2 and 5 times each power of
+/// ten where it spans up to two and a half decades and at the powers alone
+/// where it spans more, with a light grid line at every integer multiple.
+fn log_axis((low, high): (f64, f64)) -> LogAxis {
+    let labelled: &[f64] = match (high / low).log10() <= 2.5 {
+        true => &[1.0, 2.0, 5.0],
+        false => &[1.0],
+    };
+    let every: Vec<f64> = (1..10).map(f64::from).collect();
+    (low..high)
+        .log_scale()
+        .with_key_points(powers_of_ten(low, high, labelled))
+        .with_light_points(powers_of_ten(low, high, &every))
+}
+
+/// A logarithmic axis with chosen labels.
+type LogAxis = WithKeyPoints<LogCoord<f64>>;
+
 /// A chart with logarithmic axes on both sides, drawn as SVG.
-type LogChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>;
+type LogChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogAxis, LogAxis>>;
 
 /// Draws a line through `points`, solid or dashed, two pixels wide, with
 /// an entry in the legend that looks like it.
@@ -102,6 +131,34 @@ fn line<'a, 'b: 'a>(
                 + PathElement::new(vec![(0, 0), (10 - gap, 0)], style)
                 + PathElement::new(vec![(10 + gap, 0), (20, 0)], style)
         });
+    Ok(())
+}
+
+/// Draws a marker at each of `points`, a circle for f32 and a triangle for
+/// f16, with an entry in the legend.
+fn markers<'a, 'b: 'a>(
+    chart: &mut LogChart<'a, 'b>,
+    points: Vec<(f64, f64)>,
+    colour: RGBColor,
+    dtype: Dtype,
+    label: String,
+) -> Result<(), String> {
+    let style = colour.filled();
+    let drawn = match dtype {
+        Dtype::F32 => chart
+            .draw_series(points.into_iter().map(|p| Circle::new(p, 5, style)))
+            .map(|anno| {
+                anno.label(label)
+                    .legend(move |(x, y)| Circle::new((x + 10, y), 5, style));
+            }),
+        Dtype::F16 => chart
+            .draw_series(points.into_iter().map(|p| TriangleMarker::new(p, 6, style)))
+            .map(|anno| {
+                anno.label(label)
+                    .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 6, style));
+            }),
+    };
+    drawn.map_err(|e| e.to_string())?;
     Ok(())
 }
 
@@ -161,8 +218,8 @@ pub fn roofline(reports: &[(String, &ReportRows)], colouring: Colouring) -> Plot
     };
     let caption = "Roofline: arithmetic intensity against throughput, log-log".to_string();
     let (Some((x0, x1)), Some((y0, y1))) = (
-        log_axis(all_points().map(|p| p.0).chain(ridges())),
-        log_axis(all_points().map(|p| p.1).chain(roof_rates())),
+        axis_range(all_points().map(|p| p.0).chain(ridges())),
+        axis_range(all_points().map(|p| p.1).chain(roof_rates())),
     ) else {
         return Plot {
             caption,
@@ -175,7 +232,7 @@ pub fn roofline(reports: &[(String, &ReportRows)], colouring: Colouring) -> Plot
             .margin(18)
             .x_label_area_size(56)
             .y_label_area_size(80)
-            .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+            .build_cartesian_2d(log_axis((x0, x1)), log_axis((y0, y1)))
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
@@ -238,40 +295,47 @@ pub fn roofline(reports: &[(String, &ReportRows)], colouring: Colouring) -> Plot
                     ),
                 )?;
             }
-            match colouring {
-                Colouring::ByReport => {
-                    let style = colour(i).filled();
-                    chart
-                        .draw_series(points[i].iter().map(|(_, p)| Circle::new(*p, 5, style)))
-                        .map_err(|e| e.to_string())?
-                        .label(format!("{prefix}cases"))
-                        .legend(move |(x, y)| Circle::new((x + 10, y), 5, style));
-                }
-                Colouring::ByWorkload => {
-                    for (case, _) in &points[i] {
+            // A series per workload (by colour) or report, and dtype (by marker).
+            let mut series: Vec<(usize, String, Dtype)> = Vec::new();
+            for (case, _) in &points[i] {
+                let (colour_index, name) = match colouring {
+                    Colouring::ByWorkload => {
                         if !workloads.contains(&case.workload.as_str()) {
                             workloads.push(&case.workload);
                         }
+                        let w = workloads.iter().position(|w| *w == case.workload);
+                        (w.expect("just added"), case.workload.clone())
                     }
-                    for (w, workload) in workloads.iter().enumerate() {
-                        let style = colour(w).filled();
-                        chart
-                            .draw_series(
-                                points[i]
-                                    .iter()
-                                    .filter(|(c, _)| c.workload == *workload)
-                                    .map(|(_, p)| Circle::new(*p, 5, style)),
-                            )
-                            .map_err(|e| e.to_string())?
-                            .label(workload.to_string())
-                            .legend(move |(x, y)| Circle::new((x + 10, y), 5, style));
-                    }
+                    Colouring::ByReport => (i, format!("{prefix}cases")),
+                };
+                let key = (colour_index, name, case.dtype);
+                if !series.contains(&key) {
+                    series.push(key);
                 }
             }
+            for (colour_index, name, dtype) in series {
+                let coords = points[i]
+                    .iter()
+                    .filter(|(c, _)| c.dtype == dtype)
+                    .filter(|(c, _)| match colouring {
+                        Colouring::ByWorkload => c.workload == name,
+                        Colouring::ByReport => true,
+                    })
+                    .map(|(_, p)| *p)
+                    .collect();
+                markers(
+                    &mut chart,
+                    coords,
+                    colour(colour_index),
+                    dtype,
+                    format!("{name} {dtype}"),
+                )?;
+            }
         }
+        // Upper left, above the bandwidth roof: a region no case can reach.
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(SeriesLabelPosition::UpperLeft)
             .label_font(("sans-serif", 14))
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
@@ -382,8 +446,8 @@ fn throughput_plot(family: &str, metric: Metric, curves: &[Curve]) -> Plot {
         format!("{family}: throughput against work per operation (median, p10–p90 band), log-log");
     let all = || curves.iter().flat_map(|c| c.points.iter());
     let (Some((x0, x1)), Some((y0, y1))) = (
-        log_axis(all().map(|p| p.0)),
-        log_axis(all().flat_map(|p| [p.2, p.3])),
+        axis_range(all().map(|p| p.0)),
+        axis_range(all().flat_map(|p| [p.2, p.3])),
     ) else {
         return Plot {
             caption,
@@ -403,7 +467,7 @@ fn throughput_plot(family: &str, metric: Metric, curves: &[Curve]) -> Plot {
             .margin(18)
             .x_label_area_size(56)
             .y_label_area_size(80)
-            .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+            .build_cartesian_2d(log_axis((x0, x1)), log_axis((y0, y1)))
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
@@ -482,16 +546,25 @@ mod tests {
 
     #[test]
     fn log_axes_hold_a_power_of_ten_and_a_margin_round_the_values() {
-        let (low, high) = log_axis([4.0, 72.0].into_iter()).unwrap();
-        assert!(
-            (low * 10f64.sqrt() - 4.0).abs() < 1e-12 && (high / 10f64.sqrt() - 72.0).abs() < 1e-9
-        );
-        let (low, high) = log_axis([1.1e9].into_iter()).unwrap();
+        let (low, high) = axis_range([4.0, 72.0].into_iter()).unwrap();
+        assert!((low * 10f64.sqrt() - 4.0).abs() < 1e-12);
+        assert!((high / 10f64.sqrt() - 72.0).abs() < 1e-9);
+        let (low, high) = axis_range([1.1e9].into_iter()).unwrap();
         assert!(
             low < 1e9 && 1e9 < high,
             "a lone value's axis spans a power of ten"
         );
-        assert_eq!(log_axis([0.0, f64::NAN].into_iter()), None);
+        assert_eq!(axis_range([0.0, f64::NAN].into_iter()), None);
+    }
+
+    #[test]
+    fn log_axes_are_labelled_at_one_two_five_or_at_powers_of_ten() {
+        let labels = |low, high| log_axis((low, high)).bold_points().to_vec();
+        assert_eq!(
+            labels(1.3, 230.0),
+            [2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0]
+        );
+        assert_eq!(labels(0.03, 5e4), [0.1, 1.0, 10.0, 100.0, 1e3, 1e4]);
     }
 
     #[test]
