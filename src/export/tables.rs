@@ -2,7 +2,7 @@
 //! each text format in its own syntax (Markdown pipes, HTML elements), so the
 //! Markdown and the HTML show the same cells.
 
-use super::comparison::{Comparison, Side};
+use super::comparison::Comparison;
 use super::model::{status_word, CaseRow, Header, Metric, ReportRows};
 use crate::report::format_seconds;
 
@@ -393,7 +393,7 @@ pub fn comparison_tables(comparison: &Comparison) -> Vec<Table> {
         for (i, side) in case.sides.iter().enumerate() {
             row.push(match side.figure {
                 Some(value) => format!("{} {}", figure(case.metric, value), spread(side.spread)),
-                None => without_figure(side),
+                None => status_word(side.status).into(),
             });
             if i > 0 {
                 row.push(
@@ -404,6 +404,29 @@ pub fn comparison_tables(comparison: &Comparison) -> Vec<Table> {
             }
         }
         cases.rows.push(row);
+    }
+
+    let mut not_measured = Table::new(
+        "Not measured",
+        &[
+            ("case", false),
+            ("report", false),
+            ("status", false),
+            ("why", false),
+        ],
+    );
+    not_measured.note = Some("Matched cases a report has no figure for.".into());
+    for case in &comparison.cases {
+        for (letter, side) in letters.iter().zip(&case.sides) {
+            if side.figure.is_none() {
+                not_measured.rows.push(vec![
+                    case.case.clone(),
+                    letter.to_string(),
+                    status_word(side.status).into(),
+                    side.reason.clone().unwrap_or_default(),
+                ]);
+            }
+        }
     }
 
     let mut unmatched = Table::new("Unmatched cases", &[("case", false), ("only in", false)]);
@@ -418,16 +441,7 @@ pub fn comparison_tables(comparison: &Comparison) -> Vec<Table> {
             .rows
             .push(vec![u.case.clone(), present.join(", ")]);
     }
-    let mut tables = vec![reports, cases, unmatched];
+    let mut tables = vec![reports, cases, not_measured, unmatched];
     tables.retain(|t| !t.rows.is_empty());
     tables
-}
-
-/// `failed: why` or `unsupported: why`: a side without a figure.
-fn without_figure(side: &Side) -> String {
-    let word = status_word(side.status);
-    match &side.reason {
-        Some(why) => format!("{word}: {why}"),
-        None => word.into(),
-    }
 }
