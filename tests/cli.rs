@@ -554,18 +554,6 @@ fn the_committed_reference_reports_still_load_and_show() {
     }
 }
 
-/// A committed report on `backend` from the quick suite.
-fn committed_quick(backend: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
-    reports_in(&dir)
-        .into_iter()
-        .find(|p| {
-            let report = load(p).unwrap();
-            report.adapter.backend == backend && report.suite.name == "quick"
-        })
-        .expect("a committed quick report")
-}
-
 /// A copy of the report at `from` in `dir`, keeping only the measurements
 /// `keep` accepts.
 fn trimmed_copy(from: &Path, dir: &Path, keep: impl Fn(&serde_json::Value) -> bool) -> PathBuf {
@@ -575,13 +563,13 @@ fn trimmed_copy(from: &Path, dir: &Path, keep: impl Fn(&serde_json::Value) -> bo
         .as_array_mut()
         .unwrap()
         .retain(|m| keep(m));
-    let path = dir.join(format!("trimmed-{}.json", rand_suffix()));
+    let path = dir.join(format!("trimmed-{}.json", next_id()));
     std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
     path
 }
 
 /// A name part no two calls in a test share.
-fn rand_suffix() -> u64 {
+fn next_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)
@@ -590,7 +578,7 @@ fn rand_suffix() -> u64 {
 #[test]
 fn report_writes_html_markdown_and_csv_and_prints_markdown_without_files() {
     let dir = tempfile::tempdir().unwrap();
-    let vulkan = committed_quick("vulkan");
+    let vulkan = common::committed_quick("vulkan");
     let report = load(&vulkan).unwrap();
     let [html, md, csv] = ["r.html", "r.md", "r.csv"].map(|f| dir.path().join(f));
     let output = chipbench(&[
@@ -626,8 +614,8 @@ fn report_writes_html_markdown_and_csv_and_prints_markdown_without_files() {
 #[test]
 fn compare_prints_each_figure_ratio_and_verdict_and_lists_unmatched_cases() {
     let dir = tempfile::tempdir().unwrap();
-    let vulkan = committed_quick("vulkan");
-    let gl = trimmed_copy(&committed_quick("gl"), dir.path(), |m| {
+    let vulkan = common::committed_quick("vulkan");
+    let gl = trimmed_copy(&common::committed_quick("gl"), dir.path(), |m| {
         m["workload"] != "latency"
     });
     let html = dir.path().join("compare.html");
@@ -664,7 +652,7 @@ fn compare_prints_each_figure_ratio_and_verdict_and_lists_unmatched_cases() {
 #[test]
 fn bad_input_to_report_and_compare_gets_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
-    let vulkan = committed_quick("vulkan");
+    let vulkan = common::committed_quick("vulkan");
     let not_json = dir.path().join("notes.json");
     std::fs::write(&not_json, "hello").unwrap();
     let newer = dir.path().join("newer.json");
@@ -691,6 +679,18 @@ fn bad_input_to_report_and_compare_gets_one_clear_line() {
             "cannot create",
         );
     }
+    let twice = dir.path().join("twice.md");
+    assert_clean_error(
+        &chipbench(&[
+            "report",
+            &path(&vulkan),
+            "--md",
+            &path(&twice),
+            "--csv",
+            &path(&twice),
+        ]),
+        "is named for two outputs",
+    );
     let matmul_only = trimmed_copy(&vulkan, dir.path(), |m| m["workload"] == "matmul");
     let stream_only = trimmed_copy(&vulkan, dir.path(), |m| m["workload"] != "matmul");
     assert_clean_error(
@@ -725,7 +725,7 @@ fn run_compare_checks_the_earlier_report_before_measuring() {
         ]),
         "is not a valid chipbench report",
     );
-    let streams = trimmed_copy(&committed_quick("vulkan"), dir.path(), |m| {
+    let streams = trimmed_copy(&common::committed_quick("vulkan"), dir.path(), |m| {
         m["workload"] != "matmul"
     });
     assert_clean_error(

@@ -160,24 +160,6 @@ fn check_in_chromium(chromium: &Path, page: &Path) {
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
 }
 
-/// A committed report of the quick suite on `backend`.
-fn committed_quick(backend: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .find(|p| {
-            let report = chipbench::report::load(p).unwrap();
-            report.adapter.backend == backend && report.suite.name == "quick"
-        })
-        .expect("a committed quick report")
-}
-
 #[test]
 fn report_and_compare_pages_render_every_plot_in_chromium() {
     let Some(chromium) = chromium() else {
@@ -189,7 +171,10 @@ fn report_and_compare_pages_render_every_plot_in_chromium() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let (vulkan, gl) = (committed_quick("vulkan"), committed_quick("gl"));
+    let (vulkan, gl) = (
+        common::committed_quick("vulkan"),
+        common::committed_quick("gl"),
+    );
     let report_page = dir.path().join("report.html");
     let compare_page = dir.path().join("compare.html");
     for (args, page) in [

@@ -2,10 +2,9 @@
 //! number reads back as the report's own), for spreadsheets and scripts.
 
 use super::comparison::Comparison;
-use super::model::{status_word, CaseRow, ReportRows};
+use super::model::{check_word, status_word, CaseRow, ReportRows};
 use super::Exporter;
 use crate::gpu::TimingMethod;
-use crate::reference::Method;
 
 /// Writes comma-separated values (RFC 4180 quoting, `\n` line ends).
 #[derive(Debug, Clone, Copy)]
@@ -155,13 +154,7 @@ fn case_fields(source: &str, row: &CaseRow) -> impl Iterator<Item = String> {
         number(timing.and_then(|t| t.first_dispatch_wall_s)),
         number(row.gflop_per_s),
         number(row.gb_per_s),
-        verification.map_or(String::new(), |v| {
-            match v.method {
-                Method::Exact => "exact",
-                Method::Freivalds { .. } => "freivalds",
-            }
-            .into()
-        }),
+        verification.map_or(String::new(), |v| check_word(v).into()),
         number(verification.and_then(|v| v.max_abs_error)),
         number(verification.map(|v| v.tolerance)),
         verification.map_or(String::new(), |v| v.passed.to_string()),

@@ -220,24 +220,17 @@ impl CaseRow {
         (self.flop > 0.0 && self.bytes() > 0).then(|| self.flop / self.bytes() as f64)
     }
 
-    /// `yes` or `NO`, the check, and its largest error, e.g. `yes exact 3.1e-6`.
-    pub fn verified_words(&self) -> String {
-        let Some(v) = &self.verification else {
-            return "-".into();
-        };
-        let method = match v.method {
-            Method::Exact => "exact",
-            Method::Freivalds { .. } => "freivalds",
-        };
-        let error = v
-            .max_abs_error
-            .map_or("NaN".to_string(), |e| format!("{e:.1e}"));
-        format!("{} {method} {error}", if v.passed { "yes" } else { "NO" })
-    }
-
     /// `ok`, `failed` or `unsupported`.
     pub fn status_word(&self) -> &'static str {
         status_word(self.status)
+    }
+}
+
+/// `exact` or `freivalds`: how an output was checked, as reports name it.
+pub fn check_word(verification: &Verification) -> &'static str {
+    match verification.method {
+        Method::Exact => "exact",
+        Method::Freivalds { .. } => "freivalds",
     }
 }
 

@@ -4,7 +4,6 @@
 //! to the browser's own sans-serif font, so the SVG needs no font files.
 
 use plotters::coord::combinators::WithKeyPoints;
-use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::model::{CaseRow, Metric, ReportRows};
@@ -107,71 +106,157 @@ type LogAxis = WithKeyPoints<LogCoord<f64>>;
 /// A chart with logarithmic axes on both sides, drawn as SVG.
 type LogChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogAxis, LogAxis>>;
 
-/// Draws a line through `points`, solid or dashed, two pixels wide, with
-/// an entry in the legend that looks like it.
-fn line<'a, 'b: 'a>(
-    chart: &mut LogChart<'a, 'b>,
-    points: Vec<(f64, f64)>,
-    colour: RGBColor,
-    dashed: bool,
-    label: String,
-) -> Result<(), String> {
-    let style = colour.stroke_width(2);
-    let drawn = match dashed {
-        true => chart.draw_series(DashedLineSeries::new(points, 8, 5, style)),
-        false => chart.draw_series(LineSeries::new(points, style)),
-    };
-    drawn
-        .map_err(|e| e.to_string())?
-        .label(label)
-        .legend(move |(x, y)| {
-            // Two halves of a 20-pixel sample, with a gap between them when dashed.
-            let gap = if dashed { 2 } else { 0 };
-            EmptyElement::at((x, y))
-                + PathElement::new(vec![(0, 0), (10 - gap, 0)], style)
-                + PathElement::new(vec![(10 + gap, 0), (20, 0)], style)
-        });
+/// Something drawn on a plot, as data: plots are built as lists of marks
+/// and drawn by one function.
+enum Mark {
+    /// A line through `points`, two pixels wide, solid or dashed, with a
+    /// legend entry that looks like it.
+    Line {
+        points: Vec<(f64, f64)>,
+        colour: RGBColor,
+        dashed: bool,
+        label: String,
+    },
+    /// A marker at each point: a circle for f32, a triangle for f16; in the
+    /// legend where labelled.
+    Markers {
+        points: Vec<(f64, f64)>,
+        colour: RGBColor,
+        dtype: Dtype,
+        label: Option<String>,
+    },
+    /// A shaded area inside `outline` (a p10–p90 band).
+    Band {
+        outline: Vec<(f64, f64)>,
+        colour: RGBColor,
+    },
+    /// A thin vertical line from low to high at each x: (x, low, high).
+    Whiskers {
+        spans: Vec<(f64, f64, f64)>,
+        colour: RGBColor,
+    },
+}
+
+/// Draws `mark` on `chart`.
+fn draw<'a, 'b: 'a>(chart: &mut LogChart<'a, 'b>, mark: Mark) -> Result<(), String> {
+    let fail = |e: DrawingAreaErrorKind<_>| e.to_string();
+    match mark {
+        Mark::Line {
+            points,
+            colour,
+            dashed,
+            label,
+        } => {
+            let style = colour.stroke_width(2);
+            let drawn = match dashed {
+                true => chart.draw_series(DashedLineSeries::new(points, 8, 5, style)),
+                false => chart.draw_series(LineSeries::new(points, style)),
+            };
+            drawn.map_err(fail)?.label(label).legend(move |(x, y)| {
+                // Two halves of a 20-pixel sample, with a gap between them when dashed.
+                let gap = if dashed { 2 } else { 0 };
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (10 - gap, 0)], style)
+                    + PathElement::new(vec![(10 + gap, 0), (20, 0)], style)
+            });
+        }
+        Mark::Markers {
+            points,
+            colour,
+            dtype,
+            label,
+        } => {
+            let style = colour.filled();
+            match dtype {
+                Dtype::F32 => {
+                    let drawn = chart
+                        .draw_series(points.into_iter().map(|p| Circle::new(p, 5, style)))
+                        .map_err(fail)?;
+                    if let Some(label) = label {
+                        drawn
+                            .label(label)
+                            .legend(move |(x, y)| Circle::new((x + 10, y), 5, style));
+                    }
+                }
+                Dtype::F16 => {
+                    let drawn = chart
+                        .draw_series(points.into_iter().map(|p| TriangleMarker::new(p, 6, style)))
+                        .map_err(fail)?;
+                    if let Some(label) = label {
+                        drawn
+                            .label(label)
+                            .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 6, style));
+                    }
+                }
+            }
+        }
+        Mark::Band { outline, colour } => {
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    outline,
+                    colour.mix(0.2).filled(),
+                )))
+                .map_err(fail)?;
+        }
+        Mark::Whiskers { spans, colour } => {
+            chart
+                .draw_series(spans.into_iter().map(|(x, low, high)| {
+                    PathElement::new(vec![(x, low), (x, high)], colour.stroke_width(1))
+                }))
+                .map_err(fail)?;
+        }
+    }
     Ok(())
 }
 
-/// Draws a marker at each of `points`, a circle for f32 and a triangle for
-/// f16, with an entry in the legend.
-fn markers<'a, 'b: 'a>(
-    chart: &mut LogChart<'a, 'b>,
-    points: Vec<(f64, f64)>,
-    colour: RGBColor,
-    dtype: Dtype,
-    label: String,
-) -> Result<(), String> {
-    let style = colour.filled();
-    let drawn = match dtype {
-        Dtype::F32 => chart
-            .draw_series(points.into_iter().map(|p| Circle::new(p, 5, style)))
-            .map(|anno| {
-                anno.label(label)
-                    .legend(move |(x, y)| Circle::new((x + 10, y), 5, style));
-            }),
-        Dtype::F16 => chart
-            .draw_series(points.into_iter().map(|p| TriangleMarker::new(p, 6, style)))
-            .map(|anno| {
-                anno.label(label)
-                    .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 6, style));
-            }),
-    };
-    drawn.map_err(|e| e.to_string())?;
-    Ok(())
+/// The frame of a plot: title, axes and where the legend goes.
+struct Frame<'t> {
+    title: &'t str,
+    x: (f64, f64),
+    x_desc: &'t str,
+    y: (f64, f64),
+    y_desc: &'t str,
+    legend: SeriesLabelPosition,
 }
 
-/// Draws one plot into a string; `draw` gets the whole drawing area.
-fn svg(
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
-) -> Result<String, String> {
+/// Draws one log-log plot into an SVG string: the frame (title, labelled
+/// axes, grid), then `marks` in order, then the legend.
+fn log_plot(frame: Frame<'_>, marks: Vec<Mark>) -> Result<String, String> {
+    let fail = |e: &dyn std::fmt::Display| e.to_string();
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, PLOT_SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        draw(&root)?;
-        root.present().map_err(|e| e.to_string())?;
+        root.fill(&WHITE).map_err(|e| fail(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(frame.title, ("sans-serif", 22))
+            .margin(18)
+            .x_label_area_size(56)
+            .y_label_area_size(80)
+            .build_cartesian_2d(log_axis(frame.x), log_axis(frame.y))
+            .map_err(|e| fail(&e))?;
+        chart
+            .configure_mesh()
+            .x_desc(frame.x_desc)
+            .y_desc(frame.y_desc)
+            .x_label_formatter(&|x| si(*x))
+            .y_label_formatter(&|y| si(*y))
+            .axis_desc_style(("sans-serif", 16))
+            .label_style(("sans-serif", 14))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(|e| fail(&e))?;
+        for mark in marks {
+            draw(&mut chart, mark)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(frame.legend)
+            .label_font(("sans-serif", 14))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| fail(&e))?;
+        root.present().map_err(|e| fail(&e))?;
     }
     Ok(text)
 }
@@ -226,122 +311,100 @@ pub fn roofline(reports: &[(String, &ReportRows)], colouring: Colouring) -> Plot
             svg: Err("nothing to plot: no verified case with arithmetic, and no roof".into()),
         };
     };
-    let svg = svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Roofline", ("sans-serif", 22))
-            .margin(18)
-            .x_label_area_size(56)
-            .y_label_area_size(80)
-            .build_cartesian_2d(log_axis((x0, x1)), log_axis((y0, y1)))
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("arithmetic intensity (FLOP/byte)")
-            .y_desc("throughput (GFLOP/s)")
-            .x_label_formatter(&|x| si(*x))
-            .y_label_formatter(&|y| si(*y))
-            .axis_desc_style(("sans-serif", 16))
-            .label_style(("sans-serif", 14))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(|e| e.to_string())?;
-
-        let mut workloads: Vec<&str> = Vec::new();
-        for (i, (name, report)) in reports.iter().enumerate() {
-            let roof_colour = match colouring {
-                Colouring::ByWorkload => BLACK,
-                Colouring::ByReport => colour(i),
-            };
-            let prefix = match colouring {
-                Colouring::ByWorkload => String::new(),
-                Colouring::ByReport => format!("{name}: "),
-            };
-            if let Some(bandwidth) = &report.roofs.bandwidth {
-                let rate = bandwidth.gb_per_s;
-                // From where the diagonal enters the plot to where it meets the highest roof.
-                let highest = report
-                    .roofs
-                    .compute
-                    .iter()
-                    .map(|c| c.gflop_per_s)
-                    .fold(0.0, f64::max);
-                let end = if highest > 0.0 { highest / rate } else { x1 };
-                let start = x0.max(y0 / rate);
-                if start < end {
-                    line(
-                        &mut chart,
-                        vec![(start, start * rate), (end, end * rate)],
-                        roof_colour,
-                        false,
-                        format!("{prefix}bandwidth roof {rate:.2} GB/s"),
-                    )?;
-                }
-            }
-            for (j, roof) in report.roofs.compute.iter().enumerate() {
-                let start = report
-                    .roofs
-                    .bandwidth
-                    .as_ref()
-                    .map_or(x0, |b| (roof.gflop_per_s / b.gb_per_s).max(x0));
-                // A second dtype's roof (f16 after f32) dashed.
-                line(
-                    &mut chart,
-                    vec![(start, roof.gflop_per_s), (x1, roof.gflop_per_s)],
-                    roof_colour,
-                    j > 0,
-                    format!(
-                        "{prefix}compute roof {} {:.2} GFLOP/s",
-                        roof.dtype, roof.gflop_per_s
-                    ),
-                )?;
-            }
-            // A series per workload (by colour) or report, and dtype (by marker).
-            let mut series: Vec<(usize, String, Dtype)> = Vec::new();
-            for (case, _) in &points[i] {
-                let (colour_index, name) = match colouring {
-                    Colouring::ByWorkload => {
-                        if !workloads.contains(&case.workload.as_str()) {
-                            workloads.push(&case.workload);
-                        }
-                        let w = workloads.iter().position(|w| *w == case.workload);
-                        (w.expect("just added"), case.workload.clone())
-                    }
-                    Colouring::ByReport => (i, format!("{prefix}cases")),
-                };
-                let key = (colour_index, name, case.dtype);
-                if !series.contains(&key) {
-                    series.push(key);
-                }
-            }
-            for (colour_index, name, dtype) in series {
-                let coords = points[i]
-                    .iter()
-                    .filter(|(c, _)| c.dtype == dtype)
-                    .filter(|(c, _)| match colouring {
-                        Colouring::ByWorkload => c.workload == name,
-                        Colouring::ByReport => true,
-                    })
-                    .map(|(_, p)| *p)
-                    .collect();
-                markers(
-                    &mut chart,
-                    coords,
-                    colour(colour_index),
-                    dtype,
-                    format!("{name} {dtype}"),
-                )?;
+    let frame = Frame {
+        title: "Roofline",
+        x: (x0, x1),
+        x_desc: "arithmetic intensity (FLOP/byte)",
+        y: (y0, y1),
+        y_desc: "throughput (GFLOP/s)",
+        // Upper left, above the bandwidth roof: a region no case can reach.
+        legend: SeriesLabelPosition::UpperLeft,
+    };
+    let mut marks = Vec::new();
+    let mut workloads: Vec<&str> = Vec::new();
+    for (i, (name, report)) in reports.iter().enumerate() {
+        let roof_colour = match colouring {
+            Colouring::ByWorkload => BLACK,
+            Colouring::ByReport => colour(i),
+        };
+        let prefix = match colouring {
+            Colouring::ByWorkload => String::new(),
+            Colouring::ByReport => format!("{name}: "),
+        };
+        if let Some(bandwidth) = &report.roofs.bandwidth {
+            let rate = bandwidth.gb_per_s;
+            // From where the diagonal enters the plot to where it meets the highest roof.
+            let highest = report
+                .roofs
+                .compute
+                .iter()
+                .map(|c| c.gflop_per_s)
+                .fold(0.0, f64::max);
+            let end = if highest > 0.0 { highest / rate } else { x1 };
+            let start = x0.max(y0 / rate);
+            if start < end {
+                marks.push(Mark::Line {
+                    points: vec![(start, start * rate), (end, end * rate)],
+                    colour: roof_colour,
+                    dashed: false,
+                    label: format!("{prefix}bandwidth roof {rate:.2} GB/s"),
+                });
             }
         }
-        // Upper left, above the bandwidth roof: a region no case can reach.
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(("sans-serif", 14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())
-    });
+        for (j, roof) in report.roofs.compute.iter().enumerate() {
+            let start = report
+                .roofs
+                .bandwidth
+                .as_ref()
+                .map_or(x0, |b| (roof.gflop_per_s / b.gb_per_s).max(x0));
+            // A second dtype's roof (f16 after f32) dashed.
+            marks.push(Mark::Line {
+                points: vec![(start, roof.gflop_per_s), (x1, roof.gflop_per_s)],
+                colour: roof_colour,
+                dashed: j > 0,
+                label: format!(
+                    "{prefix}compute roof {} {:.2} GFLOP/s",
+                    roof.dtype, roof.gflop_per_s
+                ),
+            });
+        }
+        // A series per workload (by colour) or report, and dtype (by marker).
+        let mut series: Vec<(usize, String, Dtype)> = Vec::new();
+        for (case, _) in &points[i] {
+            let (colour_index, name) = match colouring {
+                Colouring::ByWorkload => {
+                    if !workloads.contains(&case.workload.as_str()) {
+                        workloads.push(&case.workload);
+                    }
+                    let w = workloads.iter().position(|w| *w == case.workload);
+                    (w.expect("just added"), case.workload.clone())
+                }
+                Colouring::ByReport => (i, format!("{prefix}cases")),
+            };
+            let key = (colour_index, name, case.dtype);
+            if !series.contains(&key) {
+                series.push(key);
+            }
+        }
+        for (colour_index, name, dtype) in series {
+            let coords = points[i]
+                .iter()
+                .filter(|(c, _)| c.dtype == dtype)
+                .filter(|(c, _)| match colouring {
+                    Colouring::ByWorkload => c.workload == name,
+                    Colouring::ByReport => true,
+                })
+                .map(|(_, p)| *p)
+                .collect();
+            marks.push(Mark::Markers {
+                points: coords,
+                colour: colour(colour_index),
+                dtype,
+                label: Some(format!("{name} {dtype}")),
+            });
+        }
+    }
+    let svg = log_plot(frame, marks);
     Plot { caption, svg }
 }
 
@@ -357,6 +420,8 @@ struct Curve {
     colour: RGBColor,
     /// Dashed, for a second dtype where the colour names the report.
     dashed: bool,
+    /// Element type, which picks the marker.
+    dtype: Dtype,
     /// (work per operation, figure, band low, band high), by work.
     points: Vec<(f64, f64, f64, f64)>,
 }
@@ -425,12 +490,14 @@ pub fn throughput(reports: &[(String, &ReportRows)]) -> Vec<Plot> {
                             label: format!("{name}: {dtype}"),
                             colour: colour(i),
                             dashed: j > 0,
+                            dtype,
                             points,
                         },
                         false => Curve {
                             label: format!("{workload} {dtype}"),
                             colour: colour(curves.len()),
                             dashed: false,
+                            dtype,
                             points,
                         },
                     });
@@ -458,75 +525,52 @@ fn throughput_plot(family: &str, metric: Metric, curves: &[Curve]) -> Plot {
         Metric::FlopRate => ("FLOP", "throughput (GFLOP/s)"),
         _ => ("bytes", "bandwidth (GB/s)"),
     };
-    let svg = svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("{family}: throughput against size"),
-                ("sans-serif", 22),
-            )
-            .margin(18)
-            .x_label_area_size(56)
-            .y_label_area_size(80)
-            .build_cartesian_2d(log_axis((x0, x1)), log_axis((y0, y1)))
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc(format!("work per operation ({work_unit})"))
-            .y_desc(rate_desc)
-            .x_label_formatter(&|x| si(*x))
-            .y_label_formatter(&|y| si(*y))
-            .axis_desc_style(("sans-serif", 16))
-            .label_style(("sans-serif", 14))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        for curve in curves {
-            let colour = curve.colour;
-            if curve.points.len() > 1 {
-                let band: Vec<(f64, f64)> = curve
-                    .points
-                    .iter()
-                    .map(|p| (p.0, p.3))
-                    .chain(curve.points.iter().rev().map(|p| (p.0, p.2)))
-                    .collect();
-                chart
-                    .draw_series(std::iter::once(Polygon::new(
-                        band,
-                        colour.mix(0.2).filled(),
-                    )))
-                    .map_err(|e| e.to_string())?;
-            }
-            // Whiskers from p90 to p10, which a single point's band cannot show.
-            chart
-                .draw_series(curve.points.iter().map(|p| {
-                    PathElement::new(vec![(p.0, p.2), (p.0, p.3)], colour.stroke_width(1))
-                }))
-                .map_err(|e| e.to_string())?;
-            line(
-                &mut chart,
-                curve.points.iter().map(|p| (p.0, p.1)).collect(),
-                colour,
-                curve.dashed,
-                curve.label.clone(),
-            )?;
-            chart
-                .draw_series(
-                    curve
-                        .points
-                        .iter()
-                        .map(|p| Circle::new((p.0, p.1), 4, colour.filled())),
-                )
-                .map_err(|e| e.to_string())?;
+    let (title, x_desc) = (
+        format!("{family}: throughput against size"),
+        format!("work per operation ({work_unit})"),
+    );
+    let frame = Frame {
+        title: &title,
+        x: (x0, x1),
+        x_desc: &x_desc,
+        y: (y0, y1),
+        y_desc: rate_desc,
+        legend: SeriesLabelPosition::LowerRight,
+    };
+    let mut marks = Vec::new();
+    for curve in curves {
+        if curve.points.len() > 1 {
+            let outline = curve
+                .points
+                .iter()
+                .map(|p| (p.0, p.3))
+                .chain(curve.points.iter().rev().map(|p| (p.0, p.2)))
+                .collect();
+            marks.push(Mark::Band {
+                outline,
+                colour: curve.colour,
+            });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(("sans-serif", 14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())
-    });
+        // Whiskers from p90 to p10, which a single point's band cannot show.
+        marks.push(Mark::Whiskers {
+            spans: curve.points.iter().map(|p| (p.0, p.2, p.3)).collect(),
+            colour: curve.colour,
+        });
+        let medians: Vec<(f64, f64)> = curve.points.iter().map(|p| (p.0, p.1)).collect();
+        marks.push(Mark::Line {
+            points: medians.clone(),
+            colour: curve.colour,
+            dashed: curve.dashed,
+            label: curve.label.clone(),
+        });
+        marks.push(Mark::Markers {
+            points: medians,
+            colour: curve.colour,
+            dtype: curve.dtype,
+            label: None,
+        });
+    }
+    let svg = log_plot(frame, marks);
     Plot { caption, svg }
 }
 

@@ -3,7 +3,7 @@
 //! Markdown and the HTML show the same cells.
 
 use super::comparison::Comparison;
-use super::model::{status_word, CaseRow, Header, Metric, ReportRows};
+use super::model::{check_word, status_word, CaseRow, Header, Metric, ReportRows};
 use crate::report::format_seconds;
 
 /// A titled table of cells; numeric columns are right-aligned.
@@ -127,6 +127,8 @@ fn cases(rows: &[CaseRow]) -> Table {
             ("GB/s", true),
             ("FLOP/byte", true),
             ("verified", false),
+            ("check", false),
+            ("max error", true),
         ],
     );
     table.note = Some(
@@ -136,6 +138,7 @@ fn cases(rows: &[CaseRow]) -> Table {
     );
     for row in rows {
         let summary = row.timing.as_ref().map(|t| &t.summary);
+        let verification = row.verification.as_ref();
         let time = |pick: fn(&crate::measure::Summary) -> f64| {
             summary.map_or("-".into(), |s| format_seconds(pick(s)))
         };
@@ -151,7 +154,13 @@ fn cases(rows: &[CaseRow]) -> Table {
             rate(row.gb_per_s),
             row.arithmetic_intensity_flop_per_byte()
                 .map_or("-".into(), |ai| format!("{ai:.3}")),
-            row.verified_words(),
+            verification
+                .map_or("-", |v| if v.passed { "yes" } else { "NO" })
+                .into(),
+            verification.map_or("-", check_word).into(),
+            verification.map_or("-".into(), |v| {
+                v.max_abs_error.map_or("NaN".into(), |e| format!("{e:.1e}"))
+            }),
         ]);
     }
     table

@@ -51,6 +51,24 @@ pub fn backends() -> Vec<&'static str> {
     present
 }
 
+/// A committed reference report (`reports/*.json`) of the quick suite on `backend`.
+pub fn committed_quick(backend: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .find(|p| {
+            let report = chipbench::report::load(p).unwrap();
+            report.adapter.backend == backend && report.suite.name == "quick"
+        })
+        .expect("a committed quick report")
+}
+
 /// Opens the preferred adapter on each tested backend that is present.
 pub fn gpus() -> Vec<Gpu> {
     backends()
