@@ -5,11 +5,11 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 
-use super::report::{load_rows, print_written, wanted};
+use super::report::{load_one, load_rows, print_written, wanted};
 use super::Outcome;
 use crate::cli::CompareArgs;
 use crate::export::{Comparison, Format, Outputs, ReportRows};
-use crate::report::{load, Report};
+use crate::report::Report;
 use crate::suite::Suite;
 
 /// Prints the comparison of `args`' reports as a table and writes it in
@@ -32,9 +32,8 @@ impl Previous {
     /// Reads the report at `path`: a file that is not a chipbench report, or
     /// one of an unknown schema, fails here, before any measurement.
     pub fn load(path: &Path) -> Result<Previous> {
-        let report = load(path)?;
         Ok(Previous {
-            rows: ReportRows::of(&report, &path.display().to_string()),
+            rows: load_one(path)?,
         })
     }
 
@@ -53,11 +52,13 @@ impl Previous {
     }
 
     /// Prints the comparison of the finished run's `report`, saved at
-    /// `report_path`, against the earlier one.
-    pub fn print_against(self, report: &Report, report_path: &Path) -> Result<()> {
+    /// `report_path`, against the earlier one (as A). A run interrupted
+    /// before any case in common gets a warning: its report stands.
+    pub fn print_against(self, report: &Report, report_path: &Path) {
         let now = ReportRows::of(report, &report_path.display().to_string());
-        let comparison = Comparison::of(vec![self.rows, now])?;
-        print!("{}", Format::Markdown.exporter().comparison(&comparison));
-        Ok(())
+        match Comparison::of(vec![self.rows, now]) {
+            Ok(comparison) => print!("{}", Format::Markdown.exporter().comparison(&comparison)),
+            Err(error) => eprintln!("warning: no comparison: {error:#}"),
+        }
     }
 }

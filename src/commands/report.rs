@@ -35,13 +35,15 @@ pub(super) fn wanted(outputs: &OutputArgs) -> Vec<(Format, &Path)> {
     .collect()
 }
 
-/// Reads every report, each named by its path; the first that cannot be
-/// read is the error.
+/// Reads every report; the first that cannot be read is the error.
 pub(super) fn load_rows(paths: &[PathBuf]) -> Result<Vec<ReportRows>> {
-    paths
-        .iter()
-        .map(|path| Ok(ReportRows::of(&load(path)?, &path.display().to_string())))
-        .collect()
+    paths.iter().map(|path| load_one(path)).collect()
+}
+
+/// Reads the report at `path` into rows named by that path: a file that is
+/// not a chipbench report, or one of a newer schema, is the error.
+pub(super) fn load_one(path: &Path) -> Result<ReportRows> {
+    Ok(ReportRows::of(&load(path)?, &path.display().to_string()))
 }
 
 /// `html: PATH`, one line per file written.

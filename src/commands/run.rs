@@ -127,7 +127,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         super::report::write_html(html, &report, &report_path)?;
     }
     if let Some(previous) = previous {
-        previous.print_against(&report, &report_path)?;
+        previous.print_against(&report, &report_path);
     }
 
     Ok(outcome(&report))

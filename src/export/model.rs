@@ -72,17 +72,17 @@ pub struct Header {
     pub timestamp_period_ns: Option<f64>,
     /// Suite name, with `(sizes scaled for a software adapter)` where they were.
     pub suite: String,
-    /// When the run started and ended, RFC 3339 UTC (no end while running).
+    /// When the run started, RFC 3339 UTC.
     pub started_utc: String,
-    /// See `started_utc`.
+    /// When it ended (None for a run that never finished: a journal).
     pub finished_utc: Option<String>,
     /// True when the run did not finish every case.
     pub partial: bool,
-    /// The report's schema version, and the chipbench and wgpu that wrote it.
+    /// The report's schema version.
     pub schema_version: u32,
-    /// See `schema_version`.
+    /// The chipbench version that wrote it.
     pub tool_version: String,
-    /// See `schema_version`.
+    /// The wgpu version that chipbench was built with.
     pub wgpu_version: String,
 }
 

@@ -34,7 +34,7 @@ impl Table {
 }
 
 /// `25.70 GFLOP/s`, `10.39 GB/s` or `21.70 µs`.
-pub fn figure(metric: Metric, value: f64) -> String {
+fn figure(metric: Metric, value: f64) -> String {
     match metric {
         Metric::Time => format_seconds(value),
         Metric::FlopRate | Metric::ByteRate => format!("{value:.2} {}", metric.unit()),
@@ -47,7 +47,7 @@ fn rate(value: Option<f64>) -> String {
 }
 
 /// `42.9%`.
-pub fn percent(fraction: f64) -> String {
+fn percent(fraction: f64) -> String {
     format!("{:.1}%", fraction * 100.0)
 }
 
@@ -58,7 +58,7 @@ fn spread(fraction: Option<f64>) -> String {
 
 /// The header's facts, label and value.
 pub fn facts(header: &Header) -> Vec<(&'static str, String)> {
-    let mut facts = vec![
+    vec![
         ("report", header.source.clone()),
         ("chip", format!("{} ({})", header.chip, header.device_type)),
         ("backend", header.backend.clone()),
@@ -85,19 +85,18 @@ pub fn facts(header: &Header) -> Vec<(&'static str, String)> {
                 }
             ),
         ),
-    ];
-    facts.push((
-        "written by",
-        format!(
-            "chipbench {} (wgpu {}), schema {}",
-            header.tool_version, header.wgpu_version, header.schema_version
+        (
+            "written by",
+            format!(
+                "chipbench {} (wgpu {}), schema {}",
+                header.tool_version, header.wgpu_version, header.schema_version
+            ),
         ),
-    ));
-    facts
+    ]
 }
 
-/// A report's tables: cases, what was not measured, baselines, the summary's
-/// targets, autotune, warnings. Tables without rows are left out.
+/// A report's tables: cases, what was not measured, roofs, baselines, the
+/// summary's targets, autotune, warnings. Tables without rows are left out.
 pub fn report_tables(report: &ReportRows) -> Vec<Table> {
     let mut tables = vec![
         cases(&report.cases),
