@@ -679,6 +679,22 @@ fn bad_input_to_report_and_compare_gets_one_clear_line() {
             "cannot create",
         );
     }
+    let copy = dir.path().join("copy.json");
+    std::fs::copy(&vulkan, &copy).unwrap();
+    assert_clean_error(
+        &chipbench(&[
+            "report",
+            &path(&copy),
+            "--md",
+            &path(&dir.path().join(".").join("copy.json")),
+        ]),
+        "is a report being read; it is not overwritten",
+    );
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(&vulkan).unwrap(),
+        "the report is intact"
+    );
     let twice = dir.path().join("twice.md");
     assert_clean_error(
         &chipbench(&[

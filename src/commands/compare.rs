@@ -5,10 +5,10 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 
-use super::report::{load_one, load_rows, print_written, wanted};
+use super::report::{create_outputs, load_one, load_rows, print_written};
 use super::Outcome;
 use crate::cli::CompareArgs;
-use crate::export::{Comparison, Format, Outputs, ReportRows};
+use crate::export::{Comparison, Format, ReportRows};
 use crate::report::Report;
 use crate::suite::Suite;
 
@@ -16,7 +16,7 @@ use crate::suite::Suite;
 /// every format asked for.
 pub fn compare(args: &CompareArgs) -> Result<Outcome> {
     let comparison = Comparison::of(load_rows(&args.reports)?)?;
-    let outputs = Outputs::create(&wanted(&args.outputs))?;
+    let outputs = create_outputs(&args.outputs, &args.reports)?;
     print!("{}", Format::Markdown.exporter().comparison(&comparison));
     print_written(&outputs.write_comparison(&comparison)?);
     Ok(Outcome::Success)

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use super::Outcome;
 use crate::cli::{OutputArgs, ReportArgs};
@@ -15,7 +15,7 @@ use crate::report::{load, Report};
 /// Markdown when none is.
 pub fn report(args: &ReportArgs) -> Result<Outcome> {
     let reports = load_rows(&args.reports)?;
-    let outputs = Outputs::create(&wanted(&args.outputs))?;
+    let outputs = create_outputs(&args.outputs, &args.reports)?;
     if outputs.is_empty() {
         print!("{}", Format::Markdown.exporter().reports(&reports));
     }
@@ -23,16 +23,30 @@ pub fn report(args: &ReportArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// The formats and paths `outputs` names.
-pub(super) fn wanted(outputs: &OutputArgs) -> Vec<(Format, &Path)> {
-    [
+/// Creates the files `outputs` names, refusing any that is one of the
+/// `inputs`: writing it would destroy a report.
+pub(super) fn create_outputs(outputs: &OutputArgs, inputs: &[PathBuf]) -> Result<Outputs> {
+    let wanted: Vec<(Format, &Path)> = [
         (Format::Html, &outputs.html),
         (Format::Markdown, &outputs.md),
         (Format::Csv, &outputs.csv),
     ]
     .into_iter()
     .filter_map(|(format, path)| Some((format, path.as_deref()?)))
-    .collect()
+    .collect();
+    for (_, path) in &wanted {
+        let same = |input: &PathBuf| match (path.canonicalize(), input.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if inputs.iter().any(same) {
+            bail!(
+                "{} is a report being read; it is not overwritten",
+                path.display()
+            );
+        }
+    }
+    Outputs::create(&wanted)
 }
 
 /// Reads every report; the first that cannot be read is the error.

@@ -95,6 +95,7 @@ fn table(t: &Table) -> String {
 mod tests {
     use super::*;
     use crate::export::model::tests::committed_on;
+    use crate::export::TargetVerdict;
     use crate::report::format_seconds;
 
     /// The cells of the Markdown table under `### title`, row by row, the
@@ -145,12 +146,39 @@ mod tests {
         let rows = ReportRows::of(&report, &path.display().to_string());
         let markdown = Markdown.reports(std::slice::from_ref(&rows));
         let table = cells(&markdown, "Summary");
-        assert_eq!(table.len() - 1, rows.targets.len());
-        for (row, target) in table[1..].iter().zip(&rows.targets) {
-            assert_eq!(row[0], target.label);
-            assert_eq!(row[1], format!("{:.1}%", target.value.unwrap() * 100.0));
-            assert_eq!(row[4], target.verdict.map_or("-", |v| v.words()));
+        let (heading, body) = table.split_first().unwrap();
+        assert!(
+            !heading.contains(&"95% CI".to_string()),
+            "no intervals in schema 1"
+        );
+        let column = |name: &str| heading.iter().position(|h| h == name).unwrap();
+        assert_eq!(body.len(), rows.targets.len());
+        for (row, target) in body.iter().zip(&rows.targets) {
+            assert_eq!(row[column("ratio")], target.label);
+            let value = format!("{:.1}%", target.value.unwrap() * 100.0);
+            assert_eq!(row[column("value")], value);
+            let verdict = target.verdict.map_or("-", |v| v.words());
+            assert_eq!(row[column("verdict")], verdict);
         }
+    }
+
+    #[test]
+    fn an_interval_and_a_stored_verdict_are_shown_where_a_report_has_them() {
+        let (path, report) = committed_on("vulkan");
+        let mut rows = ReportRows::of(&report, &path.display().to_string());
+        let first = &mut rows.targets[0];
+        (first.ci_low, first.ci_high) = (Some(0.412), Some(0.497));
+        first.verdict = Some(TargetVerdict::Inconclusive);
+        let markdown = Markdown.reports(&[rows]);
+        let table = cells(&markdown, "Summary");
+        let interval = table[0].iter().position(|h| h == "95% CI").unwrap();
+        assert_eq!(table[1][interval], "41.2% – 49.7%");
+        assert!(
+            table[1].contains(&"inconclusive".to_string()),
+            "{:?}",
+            table[1]
+        );
+        assert_eq!(table[2][interval], "-", "a ratio without one");
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //!
 //! Output files are created when a command starts ([`Outputs::create`]), so
 //! a path that cannot be written fails before any measurement does.
+//!
+//! The terminal table (`report::render_table`) is meant to join as one more
+//! [`Exporter`]; it stays where it is while `src/report/` changes under it.
 
 mod comparison;
 mod csv;

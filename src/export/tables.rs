@@ -236,31 +236,36 @@ fn baselines(report: &ReportRows) -> Table {
 }
 
 fn targets(report: &ReportRows) -> Table {
-    let mut table = Table::new(
-        "Summary",
-        &[
-            ("ratio", false),
-            ("value", true),
-            ("95% CI", true),
-            ("target", true),
-            ("verdict", false),
-            ("from", false),
-        ],
-    );
+    // The interval column only where a report carries intervals (schema 2 on).
+    let with_interval = report
+        .targets
+        .iter()
+        .any(|t| t.ci_low.is_some() && t.ci_high.is_some());
+    let mut columns = vec![("ratio", false), ("value", true)];
+    if with_interval {
+        columns.push(("95% CI", true));
+    }
+    columns.extend([("target", true), ("verdict", false), ("from", false)]);
+    let mut table = Table::new("Summary", &columns);
     table.note = Some("Ratios between figures of the same device in the same run.".into());
     for t in &report.targets {
-        table.rows.push(vec![
+        let mut row = vec![
             t.label.clone(),
             t.value.map_or("not measured".into(), percent),
-            match (t.ci_low, t.ci_high) {
+        ];
+        if with_interval {
+            row.push(match (t.ci_low, t.ci_high) {
                 (Some(low), Some(high)) => format!("{} – {}", percent(low), percent(high)),
                 _ => "-".into(),
-            },
+            });
+        }
+        row.extend([
             t.target
                 .map_or("-".into(), |target| format!("≥ {}", percent(target))),
             t.verdict.map_or("-".into(), |v| v.words().into()),
             t.detail.clone(),
         ]);
+        table.rows.push(row);
     }
     table
 }
