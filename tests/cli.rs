@@ -659,6 +659,14 @@ fn bad_input_to_report_and_compare_gets_one_clear_line() {
     std::fs::write(&newer, "{\"schema_version\": 99}").unwrap();
     let path = |p: &Path| p.to_str().unwrap().to_string();
     for command in ["report", "compare"] {
+        let missing = dir.path().join("missing.json");
+        let output = chipbench(&[command, &path(&vulkan), &path(&missing)]);
+        assert_clean_error(&output, "missing.json: No such file");
+        assert_eq!(
+            stderr(&output).matches("No such file").count(),
+            1,
+            "said once"
+        );
         assert_clean_error(
             &chipbench(&[command, &path(&vulkan), &path(&not_json)]),
             "is not a valid chipbench report",

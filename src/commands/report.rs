@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 
 use super::Outcome;
 use crate::cli::{OutputArgs, ReportArgs};
@@ -55,9 +55,11 @@ pub(super) fn load_rows(paths: &[PathBuf]) -> Result<Vec<ReportRows>> {
 }
 
 /// Reads the report at `path` into rows named by that path: a file that is
-/// not a chipbench report, or one of a newer schema, is the error.
+/// not a chipbench report, or one of a newer schema, is the error, as one
+/// message (a `ReportError`'s text already holds its source's).
 pub(super) fn load_one(path: &Path) -> Result<ReportRows> {
-    Ok(ReportRows::of(&load(path)?, &path.display().to_string()))
+    let report = load(path).map_err(|error| anyhow!("{error}"))?;
+    Ok(ReportRows::of(&report, &path.display().to_string()))
 }
 
 /// `html: PATH`, one line per file written.
