@@ -31,6 +31,49 @@ pub enum Command {
         /// The report's `.json` file, or a `.journal.jsonl` left by an interrupted run.
         report: PathBuf,
     },
+    /// Turn saved reports into HTML (with plots), Markdown or CSV; Markdown on
+    /// stdout when no file is named.
+    Report(ReportArgs),
+    /// Compare reports case by case (other chips, backends, or before and
+    /// after): each figure, its ratio to the first report's, and a verdict.
+    Compare(CompareArgs),
+}
+
+/// Files `report` and `compare` write; each is created before anything else
+/// is done, so a path that cannot be written fails at once.
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// Write a self-contained HTML page with plots to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write Markdown tables to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub md: Option<PathBuf>,
+    /// Write CSV, one row per case with every numeric field, to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+}
+
+/// Options of `chipbench report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Saved reports (`.json`, or an interrupted run's `.journal.jsonl`).
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Where to write.
+    #[command(flatten)]
+    pub outputs: OutputArgs,
+}
+
+/// Options of `chipbench compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Two or more saved reports; the first is the one the others are held against.
+    #[arg(required = true, num_args = 2.., value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Where to write, besides the table on stdout.
+    #[command(flatten)]
+    pub outputs: OutputArgs,
 }
 
 /// Options of `chipbench run`.
@@ -76,6 +119,12 @@ pub struct RunArgs {
     /// Clock: GPU timestamps where available (auto), or the host wall clock.
     #[arg(long, value_enum, default_value_t = TimerChoice::Auto)]
     pub timer: TimerChoice,
+    /// Also write the report as a self-contained HTML page beside the JSON.
+    #[arg(long)]
+    pub html: bool,
+    /// End with a comparison against an earlier report (read and checked before measuring).
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub compare: Option<PathBuf>,
 }
 
 /// `--timer` values.

@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod case;
 pub mod cli;
 pub mod commands;
+pub mod export;
 pub mod gpu;
 pub mod measure;
 pub mod paired;

@@ -28,6 +28,8 @@ fn main() -> ExitCode {
         Command::Devices { json } => commands::devices(json),
         Command::Run(args) => commands::run(&args),
         Command::Show { report } => commands::show(&report),
+        Command::Report(args) => commands::report(&args),
+        Command::Compare(args) => commands::compare(&args),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

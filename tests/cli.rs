@@ -598,3 +598,257 @@ fn a_report_keeps_raw_samples_and_the_verdicts_of_its_run() {
     let shown = chipbench(&["show", &reports_in(dir.path())[0].to_string_lossy()]);
     assert!(!String::from_utf8_lossy(&shown.stdout).contains("judged now"));
 }
+
+/// A copy of the report at `from` in `dir`, keeping only the measurements
+/// `keep` accepts.
+fn trimmed_copy(from: &Path, dir: &Path, keep: impl Fn(&serde_json::Value) -> bool) -> PathBuf {
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(from).unwrap()).unwrap();
+    json["measurements"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|m| keep(m));
+    let path = dir.join(format!("trimmed-{}.json", next_id()));
+    std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
+    path
+}
+
+/// A name part no two calls in a test share.
+fn next_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+#[test]
+fn report_writes_html_markdown_and_csv_and_prints_markdown_without_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let vulkan = common::committed_quick("vulkan");
+    let report = load(&vulkan).unwrap();
+    let [html, md, csv] = ["r.html", "r.md", "r.csv"].map(|f| dir.path().join(f));
+    let output = chipbench(&[
+        "report",
+        vulkan.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+        "--md",
+        md.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for (format, path) in [("html", &html), ("markdown", &md), ("csv", &csv)] {
+        assert!(
+            stdout.contains(&format!("{format}: {}", path.display())),
+            "{stdout}"
+        );
+    }
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.matches("<svg").count() >= 2);
+    let csv_text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(csv_text.lines().count(), 1 + report.measurements.len());
+    let markdown = std::fs::read_to_string(&md).unwrap();
+    assert!(markdown.contains("### Summary") && markdown.contains("### Autotune"));
+
+    let printed = chipbench(&["report", vulkan.to_str().unwrap()]);
+    assert!(printed.status.success());
+    assert_eq!(String::from_utf8_lossy(&printed.stdout), markdown);
+}
+
+#[test]
+fn compare_prints_each_figure_ratio_and_verdict_and_lists_unmatched_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let vulkan = common::committed_quick("vulkan");
+    let gl = trimmed_copy(&common::committed_quick("gl"), dir.path(), |m| {
+        m["workload"] != "latency"
+    });
+    let html = dir.path().join("compare.html");
+    let output = chipbench(&[
+        "compare",
+        vulkan.to_str().unwrap(),
+        gl.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("| matmul_f32_512x512x512 "))
+        .expect("a row per matched case");
+    assert!(row.contains("GFLOP/s") && row.contains('×'), "{row}");
+    assert!(
+        ["faster", "slower", "within noise"]
+            .iter()
+            .any(|v| row.contains(v)),
+        "{row}"
+    );
+    let unmatched = stdout.split("### Unmatched cases").nth(1).expect("listed");
+    assert!(unmatched.contains("| latency_f32_1 "), "{stdout}");
+    assert!(stdout.contains(&format!("html: {}", html.display())));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("A vulkan: cases f32") && page.contains("B gl: cases f32"),
+        "both rooflines"
+    );
+}
+
+#[test]
+fn bad_input_to_report_and_compare_gets_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let vulkan = common::committed_quick("vulkan");
+    let not_json = dir.path().join("notes.json");
+    std::fs::write(&not_json, "hello").unwrap();
+    let newer = dir.path().join("newer.json");
+    std::fs::write(&newer, "{\"schema_version\": 99}").unwrap();
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    for command in ["report", "compare"] {
+        let missing = dir.path().join("missing.json");
+        let output = chipbench(&[command, &path(&vulkan), &path(&missing)]);
+        assert_clean_error(&output, "missing.json: No such file");
+        assert_eq!(
+            stderr(&output).matches("No such file").count(),
+            1,
+            "said once"
+        );
+        assert_clean_error(
+            &chipbench(&[command, &path(&vulkan), &path(&not_json)]),
+            "is not a valid chipbench report",
+        );
+        assert_clean_error(
+            &chipbench(&[command, &path(&vulkan), &path(&newer)]),
+            "schema version 99",
+        );
+        let unwritable = dir.path().join("no-such-folder").join("out.html");
+        assert_clean_error(
+            &chipbench(&[
+                command,
+                &path(&vulkan),
+                &path(&vulkan),
+                "--html",
+                &path(&unwritable),
+            ]),
+            "cannot create",
+        );
+    }
+    let copy = dir.path().join("copy.json");
+    std::fs::copy(&vulkan, &copy).unwrap();
+    assert_clean_error(
+        &chipbench(&[
+            "report",
+            &path(&copy),
+            "--md",
+            &path(&dir.path().join(".").join("copy.json")),
+        ]),
+        "is a report being read; it is not overwritten",
+    );
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(&vulkan).unwrap(),
+        "the report is intact"
+    );
+    let twice = dir.path().join("twice.md");
+    assert_clean_error(
+        &chipbench(&[
+            "report",
+            &path(&vulkan),
+            "--md",
+            &path(&twice),
+            "--csv",
+            &path(&twice),
+        ]),
+        "is named for two outputs",
+    );
+    let matmul_only = trimmed_copy(&vulkan, dir.path(), |m| m["workload"] == "matmul");
+    let stream_only = trimmed_copy(&vulkan, dir.path(), |m| m["workload"] != "matmul");
+    assert_clean_error(
+        &chipbench(&["compare", &path(&matmul_only), &path(&stream_only)]),
+        "have no case in common",
+    );
+    let one = chipbench(&["compare", &path(&vulkan)]);
+    assert_eq!(
+        one.status.code(),
+        Some(2),
+        "a usage error: {}",
+        stderr(&one)
+    );
+}
+
+#[test]
+fn run_compare_checks_the_earlier_report_before_measuring() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let out_arg = out.to_str().unwrap();
+    let not_json = dir.path().join("notes.json");
+    std::fs::write(&not_json, "hello").unwrap();
+    assert_clean_error(
+        &chipbench(&[
+            "run",
+            "--shape",
+            "8",
+            "--out",
+            out_arg,
+            "--compare",
+            not_json.to_str().unwrap(),
+        ]),
+        "is not a valid chipbench report",
+    );
+    let streams = trimmed_copy(&common::committed_quick("vulkan"), dir.path(), |m| {
+        m["workload"] != "matmul"
+    });
+    assert_clean_error(
+        &chipbench(&[
+            "run",
+            "--shape",
+            "8",
+            "--out",
+            out_arg,
+            "--compare",
+            streams.to_str().unwrap(),
+        ]),
+        "has no case in common with this run",
+    );
+    assert!(!out.exists(), "nothing measured, nothing written");
+}
+
+#[test]
+fn run_html_writes_the_page_beside_the_report_and_run_compare_ends_with_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let out_arg = out.to_str().unwrap();
+    let first = chipbench(&["run", "--shape", "16", "--out", out_arg]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let previous = reports_in(&out).remove(0);
+
+    let second = chipbench(&[
+        "run",
+        "--shape",
+        "16",
+        "--out",
+        out_arg,
+        "--html",
+        "--compare",
+        previous.to_str().unwrap(),
+    ]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    let report = reports_in(&out)
+        .into_iter()
+        .find(|p| *p != previous)
+        .unwrap();
+    let html = report.with_extension("html");
+    assert!(
+        stdout.contains(&format!("html: {}", html.display())),
+        "{stdout}"
+    );
+    assert!(std::fs::read_to_string(&html).unwrap().contains("<svg"));
+    let table = stdout
+        .split("## chipbench compare")
+        .nth(1)
+        .expect("{stdout}");
+    assert!(
+        table.contains("| matmul_f32_16x16x16 ") && table.contains("B vs A"),
+        "{table}"
+    );
+}

@@ -1,11 +1,15 @@
 //! One function per subcommand. Each returns how the command ended; errors
 //! are returned, never printed here.
 
+mod compare;
 mod devices;
+mod report;
 mod run;
 mod show;
 
+pub use compare::compare;
 pub use devices::devices;
+pub use report::report;
 pub use run::run;
 pub use show::show;
 

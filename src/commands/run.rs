@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::compare::Previous;
 use super::Outcome;
 use crate::analysis;
 use crate::baseline;
@@ -35,6 +36,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     for path in &args.external {
         external.extend(baseline::load_external(path)?);
     }
+    let previous = args.compare.as_deref().map(Previous::load).transpose()?;
     if std::env::var_os(MESA_CACHE_ENV).is_none() {
         // Before any driver loads; nothing else runs yet.
         std::env::set_var(MESA_CACHE_ENV, "true");
@@ -42,6 +44,9 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     let gpu = Gpu::select(args.adapter.as_deref(), args.backend.as_deref())?;
 
     let suite = choose_suite(args, &shapes, &gpu)?;
+    if let Some(previous) = &previous {
+        previous.check_overlap(&suite)?;
+    }
 
     let mut timer: Box<dyn Timer> = match args.timer {
         TimerChoice::Auto => best_timer(&gpu)?,
@@ -49,6 +54,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     };
     let mut report = report_header(args, &gpu, &suite, timer.as_ref());
     let (report_path, mut journal) = open_journal(&args.out, &report)?;
+    let html = super::report::html_beside(&report_path, args.html)?;
     let stop = stop_on_ctrl_c()?;
 
     let cache_path = args.tune_cache.clone().or_else(TuneCache::default_path);
@@ -121,6 +127,12 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     journal.finish(&report_path, &report)?;
     print!("{}", report::render_table(&report));
     println!("report: {}", report_path.display());
+    if let Some(html) = html {
+        super::report::write_html(html, &report, &report_path)?;
+    }
+    if let Some(previous) = previous {
+        previous.print_against(&report, &report_path);
+    }
 
     Ok(outcome(&report))
 }

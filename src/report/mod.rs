@@ -19,7 +19,7 @@ pub use load::load;
 pub use paths::report_path;
 pub use schema::*;
 pub use store::write_atomic;
-pub use table::render_table;
+pub use table::{ratio_detail, render_table};
 
 /// Errors reading or writing reports.
 #[derive(Debug, thiserror::Error)]

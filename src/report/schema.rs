@@ -156,6 +156,18 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict in words, as tables print it (empty for information).
+    pub fn words(self) -> &'static str {
+        match self {
+            Verdict::Met => "met",
+            Verdict::NotMet => "NOT met",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::NotMeasured => "not measured",
+            Verdict::RoofBelowKernel => "roof below kernel",
+            Verdict::Information => "",
+        }
+    }
+
     /// Whether a target was reached (information counts as reached).
     pub fn met(self) -> bool {
         matches!(self, Verdict::Met | Verdict::Information)

@@ -18,7 +18,7 @@ use chipbench::workloads::{Matmul, Prepared, Unavailable, Workload};
 pub const TESTED_BACKENDS: [&str; 2] = ["vulkan", "gl"];
 
 /// Backends that must be present, from `CHIPBENCH_REQUIRE`.
-fn required() -> Vec<String> {
+pub fn required() -> Vec<String> {
     std::env::var("CHIPBENCH_REQUIRE")
         .unwrap_or_default()
         .split(',')
@@ -51,6 +51,24 @@ pub fn backends() -> Vec<&'static str> {
         "no vulkan or gl adapter found; install with: {INSTALL_HINT}"
     );
     present
+}
+
+/// A committed reference report (`reports/*.json`) of the quick suite on `backend`.
+pub fn committed_quick(backend: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .find(|p| {
+            let report = chipbench::report::load(p).unwrap();
+            report.adapter.backend == backend && report.suite.name == "quick"
+        })
+        .expect("a committed quick report")
 }
 
 /// Opens the preferred adapter on each tested backend that is present.
