@@ -392,9 +392,8 @@ mod tests {
     /// count and the lane layout are wrong.
     #[test]
     fn constants_match_the_shader() {
-        let declares = |name, value| {
-            super::super::assert_shader_declares(SHADER, "peak.wgsl", name, value)
-        };
+        let declares =
+            |name, value| super::super::assert_shader_declares(SHADER, "peak.wgsl", name, value);
         declares("STEPS_PER_TRIP", ITERATIONS_PER_TRIP);
         declares("MAX_CHAINS", MAX_CHAINS);
         let steps_per_trip = SHADER.matches("c = step(c, a, b);").count() as u64 - 1;
@@ -414,10 +413,7 @@ mod tests {
             assert_eq!(LANES_PER_BLOCK % lanes_per_workgroup, 0, "{config:?}");
             assert!(!CONFIGS[..i].contains(config), "{config:?} twice");
             let candidate = config.candidate(64);
-            assert_eq!(
-                Config::shape_of(&candidate),
-                (config.width, config.form)
-            );
+            assert_eq!(Config::shape_of(&candidate), (config.width, config.form));
         }
     }
 
