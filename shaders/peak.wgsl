@@ -13,11 +13,10 @@
 // them; there is one shader module per width, and every other choice is a
 // constant of its pipeline.
 //
-// Entry points, one per loop form:
-//   peak_loop      a plain loop of PEAK_ITERATIONS single steps;
-//   peak_unrolled  STEPS_PER_TRIP steps written out per trip (Mesa's software
-//                  adapters do not unroll loops that reach them as SPIR-V, and
-//                  their per-trip bookkeeping can cost more than a few steps).
+// The loop form (PEAK_UNROLLED): a plain loop of single steps, or
+// STEPS_PER_TRIP steps written out per trip (Mesa's software adapters do not
+// unroll loops that reach them as SPIR-V, and their per-trip bookkeeping can
+// cost more than a few steps).
 //
 // Each step is one `fma` (PEAK_FUSED) or a multiply and an add (which the
 // compiler may fuse or not). With a = 0.5 the product is exact, so both forms
@@ -38,6 +37,7 @@ override PEAK_WORKGROUP: u32 = 64u;
 // Chains of V per invocation, 1 to MAX_CHAINS.
 override PEAK_CHAINS: u32 = 4u;
 override PEAK_FUSED: bool = true;
+override PEAK_UNROLLED: bool = false;
 const MAX_CHAINS: u32 = 16u;
 const STEPS_PER_TRIP: u32 = 16u;
 
@@ -148,7 +148,7 @@ fn index(at: Invocation) -> u32 {
 }
 
 @compute @workgroup_size(PEAK_WORKGROUP)
-fn peak_loop(at: Invocation) {
+fn peak(at: Invocation) {
     let i = index(at);
     if (i >= params.invocations) {
         return;
@@ -156,27 +156,18 @@ fn peak_loop(at: Invocation) {
     let a = V(T(params.a));
     let b = V(T(params.b));
     var c = start(i);
-    for (var n = 0u; n < PEAK_ITERATIONS; n++) {
-        c = step(c, a, b);
-    }
-    store(i, c);
-}
-
-@compute @workgroup_size(PEAK_WORKGROUP)
-fn peak_unrolled(at: Invocation) {
-    let i = index(at);
-    if (i >= params.invocations) {
-        return;
-    }
-    let a = V(T(params.a));
-    let b = V(T(params.b));
-    var c = start(i);
-    for (var n = 0u; n < PEAK_ITERATIONS / STEPS_PER_TRIP; n++) {
-        // STEPS_PER_TRIP = 16 steps.
-        c = step(c, a, b); c = step(c, a, b); c = step(c, a, b); c = step(c, a, b);
-        c = step(c, a, b); c = step(c, a, b); c = step(c, a, b); c = step(c, a, b);
-        c = step(c, a, b); c = step(c, a, b); c = step(c, a, b); c = step(c, a, b);
-        c = step(c, a, b); c = step(c, a, b); c = step(c, a, b); c = step(c, a, b);
+    if (PEAK_UNROLLED) {
+        for (var n = 0u; n < PEAK_ITERATIONS / STEPS_PER_TRIP; n++) {
+            // STEPS_PER_TRIP = 16 steps.
+            c = step(c, a, b); c = step(c, a, b); c = step(c, a, b); c = step(c, a, b);
+            c = step(c, a, b); c = step(c, a, b); c = step(c, a, b); c = step(c, a, b);
+            c = step(c, a, b); c = step(c, a, b); c = step(c, a, b); c = step(c, a, b);
+            c = step(c, a, b); c = step(c, a, b); c = step(c, a, b); c = step(c, a, b);
+        }
+    } else {
+        for (var n = 0u; n < PEAK_ITERATIONS; n++) {
+            c = step(c, a, b);
+        }
     }
     store(i, c);
 }

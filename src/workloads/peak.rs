@@ -113,41 +113,15 @@ impl Width {
     }
 }
 
-/// How the steps of a chain are looped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Form {
-    /// One step per trip (entry point `peak_loop`).
-    Loop,
-    /// [`ITERATIONS_PER_TRIP`] steps written out per trip (`peak_unrolled`).
-    Unrolled,
-}
-
-impl Form {
-    const ALL: [Form; 2] = [Form::Loop, Form::Unrolled];
-
-    fn name(self) -> &'static str {
-        match self {
-            Form::Loop => "loop",
-            Form::Unrolled => "unrolled",
-        }
-    }
-
-    fn entry_point(self) -> &'static str {
-        match self {
-            Form::Loop => "peak_loop",
-            Form::Unrolled => "peak_unrolled",
-        }
-    }
-}
-
-/// One point of the search: the variant (`vec4_loop`) names width and form,
-/// the rest are override constants.
+/// One point of the search: the variant names the width, the rest are
+/// override constants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Config {
     width: Width,
-    form: Form,
     chains: u64,
     workgroup: u64,
+    /// [`ITERATIONS_PER_TRIP`] steps written out per trip of the loop, or one.
+    unrolled: bool,
     fused: bool,
 }
 
@@ -162,61 +136,60 @@ struct Config {
 ///   or need more invocations in flight;
 /// - a multiply and an add, for compilers whose `fma()` is slow.
 const CONFIGS: [Config; 14] = {
-    const fn c(width: Width, form: Form, chains: u64, workgroup: u64, fused: bool) -> Config {
+    const fn c(width: Width, chains: u64, workgroup: u64, unrolled: bool, fused: bool) -> Config {
         Config {
             width,
-            form,
             chains,
             workgroup,
+            unrolled,
             fused,
         }
     }
-    use Form::{Loop, Unrolled};
     use Width::{Scalar, Vec2, Vec4};
+    const LOOP: bool = false;
+    const UNROLLED: bool = true;
+    const FMA: bool = true;
+    const MUL_ADD: bool = false;
     [
-        c(Vec4, Loop, 4, 64, true),
-        c(Vec4, Loop, 4, 256, true),
-        c(Vec4, Loop, 8, 64, true),
-        c(Vec4, Loop, 8, 128, true),
-        c(Vec4, Loop, 8, 256, true),
-        c(Vec4, Loop, 16, 64, true),
-        c(Vec4, Loop, 16, 256, true),
-        c(Vec4, Unrolled, 2, 64, true),
-        c(Vec4, Unrolled, 4, 64, true),
-        c(Vec4, Loop, 8, 64, false),
-        c(Vec2, Loop, 8, 64, true),
-        c(Vec2, Loop, 8, 256, true),
-        c(Scalar, Loop, 8, 64, true),
-        c(Scalar, Loop, 16, 256, true),
+        c(Vec4, 4, 64, LOOP, FMA),
+        c(Vec4, 4, 256, LOOP, FMA),
+        c(Vec4, 8, 64, LOOP, FMA),
+        c(Vec4, 8, 128, LOOP, FMA),
+        c(Vec4, 8, 256, LOOP, FMA),
+        c(Vec4, 16, 64, LOOP, FMA),
+        c(Vec4, 16, 256, LOOP, FMA),
+        c(Vec4, 2, 64, UNROLLED, FMA),
+        c(Vec4, 4, 64, UNROLLED, FMA),
+        c(Vec4, 8, 64, LOOP, MUL_ADD),
+        c(Vec2, 8, 64, LOOP, FMA),
+        c(Vec2, 8, 256, LOOP, FMA),
+        c(Scalar, 8, 64, LOOP, FMA),
+        c(Scalar, 16, 256, LOOP, FMA),
     ]
 };
 
 impl Config {
     fn candidate(self, iterations: u64) -> Candidate {
+        let flag = |on| if on { 1.0 } else { 0.0 };
         Candidate {
-            variant: variant(self.width, self.form),
+            variant: self.width.name().into(),
             constants: vec![
                 ("PEAK_CHAINS".into(), self.chains as f64),
                 ("PEAK_WORKGROUP".into(), self.workgroup as f64),
-                ("PEAK_FUSED".into(), if self.fused { 1.0 } else { 0.0 }),
+                ("PEAK_UNROLLED".into(), flag(self.unrolled)),
+                ("PEAK_FUSED".into(), flag(self.fused)),
                 ("PEAK_ITERATIONS".into(), iterations as f64),
             ],
         }
     }
-
-    /// The width and form a candidate's variant names.
-    fn shape_of(candidate: &Candidate) -> (Width, Form) {
-        Width::ALL
-            .into_iter()
-            .flat_map(|width| Form::ALL.map(|form| (width, form)))
-            .find(|&(width, form)| variant(width, form) == candidate.variant)
-            .unwrap_or_else(|| panic!("unknown peak variant {}", candidate.variant))
-    }
 }
 
-/// `vec4_loop`: the variant name of a width and a loop form.
-fn variant(width: Width, form: Form) -> String {
-    format!("{}_{}", width.name(), form.name())
+/// The width a candidate's variant names.
+fn width_of(candidate: &Candidate) -> Width {
+    Width::ALL
+        .into_iter()
+        .find(|width| width.name() == candidate.variant)
+        .unwrap_or_else(|| panic!("unknown peak variant {}", candidate.variant))
 }
 
 #[repr(C)]
@@ -320,7 +293,7 @@ impl Workload for Peak {
         _seed: u64,
     ) -> Result<Box<dyn Prepared>, GpuError> {
         let (lanes, iterations) = dims(case);
-        let (width, form) = Config::shape_of(candidate);
+        let width = width_of(candidate);
         let chains = u64::from(constant(&candidate.constants, "PEAK_CHAINS"));
         let workgroup = u64::from(constant(&candidate.constants, "PEAK_WORKGROUP"));
         let invocations = lanes / (chains * width.lanes());
@@ -346,7 +319,7 @@ impl Workload for Peak {
             &KernelSpec {
                 label: &format!("peak_{}_{}", case.dtype, candidate.variant),
                 source: &source,
-                entry_point: form.entry_point(),
+                entry_point: "peak",
                 constants: &candidate.constants,
                 bounds_checked: true,
                 bindings: &in_order(&buffers.iter().collect::<Vec<_>>()),
@@ -412,8 +385,7 @@ mod tests {
             let lanes_per_workgroup = config.chains * config.width.lanes() * config.workgroup;
             assert_eq!(LANES_PER_BLOCK % lanes_per_workgroup, 0, "{config:?}");
             assert!(!CONFIGS[..i].contains(config), "{config:?} twice");
-            let candidate = config.candidate(64);
-            assert_eq!(Config::shape_of(&candidate), (config.width, config.form));
+            assert_eq!(width_of(&config.candidate(64)), config.width);
         }
     }
 
@@ -425,9 +397,9 @@ mod tests {
             for workgroup in [64, 256] {
                 let plain = Config {
                     width: Width::Vec4,
-                    form: Form::Loop,
                     chains,
                     workgroup,
+                    unrolled: false,
                     fused: true,
                 };
                 assert!(CONFIGS.contains(&plain), "{plain:?}");
