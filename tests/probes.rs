@@ -88,7 +88,6 @@ fn every_stream_variant_is_a_candidate_or_says_why_not() {
             "vec4 64×4",
             "texture 256×4",
             "texture 256×8",
-            "texture 64×4",
             "storage_texture 256×4",
             "storage_texture 256×8",
             "storage_texture 64×4",
