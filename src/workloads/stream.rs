@@ -11,7 +11,7 @@
 //! llvmpipe); `storage_texture_wide` writes it two vec4s per store, as
 //! `vec4<u64>`, where the adapter has `SHADER_INT64`, since software adapters
 //! store one scalar per lane. Each variant is tried at two sizes of work per
-//! invocation.
+//! invocation and two workgroup sizes (see `Source::shapes`).
 
 use bytemuck::{Pod, Zeroable};
 
@@ -26,7 +26,6 @@ use crate::gpu::{
 use crate::reference::{check_elements, Verification};
 
 const SHADER: &str = include_str!("../../shaders/stream.wgsl");
-const WORKGROUP: u64 = 256;
 /// The line of `stream.wgsl` after which kernels need `SHADER_INT64`: the part
 /// after it is compiled only for the wide variant.
 const INT64_PART: &str = "// @int64-kernels";
@@ -79,11 +78,20 @@ impl Source {
         }
     }
 
-    /// vec4s per invocation the candidates try (the wide form handles pairs).
-    fn vec4s_per_invocation(self) -> [u64; 2] {
+    /// The (workgroup size, vec4s per invocation) pairs the candidates try:
+    /// two shares of work per invocation (the wide form handles pairs) in
+    /// workgroups of 256; the smaller share also in workgroups of 64 (GPUs
+    /// that schedule small groups better; more, smaller tasks for a CPU
+    /// adapter's threads), except for sampled textures, which won nowhere
+    /// measured; and for storage buffers one vec4 per invocation, the usual
+    /// GPU form. Few, because every candidate uploads its inputs and is
+    /// screened: each costs seconds on a software adapter.
+    fn shapes(self) -> &'static [(u64, u64)] {
         match self {
-            Source::StorageTexturesWide => [8, 16],
-            _ => [4, 8],
+            Source::Buffers => &[(256, 1), (256, 4), (256, 8), (64, 4)],
+            Source::Textures => &[(256, 4), (256, 8)],
+            Source::StorageTextures => &[(256, 4), (256, 8), (64, 4)],
+            Source::StorageTexturesWide => &[(256, 8), (256, 16), (64, 8)],
         }
     }
 
@@ -310,11 +318,12 @@ impl Workload for Stream {
         Ok(sources
             .flat_map(|source| {
                 source
-                    .vec4s_per_invocation()
-                    .map(|per_invocation| Candidate {
+                    .shapes()
+                    .iter()
+                    .map(move |&(workgroup, per_invocation)| Candidate {
                         variant: source.variant().into(),
                         constants: vec![
-                            ("STREAM_WORKGROUP".into(), WORKGROUP as f64),
+                            ("STREAM_WORKGROUP".into(), workgroup as f64),
                             ("STREAM_VEC4S_PER_INVOCATION".into(), per_invocation as f64),
                         ],
                     })
