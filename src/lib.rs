@@ -10,6 +10,7 @@ pub mod commands;
 pub mod gpu;
 pub mod measure;
 pub mod paired;
+pub mod planner;
 pub mod reference;
 pub mod report;
 pub mod runner;
