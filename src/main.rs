@@ -28,6 +28,8 @@ fn main() -> ExitCode {
         Command::Devices { json } => commands::devices(json),
         Command::Run(args) => commands::run(&args),
         Command::Show { report } => commands::show(&report),
+        Command::Plan(args) => commands::plan(&args),
+        Command::Models { json } => commands::models(json),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

@@ -2,10 +2,14 @@
 //! are returned, never printed here.
 
 mod devices;
+mod models;
+mod plan;
 mod run;
 mod show;
 
 pub use devices::devices;
+pub use models::models;
+pub use plan::plan;
 pub use run::run;
 pub use show::show;
 

@@ -9,6 +9,7 @@
 //! fitted per-op-class models (and says `Source::Measured`), and the chip
 //! catalog supplies [`ChipFacts`].
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -214,6 +215,78 @@ pub struct Timed {
     pub substituted: Option<String>,
 }
 
+/// Seconds by item and source, so every figure in a plan says where it came from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ledger {
+    seconds: BTreeMap<(String, String), f64>,
+    substitutions: Vec<String>,
+}
+
+/// Seconds of one item, from one source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeShare {
+    /// The operation or collective.
+    pub item: String,
+    /// Seconds.
+    pub seconds: f64,
+    /// Where the figure came from.
+    pub source: String,
+}
+
+impl Ledger {
+    /// Adds `times` × `timed` under `item`; returns the seconds added.
+    pub fn add(&mut self, item: &str, timed: &Timed, times: f64) -> f64 {
+        let seconds = timed.seconds * times;
+        *self
+            .seconds
+            .entry((item.to_string(), timed.source.to_string()))
+            .or_default() += seconds;
+        self.note(timed.substituted.iter());
+        seconds
+    }
+
+    /// Adds `other` × `times`.
+    pub fn merge(&mut self, other: &Ledger, times: f64) {
+        for (key, seconds) in &other.seconds {
+            *self.seconds.entry(key.clone()).or_default() += seconds * times;
+        }
+        self.note(other.substitutions.iter());
+    }
+
+    fn note<'a>(&mut self, notes: impl Iterator<Item = &'a String>) {
+        for note in notes {
+            if !self.substitutions.contains(note) {
+                self.substitutions.push(note.clone());
+            }
+        }
+    }
+
+    /// All seconds.
+    pub fn total(&self) -> f64 {
+        self.seconds.values().sum()
+    }
+
+    /// What was substituted, each once.
+    pub fn substitutions(&self) -> &[String] {
+        &self.substitutions
+    }
+
+    /// One share per item and source, largest first.
+    pub fn shares(&self) -> Vec<TimeShare> {
+        let mut shares: Vec<TimeShare> = self
+            .seconds
+            .iter()
+            .map(|((item, source), seconds)| TimeShare {
+                item: item.clone(),
+                seconds: *seconds,
+                source: source.clone(),
+            })
+            .collect();
+        shares.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
+        shares
+    }
+}
+
 /// A matrix multiplication C (m×n) = A (m×k) · B (k×n); B holds the weights.
 /// Dimensions are f64 because per-chip shares (tokens per expert) need not be whole.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -352,22 +425,21 @@ pub struct Datasheet {
     pub efficiencies: Efficiencies,
 }
 
-/// `989 TFLOP/s`, `3.35 TB/s`: a rate with an SI prefix.
+/// `989 TFLOP/s`, `3.35 TB/s`, `439 TFLOP/s`: a rate to three significant
+/// figures with an SI prefix.
 pub fn format_rate(value: f64, unit: &str) -> String {
-    let (scaled, prefix) = if value >= 1e15 {
-        (value / 1e15, "P")
-    } else if value >= 1e12 {
-        (value / 1e12, "T")
-    } else if value >= 1e9 {
-        (value / 1e9, "G")
-    } else if value >= 1e6 {
-        (value / 1e6, "M")
+    let (scaled, prefix) = [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M")]
+        .iter()
+        .find(|(scale, _)| value >= *scale)
+        .map_or((value, ""), |(scale, prefix)| (value / scale, *prefix));
+    let decimals = if scaled >= 100.0 {
+        0
+    } else if scaled >= 10.0 {
+        1
     } else {
-        (value, "")
+        2
     };
-    let text = format!("{scaled:.3}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text} {prefix}{unit}")
+    format!("{scaled:.decimals$} {prefix}{unit}")
 }
 
 impl Datasheet {
@@ -555,6 +627,7 @@ mod tests {
         assert_eq!(format_rate(989e12, "FLOP/s"), "989 TFLOP/s");
         assert_eq!(format_rate(3.35e12, "B/s"), "3.35 TB/s");
         assert_eq!(format_rate(450e9, "B/s"), "450 GB/s");
+        assert_eq!(format_rate(438.697e12, "FLOP/s"), "439 TFLOP/s");
     }
 
     impl Timed {

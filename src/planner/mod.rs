@@ -21,17 +21,20 @@
 
 pub mod chips;
 pub mod cost;
+pub mod infer;
 pub mod memory;
 pub mod ops;
 pub mod parallel;
+pub mod render;
+pub mod search;
 pub mod train;
 pub mod transformer;
 
 pub use cost::{ChipFacts, Datasheet, Link, OpCost, Precision, Source, Timed};
-
+pub use infer::{plan_inference, InferSpec, InferencePlan};
 pub use memory::Recompute;
 pub use parallel::Layout;
-
+pub use search::{search_layouts, smallest_change, Pinned, SearchResult};
 pub use train::{plan_training, TrainPlan, TrainSpec};
 pub use transformer::Transformer;
 

@@ -8,11 +8,9 @@
 //! data-parallel gradient exchange beyond what overlaps the last backward,
 //! and the optimizer step.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use super::cost::{Link, OpCost, Precision, Timed};
+use super::cost::{Ledger, Link, OpCost, Precision, TimeShare};
 use super::memory::{
     activation_bytes_per_layer, model_state, LocalParams, ModelState, Recompute, GRADIENT_BYTES,
     WEIGHT_BYTES,
@@ -57,46 +55,6 @@ pub struct TrainSpec {
     pub power_fraction: f64,
     /// Price of one chip-hour, for cost.
     pub price_per_chip_hour: Option<f64>,
-}
-
-/// Seconds per step by item and source, so every figure says where it came from.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Ledger {
-    seconds: BTreeMap<(String, String), f64>,
-    substitutions: Vec<String>,
-}
-
-impl Ledger {
-    /// Adds `times` × `timed` under `item`; returns the seconds added.
-    fn add(&mut self, item: &str, timed: &Timed, times: f64) -> f64 {
-        let seconds = timed.seconds * times;
-        *self
-            .seconds
-            .entry((item.to_string(), timed.source.to_string()))
-            .or_default() += seconds;
-        if let Some(note) = &timed.substituted {
-            if !self.substitutions.contains(note) {
-                self.substitutions.push(note.clone());
-            }
-        }
-        seconds
-    }
-
-    /// Adds `other` × `times`.
-    fn merge(&mut self, other: &Ledger, times: f64) {
-        for (key, seconds) in &other.seconds {
-            *self.seconds.entry(key.clone()).or_default() += seconds * times;
-        }
-        for note in &other.substitutions {
-            if !self.substitutions.contains(note) {
-                self.substitutions.push(note.clone());
-            }
-        }
-    }
-
-    fn total(&self) -> f64 {
-        self.seconds.values().sum()
-    }
 }
 
 /// Time of one micro-batch through some work on one chip.
@@ -192,17 +150,6 @@ impl MemoryUse {
     pub fn fits(&self) -> bool {
         self.total_bytes <= self.capacity_bytes
     }
-}
-
-/// Seconds per step of one item, from one source.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TimeShare {
-    /// The operation or collective.
-    pub item: String,
-    /// Seconds per step on the slowest stage.
-    pub seconds: f64,
-    /// Where the figure came from.
-    pub source: String,
 }
 
 /// The run's totals.
@@ -441,15 +388,7 @@ pub fn plan_training(
     let mut ledger = Ledger::default();
     ledger.merge(&stage.compute, m);
     ledger.merge(&stage.communication, m);
-    let mut time_by_item: Vec<TimeShare> = ledger
-        .seconds
-        .iter()
-        .map(|((item, source), seconds)| TimeShare {
-            item: item.clone(),
-            seconds: *seconds,
-            source: source.clone(),
-        })
-        .collect();
+    let mut time_by_item = ledger.shares();
     for (item, seconds, source) in [
         (
             "optimizer step",
@@ -516,7 +455,7 @@ pub fn plan_training(
         mfu: flop_per_s_per_chip / peak_flop_per_s,
         run,
         time_by_item,
-        substitutions: ledger.substitutions,
+        substitutions: ledger.substitutions().to_vec(),
     })
 }
 
