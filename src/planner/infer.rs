@@ -6,7 +6,9 @@
 use serde::Serialize;
 
 use super::cost::{Ledger, OpCost, Precision, TimeShare};
-use super::ops::{embedding_ops, forward_time, head_ops, layer_ops, Op, Slice, ACTIVATION_BYTES};
+use super::ops::{
+    embedding_ops, forward_flop, forward_time, head_ops, layer_ops, Op, Slice, ACTIVATION_BYTES,
+};
 use super::parallel::{link_for, ring_all_reduce_bytes};
 use super::transformer::Transformer;
 use super::PlanError;
@@ -70,7 +72,7 @@ pub struct InferencePlan {
     pub throughput_tokens_per_s: f64,
     /// Generated tokens per second of one stream while decoding.
     pub stream_tokens_per_s: f64,
-    /// Model FLOP/s per chip during prefill, and its share of the datasheet peak.
+    /// FLOP/s per chip during prefill (causal attention counted as run).
     pub prefill_flop_per_s_per_chip: f64,
     /// Prefill FLOP/s as a share of the datasheet peak.
     pub prefill_mfu: f64,
@@ -84,7 +86,8 @@ pub struct InferencePlan {
     pub substitutions: Vec<String>,
 }
 
-/// Forward time of `ops`, each run `times` times, entered in `ledger`.
+/// Enters the forward time of `ops`, each run `times` times, in `ledger`;
+/// returns their FLOPs.
 fn forward(
     ledger: &mut Ledger,
     ops: &[Op],
@@ -93,11 +96,15 @@ fn forward(
     precision: Precision,
 ) -> f64 {
     ops.iter()
-        .map(|op| ledger.add(op.name, &forward_time(op, cost, precision), times))
+        .map(|op| {
+            ledger.add(op.name, &forward_time(op, cost, precision), times);
+            forward_flop(op) * times
+        })
         .sum()
 }
 
-/// One forward pass of the whole model over `slice`, logits for `head_tokens`.
+/// One forward pass of the whole model over `slice`, logits for
+/// `head_tokens`: its time by item, and the FLOPs one chip does.
 fn pass(
     model: &Transformer,
     cost: &dyn OpCost,
@@ -105,24 +112,23 @@ fn pass(
     head_tokens: f64,
     chips: u64,
     precision: Precision,
-) -> Ledger {
+) -> (Ledger, f64) {
     let mut ledger = Ledger::default();
     let layers = model.layers as f64;
-    forward(
+    let flop = forward(
         &mut ledger,
         &layer_ops(model, slice),
         layers,
         cost,
         precision,
-    );
-    forward(&mut ledger, &embedding_ops(model, slice), 1.0, cost, precision);
-    forward(
+    ) + forward(
         &mut ledger,
         &head_ops(model, slice, head_tokens, false),
         1.0,
         cost,
         precision,
     );
+    forward(&mut ledger, &embedding_ops(model, slice), 1.0, cost, precision);
     // The KV cache written for the new tokens.
     let cache = slice.tokens() * 2.0 * slice.kv_heads(model) * model.head_dim() as f64 * slice.kv_bytes;
     ledger.add("kv cache write", &cost.memory_bound(cache), layers);
@@ -139,7 +145,7 @@ fn pass(
             2.0 * layers,
         );
     }
-    ledger
+    (ledger, flop)
 }
 
 /// Plans serving `spec` with `model` on `chips` chips of `cost`'s kind.
@@ -199,7 +205,7 @@ pub fn plan_inference(
         sequence_parallel: false,
         kv_bytes: spec.kv_bytes(),
     };
-    let prefill = pass(model, cost, &prefill_slice, c, chips, spec.precision);
+    let (prefill, prefill_flop) = pass(model, cost, &prefill_slice, c, chips, spec.precision);
     // Decode time grows linearly with the context, so the step at the mean
     // context is the mean step.
     let context = p + g / 2.0;
@@ -209,11 +215,10 @@ pub fn plan_inference(
         pairs: context,
         ..prefill_slice
     };
-    let decode = pass(model, cost, &decode_slice, c, chips, spec.precision);
+    let (decode, _) = pass(model, cost, &decode_slice, c, chips, spec.precision);
     let (ttft_s, itl_s) = (prefill.total(), decode.total());
     let request_s = ttft_s + g * itl_s;
-    let prefill_flop = c * p * model.training_flop_per_token(spec.prompt) / 3.0;
-    let prefill_flop_per_s_per_chip = prefill_flop / ttft_s / tp;
+    let prefill_flop_per_s_per_chip = prefill_flop / ttft_s;
     let (peak, _) = facts.peak_flop_per_s(spec.precision);
     let mut substitutions = prefill.substitutions().to_vec();
     substitutions.extend(
@@ -303,12 +308,14 @@ mod tests {
 
     #[test]
     fn one_stream_decodes_at_the_speed_of_reading_the_weights() {
-        // Llama 3 8B on one H100 at batch 1: each token reads 16 GB of BF16
-        // weights at 3.35 TB/s × 0.90, about 5.3 ms, plus a little KV cache.
+        // Llama 3 8B on one H100 at batch 1: each token reads the 15 GB of
+        // BF16 weights (all but the embedding table, which is only indexed)
+        // at 3.35 TB/s × 0.90, about 5.0 ms, plus a little KV cache.
         let model = resolve("llama3-8b").unwrap();
         let h100 = chips::datasheet("h100-sxm").unwrap();
         let plan = plan_inference(&model, &h100, 1, &spec(128, 128, 1)).unwrap();
-        let weights_s = model.total_params() as f64 * 2.0 / (3.35e12 * 0.90);
+        let read = model.total_params() - model.vocab * model.d_model;
+        let weights_s = read as f64 * 2.0 / (3.35e12 * 0.90);
         assert!(plan.itl_s > weights_s && plan.itl_s < 1.05 * weights_s, "{}", plan.itl_s);
         // A long prompt's prefill is compute-bound: well above half the peak.
         let long = plan_inference(&model, &h100, 1, &spec(8192, 16, 1)).unwrap();

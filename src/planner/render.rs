@@ -347,7 +347,8 @@ mod tests {
         assert_eq!(format_count(951_000.0), "951 k");
         assert_eq!(format_count(15.6e12), "15.6 T");
         assert_eq!(format_count(405.85e9), "406 B");
-        assert_eq!(format_count(12.0), "12.00");
+        assert_eq!(format_count(12.0), "12.0");
+        assert_eq!(format_count(1.5), "1.50");
         assert_eq!(format_duration(86400.0 * 54.0), "54.0 days");
         assert_eq!(format_duration(3.0 * 3600.0), "3.0 hours");
         assert_eq!(format_energy(18.2e6), "18.2 GWh");

@@ -325,7 +325,7 @@ mod tests {
         let h100 = chips::datasheet("h100-sxm").unwrap();
         let layout: Layout = "tp=8,pp=4,dp=2".parse().unwrap();
         let plan = plan_training(&model, &h100, 64, &layout, &TrainSpec {
-            micro_batch: 2,
+            micro_batch: 4,
             ..spec(8192, 128)
         })
         .unwrap();
