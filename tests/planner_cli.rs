@@ -21,7 +21,10 @@ fn assert_clean_error(output: &Output, expected: &str) {
     assert_eq!(output.status.code(), Some(1), "stderr: {err}");
     let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
     assert_eq!(lines.len(), 1, "one error line, got: {err}");
-    assert!(lines[0].contains(expected), "expected '{expected}' in: {err}");
+    assert!(
+        lines[0].contains(expected),
+        "expected '{expected}' in: {err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }
 
@@ -60,7 +63,8 @@ fn models_lists_every_preset_with_its_parameter_counts() {
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
-    let json: serde_json::Value = serde_json::from_slice(&chipbench(&["models", "--json"]).stdout).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&chipbench(&["models", "--json"]).stdout).unwrap();
     let llama = json
         .as_array()
         .unwrap()
@@ -75,7 +79,11 @@ fn a_training_plan_prints_its_step_mfu_run_and_sources() {
     let mut args = LLAMA_8K.to_vec();
     args.extend(["--layout", "tp=8,pp=16,dp=64", "--price-per-chip-hour", "2"]);
     let output = chipbench(&args);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = stdout(&output);
     for expected in [
         "step ",
@@ -100,10 +108,22 @@ fn a_training_plan_prints_its_step_mfu_run_and_sources() {
 #[test]
 fn without_a_layout_the_search_prints_its_choice_and_runners_up() {
     let output = chipbench(&[
-        "plan", "--model", "llama3-8b", "--chip", "a100-sxm-80gb", "--chips", "64", "--train",
-        "--tokens", "1T",
+        "plan",
+        "--model",
+        "llama3-8b",
+        "--chip",
+        "a100-sxm-80gb",
+        "--chips",
+        "64",
+        "--train",
+        "--tokens",
+        "1T",
     ]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = stdout(&output);
     assert!(text.contains("runners-up"), "{text}");
     assert!(text.contains("312 TFLOP/s"), "{text}");
@@ -112,12 +132,35 @@ fn without_a_layout_the_search_prints_its_choice_and_runners_up() {
 #[test]
 fn an_inference_plan_prints_latencies_throughput_and_memory() {
     let output = chipbench(&[
-        "plan", "--model", "llama3-70b", "--chip", "h100-sxm", "--chips", "8", "--infer",
-        "--prompt", "1024", "--generate", "256", "--concurrency", "16", "--precision", "fp8",
+        "plan",
+        "--model",
+        "llama3-70b",
+        "--chip",
+        "h100-sxm",
+        "--chips",
+        "8",
+        "--infer",
+        "--prompt",
+        "1024",
+        "--generate",
+        "256",
+        "--concurrency",
+        "16",
+        "--precision",
+        "fp8",
     ]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = stdout(&output);
-    for expected in ["time to first token", "inter-token latency", "tokens/s", "KV cache"] {
+    for expected in [
+        "time to first token",
+        "inter-token latency",
+        "tokens/s",
+        "KV cache",
+    ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
 }
@@ -125,8 +168,20 @@ fn an_inference_plan_prints_latencies_throughput_and_memory() {
 #[test]
 fn fp8_on_a_chip_without_it_says_what_was_substituted() {
     let output = chipbench(&[
-        "plan", "--model", "llama3-8b", "--chip", "a100-sxm-80gb", "--chips", "1", "--infer",
-        "--prompt", "512", "--generate", "64", "--precision", "fp8",
+        "plan",
+        "--model",
+        "llama3-8b",
+        "--chip",
+        "a100-sxm-80gb",
+        "--chips",
+        "1",
+        "--infer",
+        "--prompt",
+        "512",
+        "--generate",
+        "64",
+        "--precision",
+        "fp8",
     ]);
     assert!(output.status.success());
     assert!(stdout(&output).contains("substituted: NVIDIA A100 SXM 80GB has no FP8 tensor cores"));
@@ -136,7 +191,10 @@ fn fp8_on_a_chip_without_it_says_what_was_substituted() {
 fn an_unknown_preset_lists_the_valid_ones() {
     let mut args = LLAMA_8K.to_vec();
     args[2] = "llama9";
-    assert_clean_error(&chipbench(&args), "unknown model 'llama9'; presets: gpt2-124m");
+    assert_clean_error(
+        &chipbench(&args),
+        "unknown model 'llama9'; presets: gpt2-124m",
+    );
 }
 
 #[test]
@@ -176,13 +234,34 @@ fn a_layout_that_does_not_fit_names_the_smallest_change_that_does() {
 #[test]
 fn a_model_no_layout_can_hold_is_refused() {
     let output = chipbench(&[
-        "plan", "--model", "llama3-405b", "--chip", "h100-sxm", "--chips", "8", "--train",
-        "--tokens", "1T",
+        "plan",
+        "--model",
+        "llama3-405b",
+        "--chip",
+        "h100-sxm",
+        "--chips",
+        "8",
+        "--train",
+        "--tokens",
+        "1T",
     ]);
-    assert_clean_error(&output, "no layout of 8 × NVIDIA H100 SXM 80GB fits llama3-405b");
+    assert_clean_error(
+        &output,
+        "no layout of 8 × NVIDIA H100 SXM 80GB fits llama3-405b",
+    );
     let output = chipbench(&[
-        "plan", "--model", "llama3-405b", "--chip", "h100-sxm", "--chips", "4", "--infer",
-        "--prompt", "128", "--generate", "128",
+        "plan",
+        "--model",
+        "llama3-405b",
+        "--chip",
+        "h100-sxm",
+        "--chips",
+        "4",
+        "--infer",
+        "--prompt",
+        "128",
+        "--generate",
+        "128",
     ]);
     assert_clean_error(&output, "does not fit on 4");
 }
@@ -190,7 +269,14 @@ fn a_model_no_layout_can_hold_is_refused() {
 #[test]
 fn training_without_tokens_and_an_unknown_chip_are_refused() {
     let output = chipbench(&[
-        "plan", "--model", "gpt2-124m", "--chip", "h100-sxm", "--chips", "8", "--train",
+        "plan",
+        "--model",
+        "gpt2-124m",
+        "--chip",
+        "h100-sxm",
+        "--chips",
+        "8",
+        "--train",
     ]);
     assert_clean_error(&output, "--train needs --tokens");
     let mut args = LLAMA_8K.to_vec();

@@ -63,7 +63,10 @@ fn off(value: f64, published: f64) -> f64 {
 fn eight_thousand_gpus_land_within_15_percent_of_430_tflops() {
     let plan = plan(8192, "tp=8,cp=1,pp=16,dp=64");
     let tflops = plan.flop_per_s_per_chip / 1e12;
-    println!("published 430 TFLOP/s: planner {tflops:.0} ({:+.1}%)", 100.0 * off(tflops, 430.0));
+    println!(
+        "published 430 TFLOP/s: planner {tflops:.0} ({:+.1}%)",
+        100.0 * off(tflops, 430.0)
+    );
     assert!(off(tflops, 430.0).abs() <= 0.15, "{tflops}");
 }
 
@@ -79,7 +82,10 @@ fn sixteen_thousand_gpus_land_within_20_percent_of_400_tflops() {
     // leave no room for the losses a real step has beyond its op sum.
     let plan = plan(16384, "tp=8,cp=1,pp=16,dp=128");
     let tflops = plan.flop_per_s_per_chip / 1e12;
-    println!("published 400 TFLOP/s: planner {tflops:.0} ({:+.1}%)", 100.0 * off(tflops, 400.0));
+    println!(
+        "published 400 TFLOP/s: planner {tflops:.0} ({:+.1}%)",
+        100.0 * off(tflops, 400.0)
+    );
     assert!(off(tflops, 400.0).abs() <= 0.20, "{tflops}");
 }
 

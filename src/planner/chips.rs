@@ -127,7 +127,13 @@ mod tests {
     fn every_chip_cites_every_efficiency_and_keeps_them_fractions() {
         for chip in all() {
             let e = &chip.efficiencies;
-            for cited in [&e.matmul, &e.attention, &e.memory, &e.scale_up, &e.scale_out] {
+            for cited in [
+                &e.matmul,
+                &e.attention,
+                &e.memory,
+                &e.scale_up,
+                &e.scale_out,
+            ] {
                 assert!(cited.value > 0.0 && cited.value <= 1.0, "{}", chip.facts.id);
                 assert!(!cited.source.is_empty());
             }
@@ -137,7 +143,10 @@ mod tests {
     #[test]
     fn an_unknown_chip_lists_the_known_ones() {
         let error = datasheet("tpu-v9").unwrap_err().to_string();
-        assert!(error.contains("h100-sxm") && error.contains("a100-sxm-80gb"), "{error}");
+        assert!(
+            error.contains("h100-sxm") && error.contains("a100-sxm-80gb"),
+            "{error}"
+        );
         assert_eq!(datasheet("H100-SXM").unwrap().facts.bf16_flop_per_s, 989e12);
     }
 }

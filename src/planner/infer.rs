@@ -128,9 +128,16 @@ fn pass(
         cost,
         precision,
     );
-    forward(&mut ledger, &embedding_ops(model, slice), 1.0, cost, precision);
+    forward(
+        &mut ledger,
+        &embedding_ops(model, slice),
+        1.0,
+        cost,
+        precision,
+    );
     // The KV cache written for the new tokens.
-    let cache = slice.tokens() * 2.0 * slice.kv_heads(model) * model.head_dim() as f64 * slice.kv_bytes;
+    let cache =
+        slice.tokens() * 2.0 * slice.kv_heads(model) * model.head_dim() as f64 * slice.kv_bytes;
     ledger.add("kv cache write", &cost.memory_bound(cache), layers);
     if chips > 1 {
         // Without sequence parallelism: an all-reduce after attention and after the MLP.
@@ -251,7 +258,9 @@ pub fn plan_inference(
 /// Whether `chips` chips can split the model's heads.
 fn tensor_parallel_fits(model: &Transformer, chips: u64) -> Result<(), PlanError> {
     let kv = model.kv_heads();
-    if model.heads % chips != 0 || (kv % chips != 0 && chips % kv != 0) {
+    if !model.heads.is_multiple_of(chips)
+        || (!kv.is_multiple_of(chips) && !chips.is_multiple_of(kv))
+    {
         return Err(PlanError::Input(format!(
             "tensor parallelism over {chips} chips does not split {}'s {} heads ({kv} key/value heads)",
             model.name, model.heads
@@ -316,10 +325,18 @@ mod tests {
         let plan = plan_inference(&model, &h100, 1, &spec(128, 128, 1)).unwrap();
         let read = model.total_params() - model.vocab * model.d_model;
         let weights_s = read as f64 * 2.0 / (3.35e12 * 0.90);
-        assert!(plan.itl_s > weights_s && plan.itl_s < 1.05 * weights_s, "{}", plan.itl_s);
+        assert!(
+            plan.itl_s > weights_s && plan.itl_s < 1.05 * weights_s,
+            "{}",
+            plan.itl_s
+        );
         // A long prompt's prefill is compute-bound: well above half the peak.
         let long = plan_inference(&model, &h100, 1, &spec(8192, 16, 1)).unwrap();
-        assert!(long.prefill_mfu > 0.5 && long.prefill_mfu < 0.81, "{}", long.prefill_mfu);
+        assert!(
+            long.prefill_mfu > 0.5 && long.prefill_mfu < 0.81,
+            "{}",
+            long.prefill_mfu
+        );
     }
 
     #[test]

@@ -326,8 +326,7 @@ mod tests {
                     .filter(|op| matches!(op.work, Work::Matmul(_)))
                     .map(forward_flop)
                     .sum();
-                let per_layer = (model.active_matmul_params() - model.vocab * model.d_model)
-                    as f64
+                let per_layer = (model.active_matmul_params() - model.vocab * model.d_model) as f64
                     / model.layers as f64;
                 let expected = 2.0 * per_layer * 4096.0 / tp;
                 // The router runs on each chip's sequence-parallel share, so it

@@ -78,7 +78,11 @@ impl FromStr for Layout {
                 "cp" => &mut layout.cp,
                 "ep" => &mut layout.ep,
                 "v" => &mut layout.v,
-                other => return Err(bad(format!("unknown key '{other}' (tp, pp, dp, cp, ep, v)"))),
+                other => {
+                    return Err(bad(format!(
+                        "unknown key '{other}' (tp, pp, dp, cp, ep, v)"
+                    )))
+                }
             };
             *slot = value;
         }
@@ -107,14 +111,14 @@ impl Layout {
                 self.chips()
             ));
         }
-        if model.heads % self.tp != 0 {
+        if !model.heads.is_multiple_of(self.tp) {
             return fail(format!(
                 "tp {} does not divide the {} attention heads",
                 self.tp, model.heads
             ));
         }
         let kv = model.kv_heads();
-        if kv % self.tp != 0 && self.tp % kv != 0 {
+        if !kv.is_multiple_of(self.tp) && !self.tp.is_multiple_of(kv) {
             return fail(format!(
                 "tp {} neither divides nor is a multiple of the {kv} key/value heads",
                 self.tp
@@ -130,7 +134,7 @@ impl Layout {
         if self.v > 1 && self.pp == 1 {
             return fail("interleaving (v > 1) needs pipeline stages (pp > 1)".into());
         }
-        if seq % self.cp != 0 || seq / self.cp < 2 {
+        if !seq.is_multiple_of(self.cp) || seq / self.cp < 2 {
             return fail(format!(
                 "cp {} does not split the sequence of {seq} tokens",
                 self.cp
@@ -139,7 +143,7 @@ impl Layout {
         if self.ep > 1 && !model.is_moe() {
             return fail(format!("ep {} for a dense model", self.ep));
         }
-        if self.dp % self.ep != 0 || model.experts % self.ep != 0 {
+        if !self.dp.is_multiple_of(self.ep) || !model.experts.is_multiple_of(self.ep) {
             return fail(format!(
                 "ep {} must divide dp {} and the {} experts",
                 self.ep, self.dp, model.experts
@@ -269,10 +273,17 @@ mod tests {
         assert_eq!(layout.chips(), 8192);
         assert_eq!(layout.to_string(), "tp=8,pp=16,dp=64,cp=1,ep=1,v=1");
         assert!("tp=0".parse::<Layout>().is_err());
-        assert!("tp=8,xp=2".parse::<Layout>().unwrap_err().to_string().contains("xp"));
+        assert!("tp=8,xp=2"
+            .parse::<Layout>()
+            .unwrap_err()
+            .to_string()
+            .contains("xp"));
         let llama = resolve("llama3-405b").unwrap();
         let error = layout.check(&llama, 4096, 8192).unwrap_err().to_string();
-        assert!(error.contains("tp·cp·pp·dp = 8192 but --chips is 4096"), "{error}");
+        assert!(
+            error.contains("tp·cp·pp·dp = 8192 but --chips is 4096"),
+            "{error}"
+        );
         assert!(layout.check(&llama, 8192, 8192).is_ok());
         let odd: Layout = "tp=3,dp=2".parse().unwrap();
         assert!(odd.check(&llama, 6, 8192).is_err());

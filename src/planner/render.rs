@@ -24,7 +24,9 @@ pub fn format_count(value: f64) -> String {
     } else {
         2
     };
-    format!("{scaled:.decimals$} {prefix}").trim_end().to_string()
+    format!("{scaled:.decimals$} {prefix}")
+        .trim_end()
+        .to_string()
 }
 
 /// Bytes as GB (10⁹) with one decimal.
@@ -117,12 +119,12 @@ fn time_rows(title: &str, shares: &[TimeShare], whole: f64, legend: &mut Legend)
         "source".into(),
     ]];
     for share in shares.iter().filter(|s| s.seconds > 0.0) {
-        let source = if share.source.starts_with("datasheet") || share.source.starts_with("measured")
-        {
-            legend.cite(&share.source)
-        } else {
-            share.source.clone()
-        };
+        let source =
+            if share.source.starts_with("datasheet") || share.source.starts_with("measured") {
+                legend.cite(&share.source)
+            } else {
+                share.source.clone()
+            };
         rows.push(vec![
             format_seconds(share.seconds),
             format!("{:.1}%", 100.0 * share.seconds / whole),
@@ -180,9 +182,11 @@ pub fn training(plan: &TrainPlan) -> String {
         gb(memory.activations_bytes),
         if memory.fits() { "" } else { " — DOES NOT FIT" }
     );
-    let cost = run.cost_usd.map_or("cost: give --price-per-chip-hour".to_string(), |usd| {
-        format!("${}", format_count(usd))
-    });
+    let cost = run
+        .cost_usd
+        .map_or("cost: give --price-per-chip-hour".to_string(), |usd| {
+            format!("${}", format_count(usd))
+        });
     let _ = writeln!(
         out,
         "run         {} tokens in {} steps: {} · {} chip-hours · {} (TDP × {:.2}) · {cost}",

@@ -39,7 +39,7 @@ pub struct SearchResult {
 
 /// Divisors of `n` in ascending order.
 fn divisors(n: u64) -> Vec<u64> {
-    (1..=n).filter(|d| n % d == 0).collect()
+    (1..=n).filter(|d| n.is_multiple_of(*d)).collect()
 }
 
 /// Every layout of `chips` chips worth planning for this model and sequence:
@@ -97,7 +97,7 @@ fn candidates(
     };
     let mut plans = Vec::new();
     for layout in layouts(model, chips, spec.seq, cost.chip().chips_per_node) {
-        if spec.global_batch % layout.dp != 0 {
+        if !spec.global_batch.is_multiple_of(layout.dp) {
             continue;
         }
         let per_replica = spec.global_batch / layout.dp;
@@ -105,7 +105,7 @@ fn candidates(
             Some(mb) => vec![mb],
             None => [1, 2, 4, 8]
                 .into_iter()
-                .filter(|mb| per_replica % mb == 0)
+                .filter(|mb| per_replica.is_multiple_of(*mb))
                 .collect(),
         };
         for &micro_batch in &micro_batches {
@@ -315,7 +315,10 @@ mod tests {
         let error = search_layouts(&model, &h100, 8, &spec(8192, 64), Pinned::default())
             .unwrap_err()
             .to_string();
-        assert!(error.contains("no layout of 8 × NVIDIA H100 SXM 80GB fits llama3-405b"), "{error}");
+        assert!(
+            error.contains("no layout of 8 × NVIDIA H100 SXM 80GB fits llama3-405b"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -324,10 +327,16 @@ mod tests {
         let model = resolve("llama3-70b").unwrap();
         let h100 = chips::datasheet("h100-sxm").unwrap();
         let layout: Layout = "tp=8,pp=4,dp=2".parse().unwrap();
-        let plan = plan_training(&model, &h100, 64, &layout, &TrainSpec {
-            micro_batch: 4,
-            ..spec(8192, 128)
-        })
+        let plan = plan_training(
+            &model,
+            &h100,
+            64,
+            &layout,
+            &TrainSpec {
+                micro_batch: 4,
+                ..spec(8192, 128)
+            },
+        )
         .unwrap();
         assert!(!plan.memory.fits(), "{}", plan.memory.total_bytes);
         let (change, fixed) = smallest_change(&model, &h100, &plan).unwrap();

@@ -282,7 +282,7 @@ pub fn plan_training(
     check_spec(spec, chips)?;
     layout.check(model, chips, spec.seq)?;
     let replica_sequences = layout.dp * spec.micro_batch;
-    if spec.global_batch % replica_sequences != 0 {
+    if !spec.global_batch.is_multiple_of(replica_sequences) {
         return Err(PlanError::Layout {
             layout: layout.to_string(),
             reason: format!(
@@ -310,7 +310,12 @@ pub fn plan_training(
     layer.run(&ops, cost, spec.precision, spec.recompute);
     layer_communication(&mut layer, model, cost, layout, &slice, spec.recompute);
     let mut embedding = Part::default();
-    embedding.run(&embedding_ops(model, &slice), cost, spec.precision, Recompute::None);
+    embedding.run(
+        &embedding_ops(model, &slice),
+        cost,
+        spec.precision,
+        Recompute::None,
+    );
     let mut head = Part::default();
     let head_ops = head_ops(model, &slice, slice.tokens(), true);
     head.run(&head_ops, cost, spec.precision, Recompute::None);
@@ -703,7 +708,10 @@ mod tests {
         let error = plan_training(&model, &h100, 16, &layout, &spec(1e9, 8192, 64))
             .unwrap_err()
             .to_string();
-        assert!(error.contains("tp·cp·pp·dp = 32 but --chips is 16"), "{error}");
+        assert!(
+            error.contains("tp·cp·pp·dp = 32 but --chips is 16"),
+            "{error}"
+        );
         let error = plan_training(&model, &h100, 0, &layout, &spec(1e9, 8192, 64))
             .unwrap_err()
             .to_string();

@@ -236,13 +236,13 @@ impl Transformer {
         if let Some((field, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(format!("{field} must be at least 1"));
         }
-        if self.head_dim.is_none() && self.d_model % self.heads != 0 {
+        if self.head_dim.is_none() && !self.d_model.is_multiple_of(self.heads) {
             return Err(format!(
                 "d_model {} is not a multiple of heads {}; give head_dim",
                 self.d_model, self.heads
             ));
         }
-        if self.heads % self.kv_heads() != 0 {
+        if !self.heads.is_multiple_of(self.kv_heads()) {
             return Err(format!(
                 "heads {} is not a multiple of kv_heads {}",
                 self.heads,
@@ -416,7 +416,10 @@ mod tests {
         let bad = dir.path().join("bad.json");
         std::fs::write(&bad, r#"{"name": "bad", "layers": 2}"#).unwrap();
         let error = resolve(bad.to_str().unwrap()).unwrap_err().to_string();
-        assert!(error.contains("bad.json") && error.contains("missing field"), "{error}");
+        assert!(
+            error.contains("bad.json") && error.contains("missing field"),
+            "{error}"
+        );
         let odd = dir.path().join("odd.json");
         std::fs::write(
             &odd,
