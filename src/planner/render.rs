@@ -58,6 +58,15 @@ fn format_duration(seconds: f64) -> String {
     }
 }
 
+/// `1 prompt`, `16 prompts`.
+fn plural(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 /// Columns padded to their widest cell, two spaces apart.
 fn table(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
@@ -261,9 +270,9 @@ pub fn inference(plan: &InferencePlan) -> String {
     );
     let _ = writeln!(
         out,
-        "time to first token  {} (prefill of {} prompts: {} per chip, {:.1}% of peak)",
+        "time to first token  {} (prefill of {}: {} per chip, {:.1}% of peak)",
         format_seconds(plan.ttft_s),
-        spec.concurrency,
+        plural(spec.concurrency, "prompt"),
         format_rate(plan.prefill_flop_per_s_per_chip, "FLOP/s"),
         100.0 * plan.prefill_mfu
     );
@@ -275,9 +284,9 @@ pub fn inference(plan: &InferencePlan) -> String {
     );
     let _ = writeln!(
         out,
-        "throughput           {} tokens/s generated ({} streams × {:.1} tokens/s); a request takes {}",
+        "throughput           {} tokens/s generated ({} × {:.1} tokens/s); a request takes {}",
         format_count(plan.throughput_tokens_per_s),
-        spec.concurrency,
+        plural(spec.concurrency, "stream"),
         plan.stream_tokens_per_s,
         format_seconds(plan.request_s)
     );

@@ -350,23 +350,32 @@ pub fn plan_training(
         let params = local_params(model, layout, layers, first, last);
         let (exposed, total, optimizer) =
             data_parallel_time(cost, layout, &params, spec, micro_batches, &stage);
-        let stage_memory = stage_memory(
+        let activations_bytes = stage_activations(
             model,
-            spec,
+            spec.recompute,
             &slice,
-            &params,
             layers,
             per_layer_activations,
             in_flight(layout.pp, index as u64, micro_batches, layout.v),
             last,
-            facts.memory_bytes,
-            match (first, last) {
+        );
+        let state = model_state(&params, spec.zero);
+        let stage_memory = MemoryUse {
+            stage: match (first, last) {
                 (true, true) => "only",
                 (true, false) => "first",
                 (false, true) => "last",
                 _ => "middle",
-            },
-        );
+            }
+            .to_string(),
+            total_bytes: state.weights_bytes
+                + state.gradients_bytes
+                + state.optimizer_bytes
+                + activations_bytes,
+            state,
+            activations_bytes,
+            capacity_bytes: facts.memory_bytes,
+        };
         if memory
             .as_ref()
             .is_none_or(|m| stage_memory.total_bytes > m.total_bytes)
@@ -609,23 +618,20 @@ fn data_parallel_time(
     (exposed, total, optimizer)
 }
 
-/// Memory of one stage's chip.
-#[allow(clippy::too_many_arguments)]
-fn stage_memory(
+/// Activation bytes a stage's chip holds at its peak: `in_flight`
+/// micro-batches through its `layers` layers, the layer being recomputed
+/// under full recomputation, and on the last stage the logits.
+fn stage_activations(
     model: &Transformer,
-    spec: &TrainSpec,
+    recompute: Recompute,
     slice: &Slice,
-    params: &LocalParams,
     layers: u64,
-    per_layer_activations: f64,
+    per_layer: f64,
     in_flight: f64,
     last: bool,
-    capacity_bytes: f64,
-    stage: &str,
-) -> MemoryUse {
-    let state = model_state(params, spec.zero);
-    let mut activations = layers as f64 * per_layer_activations * in_flight;
-    if spec.recompute == Recompute::Full {
+) -> f64 {
+    let mut activations = layers as f64 * per_layer * in_flight;
+    if recompute == Recompute::Full {
         // The layer being recomputed holds everything at once.
         activations += activation_bytes_per_layer(model, slice, Recompute::None);
     }
@@ -633,24 +639,17 @@ fn stage_memory(
         // BF16 logits and their FP32 softmax for the loss.
         activations += slice.tokens() * model.vocab as f64 / slice.tp * 6.0 * in_flight;
     }
-    let total_bytes =
-        state.weights_bytes + state.gradients_bytes + state.optimizer_bytes + activations;
-    MemoryUse {
-        stage: stage.to_string(),
-        state,
-        activations_bytes: activations,
-        total_bytes,
-        capacity_bytes,
-    }
+    activations
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::planner::chips;
+    use crate::planner::cost::{Source, Timed};
     use crate::planner::transformer::resolve;
 
-    pub(crate) fn spec(tokens: f64, seq: u64, global_batch: u64) -> TrainSpec {
+    fn spec(tokens: f64, seq: u64, global_batch: u64) -> TrainSpec {
         TrainSpec {
             tokens,
             seq,
@@ -663,6 +662,68 @@ mod tests {
             power_fraction: 1.0,
             price_per_chip_hour: None,
         }
+    }
+
+    /// A stand-in for a calibrated profile: datasheet times, said to be
+    /// measured, with matmuls fitted in f32 standing in for BF16.
+    struct Profiled(crate::planner::Datasheet);
+
+    impl OpCost for Profiled {
+        fn chip(&self) -> &crate::planner::ChipFacts {
+            self.0.chip()
+        }
+        fn matmul(&self, shape: &crate::planner::cost::MatmulShape, p: Precision) -> Timed {
+            Timed {
+                seconds: self.0.matmul(shape, p).seconds,
+                source: Source::Measured {
+                    profile: "lavapipe.json".into(),
+                    op_class: "matmul f32".into(),
+                    held_out_error: 0.07,
+                },
+                substituted: Some("profile has no BF16 matmul: timed from its f32 fit".into()),
+            }
+        }
+        fn attention(
+            &self,
+            shape: &crate::planner::cost::AttentionShape,
+            pass: crate::planner::cost::Pass,
+        ) -> Timed {
+            self.0.attention(shape, pass)
+        }
+        fn memory_bound(&self, bytes: f64) -> Timed {
+            self.0.memory_bound(bytes)
+        }
+        fn transfer(&self, link: Link, bytes: f64) -> Timed {
+            self.0.transfer(link, bytes)
+        }
+    }
+
+    #[test]
+    fn a_measured_cost_is_attributed_and_its_substitution_reported() {
+        let model = resolve("llama3-8b").unwrap();
+        let profiled = Profiled(chips::datasheet("h100-sxm").unwrap());
+        let layout: Layout = "tp=8".parse().unwrap();
+        let plan = plan_training(&model, &profiled, 8, &layout, &spec(1e9, 8192, 8)).unwrap();
+        let mlp = plan
+            .time_by_item
+            .iter()
+            .find(|t| t.item == "mlp up")
+            .unwrap();
+        assert!(
+            mlp.source
+                .starts_with("measured: matmul f32 model of lavapipe.json (held-out error 7.0%)"),
+            "{}",
+            mlp.source
+        );
+        assert_eq!(
+            plan.substitutions,
+            ["profile has no BF16 matmul: timed from its f32 fit"]
+        );
+        let text = crate::planner::render::training(&plan);
+        assert!(
+            text.contains("substituted: profile has no BF16 matmul"),
+            "{text}"
+        );
     }
 
     #[test]
