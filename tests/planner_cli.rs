@@ -15,6 +15,21 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Runs `args`, asserts success and that stdout holds each of `expected`; returns stdout.
+fn assert_prints(args: &[&str], expected: &[&str]) -> String {
+    let output = chipbench(args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = stdout(&output);
+    for wanted in expected {
+        assert!(text.contains(wanted), "{wanted} missing from:\n{text}");
+    }
+    text
+}
+
 /// Asserts exit code 1 and exactly one `error:` line containing `expected`.
 fn assert_clean_error(output: &Output, expected: &str) {
     let err = String::from_utf8_lossy(&output.stderr);
@@ -45,24 +60,22 @@ const LLAMA_8K: [&str; 12] = [
 
 #[test]
 fn models_lists_every_preset_with_its_parameter_counts() {
-    let output = chipbench(&["models"]);
-    assert!(output.status.success());
-    let text = stdout(&output);
-    for expected in [
-        "gpt2-124m",
-        "124 M",
-        "gpt3-175b",
-        "175 B",
-        "llama3-8b",
-        "8.03 B",
-        "70.6 B",
-        "406 B",
-        "mixtral-8x7b",
-        "46.7 B",
-        "12.9 B",
-    ] {
-        assert!(text.contains(expected), "{expected} missing from:\n{text}");
-    }
+    assert_prints(
+        &["models"],
+        &[
+            "gpt2-124m",
+            "124 M",
+            "gpt3-175b",
+            "175 B",
+            "llama3-8b",
+            "8.03 B",
+            "70.6 B",
+            "406 B",
+            "mixtral-8x7b",
+            "46.7 B",
+            "12.9 B",
+        ],
+    );
     let json: serde_json::Value =
         serde_json::from_slice(&chipbench(&["models", "--json"]).stdout).unwrap();
     let llama = json
@@ -78,26 +91,20 @@ fn models_lists_every_preset_with_its_parameter_counts() {
 fn a_training_plan_prints_its_step_mfu_run_and_sources() {
     let mut args = LLAMA_8K.to_vec();
     args.extend(["--layout", "tp=8,pp=16,dp=64", "--price-per-chip-hour", "2"]);
-    let output = chipbench(&args);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    assert_prints(
+        &args,
+        &[
+            "step ",
+            "pipeline bubble",
+            "MFU",
+            "chip-hours",
+            "GWh",
+            "$",
+            "6·N·D",
+            "MAMF",
+            "sources",
+        ],
     );
-    let text = stdout(&output);
-    for expected in [
-        "step ",
-        "pipeline bubble",
-        "MFU",
-        "chip-hours",
-        "GWh",
-        "$",
-        "6·N·D",
-        "MAMF",
-        "sources",
-    ] {
-        assert!(text.contains(expected), "{expected} missing from:\n{text}");
-    }
     args.push("--json");
     let json: serde_json::Value = serde_json::from_slice(&chipbench(&args).stdout).unwrap();
     assert_eq!(json["layout"]["pp"], 16);
@@ -107,84 +114,74 @@ fn a_training_plan_prints_its_step_mfu_run_and_sources() {
 
 #[test]
 fn without_a_layout_the_search_prints_its_choice_and_runners_up() {
-    let output = chipbench(&[
-        "plan",
-        "--model",
-        "llama3-8b",
-        "--chip",
-        "a100-sxm-80gb",
-        "--chips",
-        "64",
-        "--train",
-        "--tokens",
-        "1T",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    assert_prints(
+        &[
+            "plan",
+            "--model",
+            "llama3-8b",
+            "--chip",
+            "a100-sxm-80gb",
+            "--chips",
+            "64",
+            "--train",
+            "--tokens",
+            "1T",
+        ],
+        &["runners-up", "312 TFLOP/s"],
     );
-    let text = stdout(&output);
-    assert!(text.contains("runners-up"), "{text}");
-    assert!(text.contains("312 TFLOP/s"), "{text}");
 }
 
 #[test]
 fn an_inference_plan_prints_latencies_throughput_and_memory() {
-    let output = chipbench(&[
-        "plan",
-        "--model",
-        "llama3-70b",
-        "--chip",
-        "h100-sxm",
-        "--chips",
-        "8",
-        "--infer",
-        "--prompt",
-        "1024",
-        "--generate",
-        "256",
-        "--concurrency",
-        "16",
-        "--precision",
-        "fp8",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    assert_prints(
+        &[
+            "plan",
+            "--model",
+            "llama3-70b",
+            "--chip",
+            "h100-sxm",
+            "--chips",
+            "8",
+            "--infer",
+            "--prompt",
+            "1024",
+            "--generate",
+            "256",
+            "--concurrency",
+            "16",
+            "--precision",
+            "fp8",
+        ],
+        &[
+            "time to first token",
+            "inter-token latency",
+            "tokens/s",
+            "KV cache",
+        ],
     );
-    let text = stdout(&output);
-    for expected in [
-        "time to first token",
-        "inter-token latency",
-        "tokens/s",
-        "KV cache",
-    ] {
-        assert!(text.contains(expected), "{expected} missing from:\n{text}");
-    }
 }
 
 #[test]
 fn fp8_on_a_chip_without_it_says_what_was_substituted() {
-    let output = chipbench(&[
-        "plan",
-        "--model",
-        "llama3-8b",
-        "--chip",
-        "a100-sxm-80gb",
-        "--chips",
-        "1",
-        "--infer",
-        "--prompt",
-        "512",
-        "--generate",
-        "64",
-        "--precision",
-        "fp8",
-    ]);
-    assert!(output.status.success());
-    assert!(stdout(&output).contains("substituted: NVIDIA A100 SXM 80GB has no FP8 tensor cores"));
+    assert_prints(
+        &[
+            "plan",
+            "--model",
+            "llama3-8b",
+            "--chip",
+            "a100-sxm-80gb",
+            "--chips",
+            "1",
+            "--infer",
+            "--prompt",
+            "512",
+            "--generate",
+            "64",
+            "--precision",
+            "fp8",
+        ],
+        &["substituted: NVIDIA A100 SXM 80GB has no FP8 tensor cores"],
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use super::Outcome;
 use crate::cli::PlanArgs;
 use crate::planner::{
     chips, plan_inference, plan_training, render, search_layouts, smallest_change, transformer,
-    InferSpec, Layout, Pinned, PlanError, Recompute, TrainSpec,
+    InferSpec, Layout, Pinned, PlanError, TrainSpec,
 };
 
 /// Tokens per step the default global batch aims at (about 4M, the scale
@@ -45,17 +45,16 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome> {
             .max(1)
             .next_power_of_two()
     });
+    let defaults = TrainSpec::new(tokens, seq, global_batch);
     let spec = TrainSpec {
-        tokens,
-        seq,
-        global_batch,
-        micro_batch: args.micro_batch.unwrap_or(1),
-        recompute: args.recompute.unwrap_or(Recompute::Selective),
+        micro_batch: args.micro_batch.unwrap_or(defaults.micro_batch),
+        recompute: args.recompute.unwrap_or(defaults.recompute),
         zero: args.zero,
         precision: args.precision,
         dp_overlap: args.dp_overlap,
         power_fraction: args.power_fraction,
         price_per_chip_hour: args.price_per_chip_hour,
+        ..defaults
     };
     let Some(layout) = &args.layout else {
         let pinned = Pinned {

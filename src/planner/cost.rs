@@ -14,6 +14,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::units::with_prefix;
+
 /// Numeric precision of a plan's matrix multiplications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -428,18 +430,8 @@ pub struct Datasheet {
 /// `989 TFLOP/s`, `3.35 TB/s`, `439 TFLOP/s`: a rate to three significant
 /// figures with an SI prefix.
 pub fn format_rate(value: f64, unit: &str) -> String {
-    let (scaled, prefix) = [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M")]
-        .iter()
-        .find(|(scale, _)| value >= *scale)
-        .map_or((value, ""), |(scale, prefix)| (value / scale, *prefix));
-    let decimals = if scaled >= 100.0 {
-        0
-    } else if scaled >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{scaled:.decimals$} {prefix}{unit}")
+    let prefixes = [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M")];
+    format!("{}{unit}", with_prefix(value, &prefixes))
 }
 
 impl Datasheet {

@@ -8,25 +8,12 @@ use super::infer::InferencePlan;
 use super::search::SearchResult;
 use super::train::TrainPlan;
 use super::transformer::Transformer;
-use crate::units::format_seconds;
+use crate::units::{format_seconds, with_prefix};
 
 /// `1.37 M`, `951 k`, `15.6 T`: three significant figures and a prefix.
 pub fn format_count(value: f64) -> String {
     let prefixes = [(1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")];
-    let (scaled, prefix) = prefixes
-        .iter()
-        .find(|(scale, _)| value.abs() >= *scale)
-        .map_or((value, ""), |(scale, prefix)| (value / scale, *prefix));
-    let decimals = if scaled.abs() >= 100.0 {
-        0
-    } else if scaled.abs() >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{scaled:.decimals$} {prefix}")
-        .trim_end()
-        .to_string()
+    with_prefix(value, &prefixes).trim_end().to_string()
 }
 
 /// Bytes as GB (10⁹) with one decimal.

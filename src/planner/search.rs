@@ -272,21 +272,12 @@ pub fn smallest_change(
 mod tests {
     use super::*;
     use crate::planner::chips;
-    use crate::planner::cost::Precision;
     use crate::planner::transformer::resolve;
 
     fn spec(seq: u64, global_batch: u64) -> TrainSpec {
         TrainSpec {
-            tokens: 1e10,
-            seq,
-            global_batch,
-            micro_batch: 1,
             recompute: Recompute::None,
-            zero: 1,
-            precision: Precision::Bf16,
-            dp_overlap: 1.0,
-            power_fraction: 1.0,
-            price_per_chip_hour: None,
+            ..TrainSpec::new(1e10, seq, global_batch)
         }
     }
 

@@ -57,6 +57,26 @@ pub struct TrainSpec {
     pub price_per_chip_hour: Option<f64>,
 }
 
+impl TrainSpec {
+    /// A plan's usual settings: micro-batches of one sequence, selective
+    /// recomputation, ZeRO 1, BF16, full overlap of data-parallel traffic,
+    /// power at TDP, no price.
+    pub fn new(tokens: f64, seq: u64, global_batch: u64) -> TrainSpec {
+        TrainSpec {
+            tokens,
+            seq,
+            global_batch,
+            micro_batch: 1,
+            recompute: Recompute::Selective,
+            zero: 1,
+            precision: Precision::Bf16,
+            dp_overlap: 1.0,
+            power_fraction: 1.0,
+            price_per_chip_hour: None,
+        }
+    }
+}
+
 /// Time of one micro-batch through some work on one chip.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Part {
@@ -650,18 +670,7 @@ mod tests {
     use crate::planner::transformer::resolve;
 
     fn spec(tokens: f64, seq: u64, global_batch: u64) -> TrainSpec {
-        TrainSpec {
-            tokens,
-            seq,
-            global_batch,
-            micro_batch: 1,
-            recompute: Recompute::Selective,
-            zero: 1,
-            precision: Precision::Bf16,
-            dp_overlap: 1.0,
-            power_fraction: 1.0,
-            price_per_chip_hour: None,
-        }
+        TrainSpec::new(tokens, seq, global_batch)
     }
 
     /// A stand-in for a calibrated profile: datasheet times, said to be
