@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::case::Dtype;
+use crate::planner::{Precision, Recompute};
 
 /// Measures what a GPU actually delivers on AI workloads, every result verified.
 #[derive(Debug, Parser)]
@@ -37,6 +38,14 @@ pub enum Command {
     /// Compare reports case by case (other chips, backends, or before and
     /// after): each figure, its ratio to the first report's, and a verdict.
     Compare(CompareArgs),
+    /// Plan training or inference of a transformer on N chips: time, MFU, energy, cost.
+    Plan(PlanArgs),
+    /// List the model presets `plan --model` knows, with their parameter counts.
+    Models {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Files `report` and `compare` write; each is created before anything else
@@ -125,6 +134,97 @@ pub struct RunArgs {
     /// End with a comparison against an earlier report (read and checked before measuring).
     #[arg(long, value_name = "PREVIOUS.json")]
     pub compare: Option<PathBuf>,
+}
+
+/// Options of `chipbench plan`.
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("mode").required(true).args(["train", "infer"]))]
+pub struct PlanArgs {
+    /// Model: a preset (see `chipbench models`) or a JSON model file.
+    #[arg(long, value_name = "PRESET|FILE")]
+    pub model: String,
+    /// Chip: h100-sxm or a100-sxm-80gb.
+    #[arg(long)]
+    pub chip: String,
+    /// Number of chips.
+    #[arg(long, value_name = "N")]
+    pub chips: u64,
+    /// Plan a training run.
+    #[arg(long)]
+    pub train: bool,
+    /// Plan serving.
+    #[arg(long)]
+    pub infer: bool,
+    /// Training tokens, e.g. 15.6T, 300B, 2e12.
+    #[arg(long, value_name = "T", value_parser = parse_count)]
+    pub tokens: Option<f64>,
+    /// Training sequence length (default: the model's pretraining context).
+    #[arg(long, value_name = "S")]
+    pub seq: Option<u64>,
+    /// Sequences per optimizer step (default: about 4M tokens' worth).
+    #[arg(long, value_name = "SEQUENCES")]
+    pub global_batch: Option<u64>,
+    /// Sequences per micro-batch (default 1 with --layout; searched without).
+    #[arg(long, value_name = "SEQUENCES")]
+    pub micro_batch: Option<u64>,
+    /// Parallel layout, e.g. tp=8,pp=16,dp=64,cp=1,ep=1,v=1 (left out: searched).
+    #[arg(long)]
+    pub layout: Option<String>,
+    /// Activation recomputation (default selective with --layout; searched without).
+    #[arg(long, value_enum)]
+    pub recompute: Option<Recompute>,
+    /// ZeRO stage: 0, 1 (optimizer state sharded), 2 (and gradients), 3 (and weights: FSDP).
+    #[arg(long, default_value_t = 1)]
+    pub zero: u8,
+    /// Matmul precision (int4: weight-only, inference).
+    #[arg(long, value_enum, default_value_t = Precision::Bf16)]
+    pub precision: Precision,
+    /// Share of data-parallel traffic's overlap window that hides it (0 to 1).
+    #[arg(long, default_value_t = 1.0)]
+    pub dp_overlap: f64,
+    /// Average power as a share of TDP, for energy (1.0: an upper bound).
+    #[arg(long, default_value_t = 1.0)]
+    pub power_fraction: f64,
+    /// Price of one chip-hour in USD, for cost.
+    #[arg(long, value_name = "USD")]
+    pub price_per_chip_hour: Option<f64>,
+    /// Prompt tokens per request (inference).
+    #[arg(long, value_name = "P")]
+    pub prompt: Option<u64>,
+    /// Generated tokens per request (inference).
+    #[arg(long, value_name = "G")]
+    pub generate: Option<u64>,
+    /// Requests served at once (inference).
+    #[arg(long, value_name = "C", default_value_t = 1)]
+    pub concurrency: u64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `15.6T`, `300B`, `2e12`, `4M`: a count with an optional SI suffix.
+pub fn parse_count(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let (number, scale) = match text.char_indices().last() {
+        Some((at, suffix)) if suffix.is_ascii_alphabetic() => {
+            let scale = match suffix.to_ascii_uppercase() {
+                'K' => 1e3,
+                'M' => 1e6,
+                'B' | 'G' => 1e9,
+                'T' => 1e12,
+                'P' => 1e15,
+                other => return Err(format!("unknown suffix '{other}' (K, M, B, T, P)")),
+            };
+            (&text[..at], scale)
+        }
+        _ => (text, 1.0),
+    };
+    number
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .map(|v| v * scale)
+        .ok_or_else(|| format!("'{text}' is not a positive count such as 15.6T or 2e12"))
 }
 
 /// `--timer` values.

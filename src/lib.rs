@@ -11,6 +11,7 @@ pub mod export;
 pub mod gpu;
 pub mod measure;
 pub mod paired;
+pub mod planner;
 pub mod reference;
 pub mod report;
 pub mod runner;

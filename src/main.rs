@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         Command::Show { report } => commands::show(&report),
         Command::Report(args) => commands::report(&args),
         Command::Compare(args) => commands::compare(&args),
+        Command::Plan(args) => commands::plan(&args),
+        Command::Models { json } => commands::models(json),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

@@ -1,6 +1,24 @@
 //! Units and how figures are written for people. A leaf: it imports nothing
 //! from the crate.
 
+/// `1.37 M`, `989 T`, `12.0 `: `value` to three significant figures after
+/// the first of `prefixes` (scale, prefix; largest first) it reaches, the
+/// prefix after a space, ready for a unit to follow.
+pub fn with_prefix(value: f64, prefixes: &[(f64, &str)]) -> String {
+    let (scaled, prefix) = prefixes
+        .iter()
+        .find(|(scale, _)| value.abs() >= *scale)
+        .map_or((value, ""), |(scale, prefix)| (value / scale, *prefix));
+    let decimals = if scaled.abs() >= 100.0 {
+        0
+    } else if scaled.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{scaled:.decimals$} {prefix}")
+}
+
 /// `1.23 ms`, `456.7 µs`, `12.0 ns`: three significant figures in a fitting unit.
 pub fn format_seconds(seconds: f64) -> String {
     let (value, unit) = if seconds >= 1.0 {
@@ -25,6 +43,14 @@ pub fn format_seconds(seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::format_seconds;
+
+    #[test]
+    fn values_take_the_largest_prefix_they_reach() {
+        let prefixes = [(1e12, "T"), (1e9, "G")];
+        assert_eq!(super::with_prefix(989e12, &prefixes), "989 T");
+        assert_eq!(super::with_prefix(3.35e9, &prefixes), "3.35 G");
+        assert_eq!(super::with_prefix(12.0, &prefixes), "12.0 ");
+    }
 
     #[test]
     fn seconds_pick_a_unit() {

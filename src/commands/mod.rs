@@ -3,12 +3,16 @@
 
 mod compare;
 mod devices;
+mod models;
+mod plan;
 mod report;
 mod run;
 mod show;
 
 pub use compare::compare;
 pub use devices::devices;
+pub use models::models;
+pub use plan::plan;
 pub use report::report;
 pub use run::run;
 pub use show::show;

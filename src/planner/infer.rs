@@ -1,0 +1,372 @@
+//! Inference on N chips with tensor parallelism across all of them: time to
+//! first token (the prefill of the prompts, compute-bound), inter-token
+//! latency (one decode step: every weight and the KV cache read for one
+//! token per sequence), throughput at a concurrency, and memory.
+
+use serde::Serialize;
+
+use super::cost::{Ledger, OpCost, Precision, TimeShare};
+use super::ops::{
+    embedding_ops, forward_flop, forward_time, head_ops, layer_ops, Op, Slice, ACTIVATION_BYTES,
+};
+use super::parallel::{link_for, ring_all_reduce_bytes};
+use super::transformer::Transformer;
+use super::PlanError;
+
+/// What to serve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct InferSpec {
+    /// Prompt tokens per request.
+    pub prompt: u64,
+    /// Generated tokens per request.
+    pub generate: u64,
+    /// Requests served at once (one batch).
+    pub concurrency: u64,
+    /// Weight precision (and FP8 KV cache with FP8).
+    pub precision: Precision,
+}
+
+impl InferSpec {
+    /// Bytes per element of the KV cache: FP8 with FP8 weights, BF16 otherwise.
+    pub fn kv_bytes(&self) -> f64 {
+        match self.precision {
+            Precision::Fp8 => 1.0,
+            _ => ACTIVATION_BYTES,
+        }
+    }
+}
+
+/// Bytes per chip.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct InferenceMemory {
+    /// This chip's share of the weights.
+    pub weights_bytes: f64,
+    /// This chip's share of the KV cache at the longest context.
+    pub kv_cache_bytes: f64,
+    /// The prefill's largest intermediate tensors.
+    pub activations_bytes: f64,
+    /// All of it.
+    pub total_bytes: f64,
+    /// The chip's memory.
+    pub capacity_bytes: f64,
+}
+
+/// An inference plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InferencePlan {
+    /// The model's name.
+    pub model: String,
+    /// The chip's name.
+    pub chip: String,
+    /// Chips, all in one tensor-parallel group.
+    pub chips: u64,
+    /// The request mix.
+    pub spec: InferSpec,
+    /// Time to first token: the prefill of `concurrency` prompts, seconds.
+    pub ttft_s: f64,
+    /// Mean time between generated tokens (a decode step at the mean context), seconds.
+    pub itl_s: f64,
+    /// Time from a request's arrival to its last token, seconds.
+    pub request_s: f64,
+    /// Generated tokens per second over all streams.
+    pub throughput_tokens_per_s: f64,
+    /// Generated tokens per second of one stream while decoding.
+    pub stream_tokens_per_s: f64,
+    /// FLOP/s per chip during prefill (causal attention counted as run).
+    pub prefill_flop_per_s_per_chip: f64,
+    /// Prefill FLOP/s as a share of the datasheet peak.
+    pub prefill_mfu: f64,
+    /// Memory per chip.
+    pub memory: InferenceMemory,
+    /// Prefill time by item and source.
+    pub prefill_by_item: Vec<TimeShare>,
+    /// Decode-step time by item and source.
+    pub decode_by_item: Vec<TimeShare>,
+    /// What stood in for what.
+    pub substitutions: Vec<String>,
+}
+
+/// Enters the forward time of `ops`, each run `times` times, in `ledger`;
+/// returns their FLOPs.
+fn forward(
+    ledger: &mut Ledger,
+    ops: &[Op],
+    times: f64,
+    cost: &dyn OpCost,
+    precision: Precision,
+) -> f64 {
+    ops.iter()
+        .map(|op| {
+            ledger.add(op.name, &forward_time(op, cost, precision), times);
+            forward_flop(op) * times
+        })
+        .sum()
+}
+
+/// One forward pass of the whole model over `slice`, logits for
+/// `head_tokens`: its time by item, and the FLOPs one chip does.
+fn pass(
+    model: &Transformer,
+    cost: &dyn OpCost,
+    slice: &Slice,
+    head_tokens: f64,
+    chips: u64,
+    precision: Precision,
+) -> (Ledger, f64) {
+    let mut ledger = Ledger::default();
+    let layers = model.layers as f64;
+    let flop = forward(
+        &mut ledger,
+        &layer_ops(model, slice),
+        layers,
+        cost,
+        precision,
+    ) + forward(
+        &mut ledger,
+        &head_ops(model, slice, head_tokens, false),
+        1.0,
+        cost,
+        precision,
+    );
+    forward(
+        &mut ledger,
+        &embedding_ops(model, slice),
+        1.0,
+        cost,
+        precision,
+    );
+    // The KV cache written for the new tokens.
+    let cache =
+        slice.tokens() * 2.0 * slice.kv_heads(model) * model.head_dim() as f64 * slice.kv_bytes;
+    ledger.add("kv cache write", &cost.memory_bound(cache), layers);
+    if chips > 1 {
+        // Without sequence parallelism: an all-reduce after attention and after the MLP.
+        let bytes = ring_all_reduce_bytes(
+            chips,
+            slice.tokens() * model.d_model as f64 * ACTIVATION_BYTES,
+        );
+        let link = link_for(chips, cost.chip().chips_per_node);
+        ledger.add(
+            "tensor-parallel all-reduce",
+            &cost.transfer(link, bytes),
+            2.0 * layers,
+        );
+    }
+    (ledger, flop)
+}
+
+/// Plans serving `spec` with `model` on `chips` chips of `cost`'s kind.
+pub fn plan_inference(
+    model: &Transformer,
+    cost: &dyn OpCost,
+    chips: u64,
+    spec: &InferSpec,
+) -> Result<InferencePlan, PlanError> {
+    if chips == 0 {
+        return Err(PlanError::Input("--chips must be at least 1".into()));
+    }
+    if spec.prompt == 0 || spec.generate == 0 || spec.concurrency == 0 {
+        return Err(PlanError::Input(
+            "--prompt, --generate and --concurrency must be at least 1".into(),
+        ));
+    }
+    tensor_parallel_fits(model, chips)?;
+    let facts = cost.chip();
+    let memory = inference_memory(model, chips, spec, facts.memory_bytes);
+    if memory.total_bytes > memory.capacity_bytes {
+        let needed = (1..=model.heads)
+            .filter(|&n| tensor_parallel_fits(model, n).is_ok())
+            .find(|&n| {
+                inference_memory(model, n, spec, facts.memory_bytes).total_bytes
+                    <= facts.memory_bytes
+            });
+        let hint = needed.map_or(
+            "no tensor-parallel group of this chip holds it".to_string(),
+            |n| format!("--chips {n} fits"),
+        );
+        return Err(PlanError::DoesNotFit(format!(
+            "{} does not fit on {chips} × {}: {:.1} GB per chip (weights {:.1}, KV cache {:.1}, \
+             activations {:.1}) of {:.1} GB; {hint}, or lower --concurrency or --precision",
+            model.name,
+            facts.name,
+            memory.total_bytes / 1e9,
+            memory.weights_bytes / 1e9,
+            memory.kv_cache_bytes / 1e9,
+            memory.activations_bytes / 1e9,
+            memory.capacity_bytes / 1e9,
+        )));
+    }
+    let (c, p, g) = (
+        spec.concurrency as f64,
+        spec.prompt as f64,
+        spec.generate as f64,
+    );
+    let tp = chips as f64;
+    let prefill_slice = Slice {
+        sequences: c,
+        q_len: p,
+        kv_len: p,
+        pairs: p * (p + 1.0) / 2.0,
+        tp,
+        ep: 1.0,
+        sequence_parallel: false,
+        kv_bytes: spec.kv_bytes(),
+    };
+    let (prefill, prefill_flop) = pass(model, cost, &prefill_slice, c, chips, spec.precision);
+    // Decode time grows linearly with the context, so the step at the mean
+    // context is the mean step.
+    let context = p + g / 2.0;
+    let decode_slice = Slice {
+        q_len: 1.0,
+        kv_len: context,
+        pairs: context,
+        ..prefill_slice
+    };
+    let (decode, _) = pass(model, cost, &decode_slice, c, chips, spec.precision);
+    let (ttft_s, itl_s) = (prefill.total(), decode.total());
+    let request_s = ttft_s + g * itl_s;
+    let prefill_flop_per_s_per_chip = prefill_flop / ttft_s;
+    let (peak, _) = facts.peak_flop_per_s(spec.precision);
+    let mut substitutions = prefill.substitutions().to_vec();
+    substitutions.extend(
+        decode
+            .substitutions()
+            .iter()
+            .filter(|s| !substitutions.contains(s))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    Ok(InferencePlan {
+        model: model.name.clone(),
+        chip: facts.name.clone(),
+        chips,
+        spec: *spec,
+        ttft_s,
+        itl_s,
+        request_s,
+        throughput_tokens_per_s: c * g / request_s,
+        stream_tokens_per_s: 1.0 / itl_s,
+        prefill_flop_per_s_per_chip,
+        prefill_mfu: prefill_flop_per_s_per_chip / peak,
+        memory,
+        prefill_by_item: prefill.shares(),
+        decode_by_item: decode.shares(),
+        substitutions,
+    })
+}
+
+/// Whether `chips` chips can split the model's heads.
+fn tensor_parallel_fits(model: &Transformer, chips: u64) -> Result<(), PlanError> {
+    let kv = model.kv_heads();
+    if !model.heads.is_multiple_of(chips)
+        || (!kv.is_multiple_of(chips) && !chips.is_multiple_of(kv))
+    {
+        return Err(PlanError::Input(format!(
+            "tensor parallelism over {chips} chips does not split {}'s {} heads ({kv} key/value heads)",
+            model.name, model.heads
+        )));
+    }
+    Ok(())
+}
+
+/// Memory per chip of `chips` chips serving `spec`.
+fn inference_memory(
+    model: &Transformer,
+    chips: u64,
+    spec: &InferSpec,
+    capacity_bytes: f64,
+) -> InferenceMemory {
+    let tp = chips as f64;
+    let kv_heads = (model.kv_heads() as f64 / tp).max(1.0);
+    let weights_bytes = model.total_params() as f64 * spec.precision.weight_bytes() / tp;
+    let context = (spec.prompt + spec.generate) as f64;
+    let kv_cache_bytes = spec.concurrency as f64
+        * context
+        * model.layers as f64
+        * 2.0
+        * kv_heads
+        * model.head_dim() as f64
+        * spec.kv_bytes();
+    let up_width = if model.gated_mlp { 2.0 } else { 1.0 } * model.d_ff as f64 / tp;
+    let activations_bytes = (spec.concurrency * spec.prompt) as f64
+        * (model.d_model as f64 + up_width)
+        * ACTIVATION_BYTES;
+    InferenceMemory {
+        weights_bytes,
+        kv_cache_bytes,
+        activations_bytes,
+        total_bytes: weights_bytes + kv_cache_bytes + activations_bytes,
+        capacity_bytes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planner::chips;
+    use crate::planner::transformer::resolve;
+
+    fn spec(prompt: u64, generate: u64, concurrency: u64) -> InferSpec {
+        InferSpec {
+            prompt,
+            generate,
+            concurrency,
+            precision: Precision::Bf16,
+        }
+    }
+
+    #[test]
+    fn one_stream_decodes_at_the_speed_of_reading_the_weights() {
+        // Llama 3 8B on one H100 at batch 1: each token reads the 15 GB of
+        // BF16 weights (all but the embedding table, which is only indexed)
+        // at 3.35 TB/s × 0.90, about 5.0 ms, plus a little KV cache.
+        let model = resolve("llama3-8b").unwrap();
+        let h100 = chips::datasheet("h100-sxm").unwrap();
+        let plan = plan_inference(&model, &h100, 1, &spec(128, 128, 1)).unwrap();
+        let read = model.total_params() - model.vocab * model.d_model;
+        let weights_s = read as f64 * 2.0 / (3.35e12 * 0.90);
+        assert!(
+            plan.itl_s > weights_s && plan.itl_s < 1.05 * weights_s,
+            "{}",
+            plan.itl_s
+        );
+        // A long prompt's prefill is compute-bound: well above half the peak.
+        let long = plan_inference(&model, &h100, 1, &spec(8192, 16, 1)).unwrap();
+        assert!(
+            long.prefill_mfu > 0.5 && long.prefill_mfu < 0.81,
+            "{}",
+            long.prefill_mfu
+        );
+    }
+
+    #[test]
+    fn the_kv_cache_is_two_tensors_per_layer_per_token() {
+        // Llama 3 70B, BF16: 2 · 80 layers · 8 kv heads · 128 · 2 bytes = 320 KiB per token.
+        let model = resolve("llama3-70b").unwrap();
+        let memory = inference_memory(&model, 8, &spec(1000, 24, 4), 80e9);
+        let per_token = 2.0 * 80.0 * 8.0 * 128.0 * 2.0;
+        assert_eq!(memory.kv_cache_bytes, 4.0 * 1024.0 * per_token / 8.0);
+    }
+
+    #[test]
+    fn int4_weights_decode_faster_and_a_model_too_big_says_how_many_chips() {
+        let model = resolve("llama3-70b").unwrap();
+        let h100 = chips::datasheet("h100-sxm").unwrap();
+        let bf16 = plan_inference(&model, &h100, 4, &spec(512, 128, 1)).unwrap();
+        let int4 = plan_inference(
+            &model,
+            &h100,
+            4,
+            &InferSpec {
+                precision: Precision::Int4,
+                ..spec(512, 128, 1)
+            },
+        )
+        .unwrap();
+        assert!(int4.itl_s < 0.5 * bf16.itl_s);
+        let error = plan_inference(&model, &h100, 1, &spec(512, 128, 1))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--chips 2 fits"), "{error}");
+    }
+}
