@@ -3,7 +3,7 @@
 
 use super::comparison::Comparison;
 use super::model::ReportRows;
-use super::tables::{column_widths, comparison_tables, facts, pad, report_tables, Table};
+use super::tables::{column_widths, comparison_tables, facts, pad_row, report_tables, Table};
 use super::Exporter;
 
 /// Writes GitHub-flavoured Markdown.
@@ -50,13 +50,7 @@ fn table(t: &Table) -> String {
         .collect();
     let widths = column_widths(&t.headings, &rows, 3);
     let line = |cells: &[String]| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .zip(&t.numeric)
-            .map(|((c, &w), &numeric)| pad(c, w, numeric))
-            .collect();
-        format!("| {} |\n", padded.join(" | "))
+        format!("| {} |\n", pad_row(cells, &widths, &t.numeric).join(" | "))
     };
     let rule: Vec<String> = widths
         .iter()

@@ -83,12 +83,18 @@ pub(super) fn column_widths(headings: &[String], rows: &[Vec<String>], min: usiz
     widths
 }
 
-/// `cell` padded to `width`: numbers to the right, text to the left.
-pub(super) fn pad(cell: &str, width: usize, numeric: bool) -> String {
-    match numeric {
-        true => format!("{cell:>width$}"),
-        false => format!("{cell:<width$}"),
-    }
+/// A row's cells padded to their columns' `widths`: numbers to the right,
+/// text to the left.
+pub(super) fn pad_row(cells: &[String], widths: &[usize], numeric: &[bool]) -> Vec<String> {
+    cells
+        .iter()
+        .zip(widths)
+        .zip(numeric)
+        .map(|((cell, &width), &numeric)| match numeric {
+            true => format!("{cell:>width$}"),
+            false => format!("{cell:<width$}"),
+        })
+        .collect()
 }
 
 /// The header's facts, label and value.

@@ -6,7 +6,7 @@
 use super::comparison::Comparison;
 use super::markdown::Markdown;
 use super::model::{AutotuneRow, CaseRow, ReportRows, TargetRow, WarningOrigin};
-use super::tables::{column_widths, pad, rate, spread, verification_cells, Table};
+use super::tables::{column_widths, pad_row, rate, spread, verification_cells, Table};
 use super::Exporter;
 use crate::reference::Verification;
 use crate::report::{Status, Verdict};
@@ -163,13 +163,10 @@ fn status(row: &CaseRow) -> String {
 fn aligned(t: &Table) -> String {
     let widths = column_widths(&t.headings, &t.rows, 0);
     let line = |cells: &[String]| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .zip(&t.numeric)
-            .map(|((c, &w), &numeric)| pad(c, w, numeric))
-            .collect();
-        format!("{}\n", padded.join("  ").trim_end())
+        format!(
+            "{}\n",
+            pad_row(cells, &widths, &t.numeric).join("  ").trim_end()
+        )
     };
     let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
     let mut out = line(&t.headings) + &line(&rule);
