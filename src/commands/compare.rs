@@ -8,8 +8,7 @@ use anyhow::{bail, Result};
 use super::report::{create_outputs, load_one, load_rows, print_written};
 use super::Outcome;
 use crate::cli::CompareArgs;
-use crate::export::{Comparison, Format, ReportRows};
-use crate::report::Report;
+use crate::export::{Comparison, Exporter, ReportRows, Terminal};
 use crate::suite::Suite;
 
 /// Prints the comparison of `args`' reports as a table and writes it in
@@ -17,7 +16,7 @@ use crate::suite::Suite;
 pub fn compare(args: &CompareArgs) -> Result<Outcome> {
     let comparison = Comparison::of(load_rows(&args.reports)?)?;
     let outputs = create_outputs(&args.outputs, &args.reports)?;
-    print!("{}", Format::Markdown.exporter().comparison(&comparison));
+    print!("{}", Terminal.comparison(&comparison));
     print_written(&outputs.write_comparison(&comparison)?);
     Ok(Outcome::Success)
 }
@@ -51,13 +50,12 @@ impl Previous {
         Ok(())
     }
 
-    /// Prints the comparison of the finished run's `report`, saved at
-    /// `report_path`, against the earlier one (as A). A run interrupted
-    /// before any case in common gets a warning: its report stands.
-    pub fn print_against(self, report: &Report, report_path: &Path) {
-        let now = ReportRows::of(report, &report_path.display().to_string());
+    /// Prints the comparison of the finished run's rows, `now`, against the
+    /// earlier report (as A). A run interrupted before any case in common
+    /// gets a warning: its report stands.
+    pub fn print_against(self, now: ReportRows) {
         match Comparison::of(vec![self.rows, now]) {
-            Ok(comparison) => print!("{}", Format::Markdown.exporter().comparison(&comparison)),
+            Ok(comparison) => print!("{}", Terminal.comparison(&comparison)),
             Err(error) => eprintln!("warning: no comparison: {error:#}"),
         }
     }

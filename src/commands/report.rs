@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Result};
 use super::Outcome;
 use crate::cli::{OutputArgs, ReportArgs};
 use crate::export::{Format, Outputs, ReportRows};
-use crate::report::{load, Report};
+use crate::report::load;
 
 /// Writes `args`' reports in every format asked for, or prints them as
 /// Markdown when none is.
@@ -78,11 +78,4 @@ pub(super) fn html_beside(report_path: &Path, wanted: bool) -> Result<Option<Out
     }
     let path = report_path.with_extension("html");
     Outputs::create(&[(Format::Html, &path)]).map(Some)
-}
-
-/// Writes the finished run's `report` (saved at `report_path`) into `html`.
-pub(super) fn write_html(html: Outputs, report: &Report, report_path: &Path) -> Result<()> {
-    let rows = ReportRows::of(report, &report_path.display().to_string());
-    print_written(&html.write_reports(&[rows])?);
-    Ok(())
 }

@@ -1,5 +1,5 @@
 //! `chipbench run`: pick an adapter, run a suite, journal each measurement,
-//! write the report atomically, print the table.
+//! write the report atomically, print it for the terminal.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,10 +9,12 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::compare::Previous;
+use super::report::{html_beside, print_written};
 use super::Outcome;
 use crate::analysis;
 use crate::baseline;
 use crate::cli::{RunArgs, TimerChoice};
+use crate::export::{Exporter, ReportRows, Terminal};
 use crate::gpu::{best_timer, Gpu, Timer, WallClockTimer};
 use crate::measure::TuneCache;
 use crate::paired;
@@ -54,7 +56,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     };
     let mut report = report_header(args, &gpu, &suite, timer.as_ref());
     let (report_path, mut journal) = open_journal(&args.out, &report)?;
-    let html = super::report::html_beside(&report_path, args.html)?;
+    let html = html_beside(&report_path, args.html)?;
     let stop = stop_on_ctrl_c()?;
 
     let cache_path = args.tune_cache.clone().or_else(TuneCache::default_path);
@@ -125,13 +127,14 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     report.finished_utc =
         Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     journal.finish(&report_path, &report)?;
-    print!("{}", report::render_table(&report));
+    let rows = ReportRows::of(&report, &report_path.display().to_string());
+    print!("{}", Terminal.reports(std::slice::from_ref(&rows)));
     println!("report: {}", report_path.display());
     if let Some(html) = html {
-        super::report::write_html(html, &report, &report_path)?;
+        print_written(&html.write_reports(std::slice::from_ref(&rows))?);
     }
     if let Some(previous) = previous {
-        previous.print_against(&report, &report_path);
+        previous.print_against(rows);
     }
 
     Ok(outcome(&report))

@@ -3,7 +3,7 @@
 
 use super::comparison::Comparison;
 use super::model::ReportRows;
-use super::tables::{comparison_tables, facts, report_tables, Table};
+use super::tables::{column_widths, comparison_tables, facts, pad_row, report_tables, Table};
 use super::Exporter;
 
 /// Writes GitHub-flavoured Markdown.
@@ -48,27 +48,9 @@ fn table(t: &Table) -> String {
         .iter()
         .map(|row| row.iter().map(|c| cell(c)).collect())
         .collect();
-    let mut widths: Vec<usize> = t
-        .headings
-        .iter()
-        .map(|h| h.chars().count().max(3))
-        .collect();
-    for row in &rows {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
+    let widths = column_widths(&t.headings, &rows, 3);
     let line = |cells: &[String]| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .zip(&t.numeric)
-            .map(|((c, &w), &numeric)| match numeric {
-                true => format!("{c:>w$}"),
-                false => format!("{c:<w$}"),
-            })
-            .collect();
-        format!("| {} |\n", padded.join(" | "))
+        format!("| {} |\n", pad_row(cells, &widths, &t.numeric).join(" | "))
     };
     let rule: Vec<String> = widths
         .iter()

@@ -1,12 +1,10 @@
 //! Reports people look at: one file per format (HTML with plots, Markdown,
-//! CSV) behind the [`Exporter`] trait, all fed by the row model of
-//! [`model`] and, for reports side by side, [`comparison`].
+//! CSV) and the terminal's text ([`Terminal`], what `run`, `show` and
+//! `compare` print) behind the [`Exporter`] trait, all fed by the row model
+//! of [`model`] and, for reports side by side, [`comparison`].
 //!
 //! Output files are created when a command starts ([`Outputs::create`]), so
 //! a path that cannot be written fails before any measurement does.
-//!
-//! The terminal table (`report::render_table`) is meant to join as one more
-//! [`Exporter`]; it stays where it is while `src/report/` changes under it.
 
 mod comparison;
 mod csv;
@@ -15,12 +13,14 @@ mod markdown;
 mod model;
 mod plots;
 mod tables;
+mod terminal;
 
 pub use comparison::{ComparedCase, Comparison, Side, UnmatchedCase, Verdict};
 pub use model::{
     AutotuneRow, BandwidthRoof, BaselineRow, CaseRow, ComputeRoof, Header, Metric, ReportRows,
-    Roofs, TargetRow, TrialRow, TrialState, WarningRow,
+    Roofs, TargetRow, TrialRow, TrialState, WarningOrigin, WarningRow,
 };
+pub use terminal::Terminal;
 
 use std::fs::File;
 use std::io::Write;

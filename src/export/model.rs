@@ -8,7 +8,7 @@ use crate::case::{variant_label, Dtype, Figure};
 use crate::gpu::TimingMethod;
 use crate::measure::Timing;
 use crate::reference::{Method, Verification};
-use crate::report::{ratio_detail, Measurement, RatioVerdict, Report, RunSummary, Status, Verdict};
+use crate::report::{Measurement, RatioVerdict, Report, RunSummary, Status, Verdict};
 use crate::workloads;
 
 /// What a case's headline figure measures, and so which way is better.
@@ -80,6 +80,9 @@ pub struct Header {
     pub finished_utc: Option<String>,
     /// True when the run did not finish every case.
     pub partial: bool,
+    /// True when the report stored no verdicts (schema 1, or a journal),
+    /// so the targets were judged by this chipbench when the rows were made.
+    pub judged_now: bool,
     /// The report's schema version.
     pub schema_version: u32,
     /// The chipbench version that wrote it.
@@ -264,6 +267,20 @@ pub struct BaselineRow {
     pub gflop_per_s: Option<f64>,
     /// Memory traffic at the median.
     pub gb_per_s: Option<f64>,
+    /// How the host's output was checked (None for external figures).
+    pub verification: Option<Verification>,
+}
+
+impl BaselineRow {
+    /// `host_gemm_f32_512x512x512`: name, element type and shape, as tables name it.
+    pub fn label(&self) -> String {
+        format!("{}_{}_{}", self.name, self.dtype, self.shape)
+    }
+
+    /// True for a figure given with `--external`, false for one the host measured.
+    pub fn is_external(&self) -> bool {
+        self.name.starts_with("external_")
+    }
 }
 
 /// The compute roof of one element type: the best verified peak probe.
@@ -377,6 +394,22 @@ pub struct AutotuneRow {
     pub trials: Vec<TrialRow>,
 }
 
+impl AutotuneRow {
+    /// The case whose trials chose the variant, where that is another case
+    /// (a choice from the cache for the same class of shapes).
+    pub fn tuned_elsewhere(&self) -> Option<&str> {
+        self.tuned_on.as_deref().filter(|case| *case != self.case)
+    }
+
+    /// How many candidates were screened out.
+    pub fn screened_out(&self) -> usize {
+        self.trials
+            .iter()
+            .filter(|t| t.state == TrialState::ScreenedOut)
+            .count()
+    }
+}
+
 /// One line of the summary: a ratio between two figures of the run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetRow {
@@ -411,13 +444,54 @@ impl TargetRow {
     }
 }
 
-/// A warning about one measurement, in words.
+/// The figures behind a ratio, or why there are none, in words:
+/// `95% CI 41.2–44.0%; 30.66 GFLOP/s (matmul… texture_subgroup) vs 71.48
+/// GFLOP/s in 21 alternating rounds; measured apart: 42.4%`.
+fn ratio_detail(r: &RatioVerdict) -> String {
+    if r.value.is_none() {
+        return r.note.clone().unwrap_or_else(|| "not measured".into());
+    }
+    let interval = r.ci95.map_or(String::new(), |[low, high]| {
+        format!("95% CI {:.1}–{:.1}%; ", low * 100.0, high * 100.0)
+    });
+    let rate = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.2} {}", r.unit));
+    let how = match (r.alternating_rounds, r.measured_apart) {
+        (Some(rounds), Some(apart)) => format!(
+            " in {rounds} alternating rounds; measured apart: {:.1}%",
+            apart * 100.0
+        ),
+        _ => ", measured apart".into(),
+    };
+    let mut detail = format!(
+        "{interval}{} ({}) vs {}{how}",
+        rate(r.numerator_rate),
+        r.numerator,
+        rate(r.denominator_rate),
+    );
+    if let (Verdict::RoofBelowKernel, Some(note)) = (r.verdict, &r.note) {
+        detail += &format!("; {note}");
+    }
+    detail
+}
+
+/// Where a warning comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningOrigin {
+    /// How one measurement went (noise, outliers, warm-up).
+    Measurement,
+    /// The summary: a figure above its roof, or a ratio not measured again.
+    Summary,
+}
+
+/// A warning, in words.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WarningRow {
-    /// The case and variant it is about.
+    /// What it is about: a case and variant, or a summary ratio.
     pub subject: String,
     /// The warning.
     pub text: String,
+    /// Where it comes from.
+    pub origin: WarningOrigin,
 }
 
 /// Everything the formats show of one report.
@@ -464,6 +538,7 @@ impl ReportRows {
                     cv: b.cv,
                     gflop_per_s: b.gflop_per_s,
                     gb_per_s: b.gb_per_s,
+                    verification: b.verification.clone(),
                 })
                 .collect(),
             autotune: report
@@ -479,6 +554,7 @@ impl ReportRows {
                     m.warnings.iter().map(|w| WarningRow {
                         subject: m.name(),
                         text: w.to_string(),
+                        origin: WarningOrigin::Measurement,
                     })
                 })
                 .chain(summary_warnings(&summary))
@@ -489,6 +565,14 @@ impl ReportRows {
     /// Cases that were not measured (failed or unsupported): listed, never plotted.
     pub fn not_measured(&self) -> impl Iterator<Item = &CaseRow> {
         self.cases.iter().filter(|c| c.status != Status::Ok)
+    }
+
+    /// How autotune chose `case`'s variant, where it did: one measurement
+    /// per autotuned case, so the case and its variant find it.
+    pub fn autotune_of(&self, case: &CaseRow) -> Option<&AutotuneRow> {
+        self.autotune
+            .iter()
+            .find(|a| a.case == case.case && a.winner == case.variant)
     }
 }
 
@@ -504,10 +588,15 @@ fn summary_warnings(summary: &RunSummary) -> impl Iterator<Item = WarningRow> + 
             flag.roof_rate,
             unit = flag.unit
         ),
+        origin: WarningOrigin::Summary,
     });
     let not_remeasured = summary.not_remeasured.iter().map(|failure| WarningRow {
         subject: failure.label.clone(),
-        text: format!("could not be re-measured: {}", failure.reason),
+        text: format!(
+            "could not be re-measured: {}; judged on the figures measured apart",
+            failure.reason
+        ),
+        origin: WarningOrigin::Summary,
     });
     above_roofs.chain(not_remeasured)
 }
@@ -541,6 +630,7 @@ fn header(report: &Report, source: &str) -> Header {
         started_utc: report.started_utc.clone(),
         finished_utc: report.finished_utc.clone(),
         partial: report.partial,
+        judged_now: report.summary.is_none(),
         schema_version: report.schema_version,
         tool_version: report.tool_version.clone(),
         wgpu_version: report.wgpu_version.clone(),

@@ -1,9 +1,11 @@
 //! The tables a person reads, built once from the row model and laid out by
 //! each text format in its own syntax (Markdown pipes, HTML elements), so the
-//! Markdown and the HTML show the same cells.
+//! Markdown and the HTML show the same cells; and the cells themselves
+//! (rates, spreads, checks, padding), which the terminal's table shares.
 
 use super::comparison::Comparison;
 use super::model::{check_word, status_word, CaseRow, Header, Metric, ReportRows};
+use crate::reference::Verification;
 use crate::units::format_seconds;
 
 /// A titled table of cells; numeric columns are right-aligned.
@@ -22,7 +24,8 @@ pub struct Table {
 }
 
 impl Table {
-    fn new(title: &'static str, columns: &[(&str, bool)]) -> Table {
+    /// An empty table with `columns`, each a heading and whether it holds numbers.
+    pub(super) fn new(title: &'static str, columns: &[(&str, bool)]) -> Table {
         Table {
             title,
             note: None,
@@ -42,7 +45,7 @@ fn figure(metric: Metric, value: f64) -> String {
 }
 
 /// `12.30`: a rate without its unit (the column says it), or `-`.
-fn rate(value: Option<f64>) -> String {
+pub(super) fn rate(value: Option<f64>) -> String {
     value.map_or("-".into(), |v| format!("{v:.2}"))
 }
 
@@ -52,8 +55,46 @@ fn percent(fraction: f64) -> String {
 }
 
 /// `±6.4%`, or `-`.
-fn spread(fraction: Option<f64>) -> String {
+pub(super) fn spread(fraction: Option<f64>) -> String {
     fraction.map_or("-".into(), |f| format!("±{:.1}%", f * 100.0))
+}
+
+/// `yes`, `exact`, `3.1e-6`: whether a check passed, how it was done, the
+/// largest error.
+pub(super) fn verification_cells(v: &Verification) -> [String; 3] {
+    [
+        if v.passed { "yes" } else { "NO" }.into(),
+        check_word(v).into(),
+        v.max_abs_error.map_or("NaN".into(), |e| format!("{e:.1e}")),
+    ]
+}
+
+/// Each column's width in characters: its widest cell or heading, at least `min`.
+pub(super) fn column_widths(headings: &[String], rows: &[Vec<String>], min: usize) -> Vec<usize> {
+    let mut widths: Vec<usize> = headings
+        .iter()
+        .map(|h| h.chars().count().max(min))
+        .collect();
+    for row in rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    widths
+}
+
+/// A row's cells padded to their columns' `widths`: numbers to the right,
+/// text to the left.
+pub(super) fn pad_row(cells: &[String], widths: &[usize], numeric: &[bool]) -> Vec<String> {
+    cells
+        .iter()
+        .zip(widths)
+        .zip(numeric)
+        .map(|((cell, &width), &numeric)| match numeric {
+            true => format!("{cell:>width$}"),
+            false => format!("{cell:<width$}"),
+        })
+        .collect()
 }
 
 /// The header's facts, label and value.
@@ -137,7 +178,10 @@ fn cases(rows: &[CaseRow]) -> Table {
     );
     for row in rows {
         let summary = row.timing.as_ref().map(|t| &t.summary);
-        let verification = row.verification.as_ref();
+        let [verified, check, max_error] = row
+            .verification
+            .as_ref()
+            .map_or(["-", "-", "-"].map(String::from), verification_cells);
         let time = |pick: fn(&crate::measure::Summary) -> f64| {
             summary.map_or("-".into(), |s| format_seconds(pick(s)))
         };
@@ -153,13 +197,9 @@ fn cases(rows: &[CaseRow]) -> Table {
             rate(row.gb_per_s),
             row.arithmetic_intensity_flop_per_byte()
                 .map_or("-".into(), |ai| format!("{ai:.3}")),
-            verification
-                .map_or("-", |v| if v.passed { "yes" } else { "NO" })
-                .into(),
-            verification.map_or("-", check_word).into(),
-            verification.map_or("-".into(), |v| {
-                v.max_abs_error.map_or("NaN".into(), |e| format!("{e:.1e}"))
-            }),
+            verified,
+            check,
+            max_error,
         ]);
     }
     table
@@ -224,7 +264,7 @@ fn baselines(report: &ReportRows) -> Table {
     );
     for b in &report.baselines {
         table.rows.push(vec![
-            format!("{}_{}_{}", b.name, b.dtype, b.shape),
+            b.label(),
             b.description.clone(),
             format_seconds(b.median_s),
             spread(b.cv),
@@ -294,7 +334,7 @@ fn autotune(report: &ReportRows) -> Table {
             .and_then(|t| t.median_s);
         let mut how = vec![format!("class {}", a.shape_class)];
         if a.from_cache {
-            how.push(match a.tuned_on.as_ref().filter(|c| **c != a.case) {
+            how.push(match a.tuned_elsewhere() {
                 Some(case) => format!("cached, tuned on {case}"),
                 None => "cached".into(),
             });

@@ -1,9 +1,10 @@
 //! Reports: the versioned JSON schema, where report files go, the atomic
 //! store, the journal a run appends to as it goes, loading (with migration
-//! of older versions), and the terminal table.
+//! of older versions), and the host a report was measured on. How a report
+//! is shown (the terminal's table included) is `export`'s.
 //!
 //! Inside, imports go one way: `schema` and `paths` ← `store` ← `journal` ←
-//! `load`; `table` reads only the schema.
+//! `load`.
 
 mod host;
 mod journal;
@@ -11,7 +12,6 @@ mod load;
 mod paths;
 mod schema;
 mod store;
-mod table;
 
 pub use host::Host;
 pub use journal::Journal;
@@ -19,7 +19,6 @@ pub use load::load;
 pub use paths::report_path;
 pub use schema::*;
 pub use store::write_atomic;
-pub use table::{ratio_detail, render_table};
 
 /// Errors reading or writing reports.
 #[derive(Debug, thiserror::Error)]
