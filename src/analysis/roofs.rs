@@ -61,16 +61,28 @@ impl<'a> Roofs<'a> {
             .map(|(_, m)| *m)
     }
 
+    /// The compute roof a kernel with `dtype` inputs is bound by: the best
+    /// peak of its own type or of f32, since a kernel may do its arithmetic
+    /// in f32 (an f16 matmul accumulating in f32 on a CPU adapter, whose f16
+    /// peak is f32 arithmetic rounded back, runs above the f16 peak).
+    pub fn compute_bound(&self, dtype: Dtype) -> Option<&'a Measurement> {
+        best(
+            [self.compute_of(dtype), self.compute_of(Dtype::F32)]
+                .into_iter()
+                .flatten(),
+        )
+    }
+
     /// Every verified figure of `report` above a roof its workload is bound
-    /// by: FLOP/s above the compute roof of its element type, bytes per
-    /// second above the bandwidth roof. Each says the probe read low.
+    /// by: FLOP/s above its compute bound, bytes per second above the
+    /// bandwidth roof. Each says the probe read low.
     pub fn flags(&self, report: &Report) -> Vec<RoofFlag> {
         let mut flags = Vec::new();
         for m in report.measurements.iter().filter(|m| rate_of(m).is_some()) {
             let bounds = workloads::by_family(&m.workload).map_or(&[][..], |w| w.bounded_by());
             for roof in bounds {
                 let (figure, probe) = match roof {
-                    Roof::Compute => (m.gflop_per_s, self.compute_of(m.dtype)),
+                    Roof::Compute => (m.gflop_per_s, self.compute_bound(m.dtype)),
                     Roof::Bandwidth => (m.gb_per_s, self.bandwidth),
                     Roof::DispatchOverhead => continue,
                 };

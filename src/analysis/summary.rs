@@ -388,6 +388,25 @@ mod tests {
     }
 
     #[test]
+    fn an_f16_kernel_is_bound_by_the_better_of_the_f16_and_f32_peaks() {
+        let mut report = report(70.0, 10.0);
+        let mut f16_peak = peak(10.0);
+        f16_peak.dtype = Dtype::F16;
+        f16_peak.case = "peak_f16_1024x1024".into();
+        let mut f16_matmul = matmul(256, 50.0);
+        f16_matmul.dtype = Dtype::F16;
+        report.measurements.extend([f16_peak, f16_matmul.clone()]);
+        let summary = summarize(&report, Vec::new());
+        assert!(summary.roof_flags.is_empty(), "{:?}", summary.roof_flags);
+        // Above the f32 peak too: flagged, against the f32 peak.
+        f16_matmul.gflop_per_s = Some(150.0);
+        report.measurements.push(f16_matmul);
+        let summary = summarize(&report, Vec::new());
+        assert_eq!(summary.roof_flags.len(), 1, "{:?}", summary.roof_flags);
+        assert_eq!(summary.roof_flags[0].roof, "peak_f32_1024x1024 v");
+    }
+
+    #[test]
     fn a_kernel_above_the_bandwidth_roof_is_flagged() {
         let mut report = report(70.0, 10.0);
         // 1 GB per operation in 10 ms: 100 GB/s against a 10 GB/s triad.
