@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod gpu;
 pub mod measure;
+pub mod model;
 pub mod paired;
 pub mod reference;
 pub mod report;

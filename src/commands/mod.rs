@@ -1,11 +1,17 @@
 //! One function per subcommand. Each returns how the command ended; errors
 //! are returned, never printed here.
 
+mod calibrate;
+mod chips;
 mod devices;
+mod predict;
 mod run;
 mod show;
 
+pub use calibrate::calibrate;
+pub use chips::chips;
 pub use devices::devices;
+pub use predict::{predict, PredictRequest};
 pub use run::run;
 pub use show::show;
 

@@ -18,7 +18,7 @@ pub use journal::Journal;
 pub use load::load;
 pub use paths::report_path;
 pub use schema::*;
-pub use store::write_atomic;
+pub use store::{write_atomic, write_json_atomic};
 pub use table::render_table;
 
 /// Errors reading or writing reports.

@@ -1,0 +1,304 @@
+//! Fitting a form's parameters: least squares on log time (relative error,
+//! so a 10 µs case weighs as much as a 1 s one), made robust to outliers with
+//! Huber's loss, minimised by Nelder–Mead over the logarithms of the free
+//! parameters (all of them positive). Pure functions.
+
+use super::crossval::{Method, Predictor};
+use super::form::{Estimate, Form, RoofRates, TiledRoofline};
+use super::tiles::{tile_for, TileEntry};
+use super::{Op, Point};
+
+/// Log residuals beyond this (about 10%) count linearly, not squared, so a
+/// disturbed case cannot drag the fit.
+pub const HUBER_DELTA: f64 = 0.1;
+
+/// A pull of each log parameter towards its starting value, weak enough to
+/// change nothing the data decide, and to keep parameters the data do not
+/// decide (memory efficiency when nothing is memory-bound) where they started.
+const PRIOR_WEIGHT: f64 = 1e-5;
+
+/// Huber's loss of log residuals `ln(predicted / measured)`, summed.
+pub fn robust_loss(log_residuals: impl IntoIterator<Item = f64>) -> f64 {
+    log_residuals
+        .into_iter()
+        .map(|r| {
+            let a = r.abs();
+            if a <= HUBER_DELTA {
+                0.5 * r * r
+            } else {
+                HUBER_DELTA * (a - 0.5 * HUBER_DELTA)
+            }
+        })
+        .sum()
+}
+
+/// Minimises `f` from `start` by Nelder–Mead with initial steps `step` in
+/// every coordinate, for at most `iterations` steps; restarts once from the
+/// best point found, which frees a simplex collapsed early. Returns the
+/// minimum and its value.
+pub fn nelder_mead(
+    f: &dyn Fn(&[f64]) -> f64,
+    start: &[f64],
+    step: f64,
+    iterations: usize,
+) -> (Vec<f64>, f64) {
+    let mut best = start.to_vec();
+    let mut value = f(&best);
+    for _ in 0..2 {
+        (best, value) = simplex_search(f, &best, step, iterations);
+    }
+    (best, value)
+}
+
+fn simplex_search(
+    f: &dyn Fn(&[f64]) -> f64,
+    start: &[f64],
+    step: f64,
+    iterations: usize,
+) -> (Vec<f64>, f64) {
+    let dims = start.len();
+    let mut simplex: Vec<(Vec<f64>, f64)> = (0..=dims)
+        .map(|i| {
+            let mut x = start.to_vec();
+            if i > 0 {
+                x[i - 1] += step;
+            }
+            let v = f(&x);
+            (x, v)
+        })
+        .collect();
+    for _ in 0..iterations {
+        simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
+        if (simplex[dims].1 - simplex[0].1).abs() < 1e-12 {
+            break;
+        }
+        let centroid: Vec<f64> = (0..dims)
+            .map(|j| simplex[..dims].iter().map(|(x, _)| x[j]).sum::<f64>() / dims as f64)
+            .collect();
+        let toward = |t: f64| -> Vec<f64> {
+            centroid
+                .iter()
+                .zip(&simplex[dims].0)
+                .map(|(c, w)| c + t * (w - c))
+                .collect()
+        };
+        let reflected = toward(-1.0);
+        let reflected_value = f(&reflected);
+        if reflected_value < simplex[0].1 {
+            let expanded = toward(-2.0);
+            let expanded_value = f(&expanded);
+            simplex[dims] = if expanded_value < reflected_value {
+                (expanded, expanded_value)
+            } else {
+                (reflected, reflected_value)
+            };
+        } else if reflected_value < simplex[dims - 1].1 {
+            simplex[dims] = (reflected, reflected_value);
+        } else {
+            let contracted = toward(if reflected_value < simplex[dims].1 {
+                -0.5
+            } else {
+                0.5
+            });
+            let contracted_value = f(&contracted);
+            if contracted_value < simplex[dims].1.min(reflected_value) {
+                simplex[dims] = (contracted, contracted_value);
+            } else {
+                let best = simplex[0].0.clone();
+                for (x, v) in simplex.iter_mut().skip(1) {
+                    for (xi, bi) in x.iter_mut().zip(&best) {
+                        *xi = bi + 0.5 * (*xi - bi);
+                    }
+                    *v = f(x);
+                }
+            }
+        }
+    }
+    simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
+    simplex.swap_remove(0)
+}
+
+/// The robust loss of `form` with `params` over `points`.
+pub fn form_loss(form: Form, params: &[f64], roofs: &RoofRates, points: &[Point]) -> f64 {
+    robust_loss(points.iter().map(|p| {
+        (form.estimate(params, roofs, &p.op, p.tile).time_s / p.time_s).ln()
+    }))
+}
+
+/// Fits the parameters of `form` at indices `free` to `points`, the others
+/// held at their values in `start`; returns all parameters and the loss.
+pub fn fit_parameters(
+    form: Form,
+    roofs: &RoofRates,
+    points: &[Point],
+    start: &[f64],
+    free: &[usize],
+) -> (Vec<f64>, f64) {
+    let logs: Vec<f64> = free.iter().map(|&i| start[i].ln()).collect();
+    let params_of = |x: &[f64]| {
+        let mut params = start.to_vec();
+        for (&i, xi) in free.iter().zip(x) {
+            params[i] = xi.exp();
+        }
+        params
+    };
+    let objective = |x: &[f64]| {
+        let prior: f64 = x.iter().zip(&logs).map(|(a, b)| (a - b).powi(2)).sum();
+        form_loss(form, &params_of(x), roofs, points) + PRIOR_WEIGHT * prior
+    };
+    let (best, value) = nelder_mead(&objective, &logs, 0.5, 400 * free.len());
+    (params_of(&best), value)
+}
+
+/// Counts of workgroups in flight tried when fitting the tiled roofline:
+/// every count to 16, then steps of about 12% to twice the most tiles any
+/// point has (beyond that, more in flight only rescales the efficiency).
+fn in_flight_grid(points: &[Point]) -> Vec<f64> {
+    let most_tiles = points
+        .iter()
+        .filter_map(|p| match (p.op, p.tile) {
+            (super::Op::Matmul { m, n, .. }, Some((tm, tn))) => {
+                Some((m.div_ceil(tm) * n.div_ceil(tn)) as f64)
+            }
+            _ => None,
+        })
+        .fold(1.0, f64::max);
+    let mut grid: Vec<f64> = (1..=16).map(f64::from).collect();
+    while *grid.last().expect("non-empty") < 2.0 * most_tiles {
+        let next = (grid.last().expect("non-empty") * 1.125).round();
+        grid.push(next);
+    }
+    grid
+}
+
+/// Fits `form` to `points` on `roofs`: every parameter by Nelder–Mead, except
+/// the tiled roofline's workgroups in flight, a whole number, tried over a
+/// grid with the others fitted at each.
+pub fn fit_form(form: Form, roofs: &RoofRates, points: &[Point]) -> Vec<f64> {
+    let start = form.initial(roofs);
+    match form {
+        Form::TiledRoofline => {
+            let free = [
+                TiledRoofline::OVERHEAD,
+                TiledRoofline::COMPUTE_EFFICIENCY,
+                TiledRoofline::K_HALF,
+                TiledRoofline::MEMORY_EFFICIENCY,
+            ];
+            in_flight_grid(points)
+                .into_iter()
+                .map(|in_flight| {
+                    let mut start = start.clone();
+                    start[TiledRoofline::WORKGROUPS_IN_FLIGHT] = in_flight;
+                    fit_parameters(form, roofs, points, &start, &free)
+                })
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .expect("a non-empty grid")
+                .0
+        }
+        _ => {
+            let free: Vec<usize> = (0..start.len()).collect();
+            fit_parameters(form, roofs, points, &start, &free).0
+        }
+    }
+}
+
+/// The model as a cross-validation [`Method`]: `form` fitted on the training
+/// points, each new shape run with the tile [`tile_for`] picks among them.
+pub struct ModelMethod {
+    /// The form fitted.
+    pub form: Form,
+    /// The probes' roofs it scales.
+    pub roofs: RoofRates,
+}
+
+/// A form with fitted parameters, and the tiles of the shapes it was fitted on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedForm {
+    /// The form.
+    pub form: Form,
+    /// Its parameters, in [`Form::parameter_names`] order.
+    pub params: Vec<f64>,
+    /// The roofs it scales.
+    pub roofs: RoofRates,
+    /// The tile each measured shape ran with.
+    pub tiles: Vec<TileEntry>,
+}
+
+impl FittedForm {
+    /// Fits `form` to `points`.
+    pub fn fit(form: Form, roofs: RoofRates, points: &[Point]) -> FittedForm {
+        FittedForm {
+            form,
+            params: fit_form(form, &roofs, points),
+            roofs,
+            tiles: tile_table(points),
+        }
+    }
+
+    /// The predicted time of `op`, run with the tile [`tile_for`] picks.
+    pub fn estimate(&self, op: &Op) -> Estimate {
+        let tile = match *op {
+            Op::Matmul { m, n, k, .. } => {
+                tile_for(&self.tiles, m, n, k).map(|e| (e.tile_m, e.tile_n))
+            }
+            Op::Stream { .. } => None,
+        };
+        self.form.estimate(&self.params, &self.roofs, op, tile)
+    }
+}
+
+/// Each matmul shape among `points` once, with the tile it ran with.
+fn tile_table(points: &[Point]) -> Vec<TileEntry> {
+    let mut table: Vec<TileEntry> = Vec::new();
+    for p in points {
+        if let (Op::Matmul { m, n, k, .. }, Some((tile_m, tile_n))) = (p.op, p.tile) {
+            if !table.iter().any(|e| (e.m, e.n, e.k) == (m, n, k)) {
+                table.push(TileEntry {
+                    m,
+                    n,
+                    k,
+                    variant: p.variant.clone(),
+                    tile_m,
+                    tile_n,
+                });
+            }
+        }
+    }
+    table
+}
+
+impl Predictor for FittedForm {
+    fn time_s(&self, point: &Point) -> f64 {
+        self.estimate(&point.op).time_s
+    }
+}
+
+impl Method for ModelMethod {
+    fn name(&self) -> &'static str {
+        "model"
+    }
+
+    fn fit(&self, train: &[Point]) -> Box<dyn Predictor + '_> {
+        Box::new(FittedForm::fit(self.form, self.roofs, train))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nelder_mead_finds_the_minimum_of_a_bowl() {
+        let f = |x: &[f64]| (x[0] - 3.0).powi(2) + 10.0 * (x[1] + 1.0).powi(2);
+        let (x, v) = nelder_mead(&f, &[0.0, 0.0], 1.0, 1000);
+        assert!((x[0] - 3.0).abs() < 1e-4 && (x[1] + 1.0).abs() < 1e-4, "{x:?}");
+        assert!(v < 1e-8);
+    }
+
+    #[test]
+    fn huber_loss_is_quadratic_near_zero_and_linear_beyond_delta() {
+        assert!((robust_loss([0.05]) - 0.00125).abs() < 1e-15);
+        let (a, b) = (robust_loss([1.0]), robust_loss([2.0]));
+        assert!((b - a - HUBER_DELTA).abs() < 1e-12);
+    }
+}
