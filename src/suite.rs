@@ -257,15 +257,15 @@ pub fn calibrate_matmul_shapes(scale: u64) -> Vec<CalibrateShape> {
 }
 
 /// Sampling for `calibrate`: short, since a fit needs many shapes more than
-/// long samples of each (the median of a few 1 ms samples is within a few
-/// percent on a quiet machine).
+/// long samples of each, but at least 10 samples, so that on a shared
+/// machine some of them run undisturbed (the model reads the fastest).
 fn calibrate_plan() -> SamplingPlan {
     SamplingPlan {
         target_sample_s: 1e-3,
         max_repeats: 1000,
         warmup_budget_s: 0.1,
-        measure_budget_s: 0.2,
-        min_samples: 5,
+        measure_budget_s: 0.3,
+        min_samples: 10,
         max_samples: 100,
         stop_after_sizing: false,
     }

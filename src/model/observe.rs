@@ -10,10 +10,26 @@ use crate::measure::percentile;
 use crate::report::{Report, Status};
 use crate::workloads::output_tile;
 
-/// A measurement whose robust spread (1.4826 · MAD / median, the standard
-/// deviation for normal noise) exceeds this is too noisy to fit: its median
-/// may sit anywhere in a wide band.
-pub const NOISY_SPREAD: f64 = 0.2;
+/// A measurement whose fastest sample is not confirmed by a second one
+/// within this fraction is too noisy to fit: its fastest may be a glitch,
+/// and its others all slowed by other work.
+pub const NOISY_SPREAD: f64 = 0.15;
+
+/// The time a fit reads from a measurement's samples: the fastest, and
+/// whether the second fastest confirms it (within [`NOISY_SPREAD`]). On a
+/// shared machine other work only ever slows a kernel (on a software adapter
+/// a descheduled worker thread doubles a dispatch), so the fastest sample is
+/// the nearest to the kernel's own time; the median moves with the load.
+/// None without samples.
+pub fn fastest_sample_s(samples_s: &[f64]) -> Option<(f64, bool)> {
+    let mut sorted = samples_s.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let fastest = *sorted.first()?;
+    let confirmed = sorted
+        .get(1)
+        .is_some_and(|&second| second <= fastest * (1.0 + NOISY_SPREAD));
+    Some((fastest, confirmed))
+}
 
 /// A measurement of an op class left out of the fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,12 +61,12 @@ pub struct Observations {
     /// Measurements of op classes left out, with why.
     pub excluded: Vec<Excluded>,
     /// Peak FLOP/s per dtype name (`f32`, `f16`): the median over reports of
-    /// each report's best compute probe.
+    /// each report's best compute probe, at its fastest sample.
     pub peak_flop_per_s: Vec<(String, f64)>,
     /// Best stream bandwidth at each array size, (array bytes, bytes per
     /// second), medians over reports, by size.
     pub bandwidth_by_size: Vec<(f64, f64)>,
-    /// The empty dispatch's median time, median over reports.
+    /// The empty dispatch's fastest time, median over reports.
     pub dispatch_overhead_s: Option<f64>,
 }
 
@@ -120,12 +136,12 @@ pub fn observe(reports: &[Report]) -> Observations {
     for (run, report) in reports.iter().enumerate() {
         let roofs = Roofs::of(report);
         for (dtype, probe) in &roofs.compute {
-            if let Some(gflop_per_s) = probe.gflop_per_s {
-                peaks.push((dtype.to_string(), gflop_per_s * 1e9));
+            if let Some(t) = &probe.timing {
+                peaks.push((dtype.to_string(), probe.flop / t.summary.min_s));
             }
         }
         if let Some(t) = roofs.dispatch_overhead.and_then(|m| m.timing.as_ref()) {
-            overheads.push(t.summary.median_s);
+            overheads.push(t.summary.min_s);
         }
         let mut best_at_size: Vec<(f64, f64)> = Vec::new();
         for m in &report.measurements {
@@ -154,14 +170,22 @@ pub fn observe(reports: &[Report]) -> Observations {
                 }
                 (Status::Ok, Some(t)) => t,
             };
-            let median_s = timing.summary.median_s;
-            let spread = 1.4826 * timing.summary.mad_s / median_s;
-            if spread > NOISY_SPREAD {
+            // Version 1 reports kept no samples: their minimum stands in.
+            let samples = if timing.samples_s.is_empty() {
+                vec![timing.summary.min_s; 2]
+            } else {
+                timing.samples_s.clone()
+            };
+            let Some((time_s, confirmed)) = fastest_sample_s(&samples) else {
+                out.excluded
+                    .push(exclude("no_timing", "no samples recorded".into()));
+                continue;
+            };
+            if !confirmed {
                 out.excluded.push(exclude(
                     "noisy",
                     format!(
-                        "robust spread {:.0}% (above {:.0}%)",
-                        100.0 * spread,
+                        "its fastest sample is not confirmed by a second within {:.0}%",
                         100.0 * NOISY_SPREAD
                     ),
                 ));
@@ -189,7 +213,7 @@ pub fn observe(reports: &[Report]) -> Observations {
                 OpClass::Stream => {
                     let array_bytes = (dim("n") * m.dtype.size_bytes()) as f64;
                     let bytes = (m.bytes_read + m.bytes_written) as f64;
-                    best_at_size.push((array_bytes, bytes / median_s));
+                    best_at_size.push((array_bytes, bytes / time_s));
                     let op = Op::Stream { bytes, array_bytes };
                     let kernel = m.workload.trim_start_matches("stream_").to_string();
                     (op, None, kernel)
@@ -211,7 +235,7 @@ pub fn observe(reports: &[Report]) -> Observations {
                     op,
                     variant: m.variant.clone(),
                     tile,
-                    time_s: median_s,
+                    time_s,
                 },
             });
         }
