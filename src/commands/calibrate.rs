@@ -58,7 +58,13 @@ pub fn render_profile(profile: &ChipProfile) -> String {
         let points: Vec<String> = roofs
             .bandwidth_by_size
             .iter()
-            .map(|b| format!("{} {}", format_rate(b.array_bytes, "B"), format_rate(b.bytes_per_s, "B/s")))
+            .map(|b| {
+                format!(
+                    "{} {}",
+                    format_rate(b.array_bytes, "B"),
+                    format_rate(b.bytes_per_s, "B/s")
+                )
+            })
             .collect();
         text += &format!("bandwidth by array size: {}\n", points.join(", "));
     }
@@ -82,7 +88,10 @@ pub fn render_profile(profile: &ChipProfile) -> String {
         None => text += "noise floor: unknown (give two or more reports of the chip to measure it)\n",
     }
     if !profile.excluded.is_empty() {
-        text += &format!("left out of the fit: {}\n", model::excluded_counts(&profile.excluded));
+        text += &format!(
+            "left out of the fit: {}\n",
+            model::excluded_counts(&profile.excluded)
+        );
     }
     text
 }
@@ -113,7 +122,11 @@ fn render_class(class: &OpClassProfile) -> String {
         let model_mean = class.score(fold, "model").map(|e| e.mean_abs);
         for score in class.quality.iter().filter(|s| s.fold == fold) {
             let Some(e) = score.errors else {
-                text += &format!("  {:<32} {:<18} (no split)\n", fold.to_string(), score.method);
+                text += &format!(
+                    "  {:<32} {:<18} (no split)\n",
+                    fold.to_string(),
+                    score.method
+                );
                 continue;
             };
             let ratio = match model_mean {

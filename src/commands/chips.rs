@@ -22,7 +22,10 @@ pub fn chips(id: Option<&str>, out: Option<&Path>) -> Result<Outcome> {
             "id", "name", "fp32", "bf16/fp16", "memory", "capacity"
         );
         for chip in &catalog.chip {
-            let peak = |p: &str| chip.peak(p).map_or("-".into(), |x| format_rate(x.value, "FLOP/s"));
+            let peak = |p: &str| {
+                chip.peak(p)
+                    .map_or("-".into(), |x| format_rate(x.value, "FLOP/s"))
+            };
             println!(
                 "{:<14} {:<34} {:>14} {:>14} {:>12} {:>9}  {}",
                 chip.id,
@@ -59,7 +62,11 @@ fn render_chip(chip: &CatalogChip) -> String {
     }
     let figure = |name: &str, unit: &str, f: &Option<model::Sourced>| {
         f.as_ref().map_or(String::new(), |f| {
-            format!("  {name:<10} {:>16}  datasheet: {}\n", format_rate(f.value, unit), f.source)
+            format!(
+                "  {name:<10} {:>16}  datasheet: {}\n",
+                format_rate(f.value, unit),
+                f.source
+            )
         })
     };
     text += &figure("memory", "B/s", &Some(chip.memory_bytes_per_s.clone()));

@@ -54,7 +54,10 @@ pub fn predict(request: &PredictRequest) -> Result<Outcome> {
             format_seconds(low),
             format_seconds(high)
         ),
-        None => println!("  no interval: a {:?} profile has no held-out error", profile.provenance),
+        None => println!(
+            "  no interval: a {:?} profile has no held-out error",
+            profile.provenance
+        ),
     }
     if let Some(tile) = &p.tile {
         println!("  expected workgroup tile: {tile}");
@@ -106,7 +109,9 @@ fn parse_query(op: &str, shape: &str, dtype: Dtype, causal: bool) -> Result<Quer
                 .parse()
                 .ok()
                 .filter(|&b| b > 0)
-                .with_context(|| format!("invalid stream size '{shape}': expected bytes moved, e.g. 201326592"))?;
+                .with_context(|| {
+                    format!("invalid stream size '{shape}': expected bytes moved, e.g. 201326592")
+                })?;
             Ok(Query::Stream { bytes })
         }
         other => bail!("unknown op '{other}' (expected matmul, attention or stream)"),

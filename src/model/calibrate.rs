@@ -10,8 +10,9 @@ use super::form::{Form, RoofRates};
 use super::noise::repeat_spread;
 use super::observe::{excluded_counts, observe, Observations};
 use super::profile::{
-    BandwidthPoint, ChipProfile, FoldScore, Identity, MissingClass, OpClassProfile, Parameter,
-    ProfileRoofs, Provenance, ShapeRange, SourceReport, SourcedRate, PROFILE_VERSION,
+    named_parameters, BandwidthPoint, ChipProfile, FoldScore, Identity, MissingClass,
+    OpClassProfile, ProfileRoofs, Provenance, ShapeRange, SourceReport, SourcedRate,
+    PROFILE_VERSION,
 };
 use super::{Fold, ModelError, Op, OpClass, Point};
 use crate::report::Report;
@@ -62,7 +63,7 @@ pub fn calibrate(reports: &[(String, Report)]) -> Result<ChipProfile, ModelError
     }
     if op_classes.is_empty() {
         return Err(ModelError::NoData(format!(
-            "no usable case in {}: {} of at least {MIN_POINTS} shapes of an op class is needed ({})",
+            "no usable case in {}: no op class has the {MIN_POINTS} usable shapes a fit needs ({} usable measurements; {})",
             if reports.len() == 1 {
                 first_path.clone()
             } else {
@@ -211,15 +212,7 @@ fn fit_class(class: OpClass, roofs: &RoofRates, points: &[Point]) -> OpClassProf
     OpClassProfile {
         op_class: class,
         form,
-        parameters: form
-            .parameter_names()
-            .iter()
-            .zip(&fitted.params)
-            .map(|(name, value)| Parameter {
-                name: name.to_string(),
-                value: *value,
-            })
-            .collect(),
+        parameters: named_parameters(form, &fitted.params),
         peak_flop_per_s: roofs.flop_per_s,
         bytes_per_s: roofs.bytes_per_s,
         points: points.len(),

@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use super::form::Form;
 use super::profile::{
-    ChipProfile, CitedPoint, Identity, MissingClass, OpClassProfile, Parameter, ProfileRoofs,
-    Provenance, SourcedRate, PROFILE_VERSION,
+    named_parameters, ChipProfile, CitedPoint, Identity, MissingClass, OpClassProfile,
+    ProfileRoofs, Provenance, SourcedRate, PROFILE_VERSION,
 };
 use super::{ModelError, OpClass};
 
@@ -88,8 +88,7 @@ pub struct CatalogChip {
 
 /// The compiled-in catalog.
 pub fn catalog() -> Result<Catalog, ModelError> {
-    toml::from_str(CATALOG_TOML)
-        .map_err(|e| ModelError::Catalog(format!("data/chips.toml: {e}")))
+    toml::from_str(CATALOG_TOML).map_err(|e| ModelError::Catalog(format!("data/chips.toml: {e}")))
 }
 
 impl Catalog {
@@ -118,7 +117,9 @@ fn precision_of(class: OpClass) -> Option<&'static str> {
 impl CatalogChip {
     /// Datasheet peak FLOP/s of `precision`.
     pub fn peak(&self, precision: &str) -> Option<&SourcedPeak> {
-        self.peak_flop_per_s.iter().find(|p| p.precision == precision)
+        self.peak_flop_per_s
+            .iter()
+            .find(|p| p.precision == precision)
     }
 
     /// The chip as a profile of provenance `datasheet`: matmul as the two
@@ -152,7 +153,9 @@ impl CatalogChip {
             }
         }
         let sourced = |field: &str, figure: &Option<Sourced>| {
-            figure.as_ref().map(|f| (field.to_string(), f.source.clone()))
+            figure
+                .as_ref()
+                .map(|f| (field.to_string(), f.source.clone()))
         };
         ChipProfile {
             profile_version: PROFILE_VERSION,
@@ -245,7 +248,9 @@ impl CatalogChip {
                 ),
             )
         };
-        Some(two_factor(class, peak.value, bandwidth, efficiency, note, cited))
+        Some(two_factor(
+            class, peak.value, bandwidth, efficiency, note, cited,
+        ))
     }
 }
 
@@ -263,15 +268,7 @@ fn two_factor(
     OpClassProfile {
         op_class: class,
         form,
-        parameters: form
-            .parameter_names()
-            .iter()
-            .zip([compute_efficiency, 1.0])
-            .map(|(name, value)| Parameter {
-                name: name.to_string(),
-                value,
-            })
-            .collect(),
+        parameters: named_parameters(form, &[compute_efficiency, 1.0]),
         peak_flop_per_s,
         bytes_per_s,
         points: 0,

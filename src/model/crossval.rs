@@ -82,13 +82,20 @@ fn splits(points: &[Point], fold: Fold) -> Vec<(Vec<Point>, Vec<Point>)> {
             let mut shapes: Vec<(String, f64)> = distinct(points.iter().map(|p| p.case.clone()))
                 .into_iter()
                 .map(|case| {
-                    let size = points.iter().find(|p| p.case == case).expect("a case of points");
+                    let size = points
+                        .iter()
+                        .find(|p| p.case == case)
+                        .expect("a case of points");
                     (case, size.op.size())
                 })
                 .collect();
             shapes.sort_by(|a, b| a.1.total_cmp(&b.1));
             let held = shapes.len().div_ceil(4);
-            let largest: Vec<String> = shapes.split_off(shapes.len() - held).into_iter().map(|s| s.0).collect();
+            let largest: Vec<String> = shapes
+                .split_off(shapes.len() - held)
+                .into_iter()
+                .map(|s| s.0)
+                .collect();
             keep(vec![split_by(&|p: &Point| largest.contains(&p.case))])
         }
     }

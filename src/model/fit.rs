@@ -5,17 +5,19 @@
 
 use super::crossval::{Method, Predictor};
 use super::form::{Estimate, Form, RoofRates, TiledRoofline};
-use super::tiles::{tile_for, TileEntry};
+use super::tiles::{distinct_tiles, tile_for, TileEntry};
 use super::{Op, Point};
 
 /// Log residuals beyond this (about 10%) count linearly, not squared, so a
 /// disturbed case cannot drag the fit.
 pub const HUBER_DELTA: f64 = 0.1;
 
-/// A pull of each log parameter towards its starting value, weak enough to
-/// change nothing the data decide, and to keep parameters the data do not
-/// decide (memory efficiency when nothing is memory-bound) where they started.
-const PRIOR_WEIGHT: f64 = 1e-5;
+/// A pull of each log parameter towards its starting value: a factor of 3
+/// away costs about what a 10% residual on one point does, so the data
+/// decide what they can, and parameters they cannot (memory efficiency when
+/// nothing is memory-bound, K½ without short K) stay near neutral values
+/// instead of drifting to whatever a fold's few points happen to favour.
+const PRIOR_WEIGHT: f64 = 1e-2;
 
 /// Huber's loss of log residuals `ln(predicted / measured)`, summed.
 pub fn robust_loss(log_residuals: impl IntoIterator<Item = f64>) -> f64 {
@@ -120,9 +122,11 @@ fn simplex_search(
 
 /// The robust loss of `form` with `params` over `points`.
 pub fn form_loss(form: Form, params: &[f64], roofs: &RoofRates, points: &[Point]) -> f64 {
-    robust_loss(points.iter().map(|p| {
-        (form.estimate(params, roofs, &p.op, p.tile).time_s / p.time_s).ln()
-    }))
+    robust_loss(
+        points
+            .iter()
+            .map(|p| (form.estimate(params, roofs, &p.op, p.tile).time_s / p.time_s).ln()),
+    )
 }
 
 /// Fits the parameters of `form` at indices `free` to `points`, the others
@@ -235,15 +239,30 @@ impl FittedForm {
         }
     }
 
-    /// The predicted time of `op`, run with the tile [`tile_for`] picks.
+    /// The predicted time of `op`, run with the tile [`FittedForm::tile_of`] picks.
     pub fn estimate(&self, op: &Op) -> Estimate {
-        let tile = match *op {
-            Op::Matmul { m, n, k, .. } => {
-                tile_for(&self.tiles, m, n, k).map(|e| (e.tile_m, e.tile_n))
-            }
-            Op::Stream { .. } => None,
-        };
+        let tile = self.tile_of(op).map(|e| (e.tile_m, e.tile_n));
         self.form.estimate(&self.params, &self.roofs, op, tile)
+    }
+
+    /// The tile `op` runs with: its own or its autotune class's where the
+    /// calibration measured them ([`tile_for`]); for a class never measured,
+    /// the measured tile this model predicts fastest, as a fresh autotune
+    /// search would pick the fastest. None for streams.
+    pub fn tile_of(&self, op: &Op) -> Option<&TileEntry> {
+        let Op::Matmul { m, n, k, .. } = *op else {
+            return None;
+        };
+        tile_for(&self.tiles, m, n, k).or_else(|| {
+            distinct_tiles(&self.tiles).into_iter().min_by(|a, b| {
+                let time = |e: &TileEntry| {
+                    self.form
+                        .estimate(&self.params, &self.roofs, op, Some((e.tile_m, e.tile_n)))
+                        .time_s
+                };
+                time(a).total_cmp(&time(b))
+            })
+        })
     }
 }
 
@@ -291,7 +310,10 @@ mod tests {
     fn nelder_mead_finds_the_minimum_of_a_bowl() {
         let f = |x: &[f64]| (x[0] - 3.0).powi(2) + 10.0 * (x[1] + 1.0).powi(2);
         let (x, v) = nelder_mead(&f, &[0.0, 0.0], 1.0, 1000);
-        assert!((x[0] - 3.0).abs() < 1e-4 && (x[1] + 1.0).abs() < 1e-4, "{x:?}");
+        assert!(
+            (x[0] - 3.0).abs() < 1e-4 && (x[1] + 1.0).abs() < 1e-4,
+            "{x:?}"
+        );
         assert!(v < 1e-8);
     }
 

@@ -135,8 +135,7 @@ impl TiledRoofline {
             work_flop / (roofs.flop_per_s * params[Self::COMPUTE_EFFICIENCY] * fill * ramp);
         let traffic_bytes = element_bytes as f64
             * (m_tiled * k * columns + k * n_tiled * rows + m as f64 * n as f64);
-        let bandwidth_s =
-            traffic_bytes / (roofs.bytes_per_s * params[Self::MEMORY_EFFICIENCY]);
+        let bandwidth_s = traffic_bytes / (roofs.bytes_per_s * params[Self::MEMORY_EFFICIENCY]);
         Estimate::of(params[Self::OVERHEAD], compute_s, bandwidth_s)
     }
 }
@@ -190,11 +189,13 @@ impl Form {
         }
     }
 
-    /// Where a fit of this form starts: the probes' overhead, half the
-    /// roofs, a ramp at K½ = 16, cache bandwidth twice memory's over 4 MiB.
+    /// Where a fit of this form starts, and what its parameters are pulled
+    /// towards: the probes' overhead, half the compute roof, memory at the
+    /// stream bandwidth, a ramp at K½ = 16, cache bandwidth twice memory's
+    /// over 4 MiB.
     pub fn initial(self, roofs: &RoofRates) -> Vec<f64> {
         match self {
-            Form::TiledRoofline => vec![roofs.overhead_s, 0.5, 1.0, 16.0, 0.5],
+            Form::TiledRoofline => vec![roofs.overhead_s, 0.5, 1.0, 16.0, 1.0],
             Form::CachedStream => vec![
                 roofs.overhead_s,
                 2.0 * roofs.bytes_per_s,
@@ -229,7 +230,8 @@ mod tests {
     fn a_shape_of_whole_tiles_in_full_waves_runs_at_the_fitted_efficiency() {
         // 4 × 4 tiles of 64 × 64 on 16 workgroups in flight: one full wave.
         let params = [0.0, 0.5, 16.0, 0.0, 1.0];
-        let e = Form::TiledRoofline.estimate(&params, &ROOFS, &matmul(256, 256, 256), Some((64, 64)));
+        let e =
+            Form::TiledRoofline.estimate(&params, &ROOFS, &matmul(256, 256, 256), Some((64, 64)));
         let expected_s = 2.0 * 256f64.powi(3) / (1e12 * 0.5);
         assert!((e.time_s - expected_s).abs() < 1e-15 * expected_s.max(1.0));
         assert_eq!(e.bound, Bound::Compute);
@@ -238,9 +240,11 @@ mod tests {
     #[test]
     fn a_ragged_edge_costs_a_whole_tile_and_a_partial_wave_costs_a_whole_wave() {
         let params = [0.0, 1.0, 16.0, 0.0, 1e6];
-        let full = Form::TiledRoofline.estimate(&params, &ROOFS, &matmul(256, 256, 64), Some((64, 64)));
+        let full =
+            Form::TiledRoofline.estimate(&params, &ROOFS, &matmul(256, 256, 64), Some((64, 64)));
         // One row more: a fifth row of tiles (20 tiles), in two waves of 16.
-        let ragged = Form::TiledRoofline.estimate(&params, &ROOFS, &matmul(257, 256, 64), Some((64, 64)));
+        let ragged =
+            Form::TiledRoofline.estimate(&params, &ROOFS, &matmul(257, 256, 64), Some((64, 64)));
         assert!((ragged.time_s / full.time_s - 2.0).abs() < 1e-12);
     }
 
@@ -264,7 +268,12 @@ mod tests {
             bytes: 3e9,
             array_bytes: 1e9,
         };
-        let rate = |op: &Op| op.bytes() / Form::CachedStream.estimate(&params, &ROOFS, op, None).time_s;
+        let rate = |op: &Op| {
+            op.bytes()
+                / Form::CachedStream
+                    .estimate(&params, &ROOFS, op, None)
+                    .time_s
+        };
         assert!((rate(&small) / 1e12 - 1.0).abs() < 1e-3);
         assert!((rate(&large) / 1e10 - 1.0).abs() < 1e-3);
     }

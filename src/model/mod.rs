@@ -37,8 +37,8 @@ pub use noise::{repeat_spread, NoiseFloor};
 pub use observe::{excluded_counts, family_of, observe, Excluded, Observations, NOISY_SPREAD};
 pub use predict::{class_errors, predict, predict_report, CaseError, Prediction, Query};
 pub use profile::{
-    load_profile, ChipProfile, FoldScore, Identity, MissingClass, OpClassProfile, Parameter,
-    ProfileRoofs, Provenance, ShapeRange, SourceReport, PROFILE_VERSION,
+    load_profile, named_parameters, ChipProfile, FoldScore, Identity, MissingClass, OpClassProfile,
+    Parameter, ProfileRoofs, Provenance, ShapeRange, SourceReport, PROFILE_VERSION,
 };
 pub use tiles::{tile_for, TileEntry};
 

@@ -70,8 +70,14 @@ mod tests {
     fn pairs_of_runs_of_one_case() {
         let m = |case: &str, run, t| (case.to_string(), run, t);
         // a: 1.0 and 1.2 differ by 0.2/1.1; b measured once; c: 2 and 2.
-        let spread = repeat_spread(&[m("a", 0, 1.0), m("a", 1, 1.2), m("b", 0, 5.0), m("c", 0, 2.0), m("c", 1, 2.0)])
-            .unwrap();
+        let spread = repeat_spread(&[
+            m("a", 0, 1.0),
+            m("a", 1, 1.2),
+            m("b", 0, 5.0),
+            m("c", 0, 2.0),
+            m("c", 1, 2.0),
+        ])
+        .unwrap();
         assert_eq!((spread.pairs, spread.cases), (2, 2));
         assert!((spread.mean - 0.2 / 1.1 / 2.0).abs() < 1e-12);
         assert!(repeat_spread(&[m("a", 0, 1.0), m("b", 0, 1.0)]).is_none());

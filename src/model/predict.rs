@@ -113,11 +113,9 @@ pub fn predict(profile: &ChipProfile, query: &Query) -> Result<Prediction, Model
     let model = profile.class(class)?;
     let fitted = fitted(profile, model);
     let estimate = fitted.estimate(&op);
-    let tile = match op {
-        Op::Matmul { m, n, k, .. } => super::tiles::tile_for(&fitted.tiles, m, n, k)
-            .map(|e| format!("{}×{} ({})", e.tile_m, e.tile_n, e.variant)),
-        Op::Stream { .. } => None,
-    };
+    let tile = fitted
+        .tile_of(&op)
+        .map(|e| format!("{}×{} ({})", e.tile_m, e.tile_n, e.variant));
     let (rate, unit) = match op {
         Op::Matmul { .. } => (op.flop() / estimate.time_s, "FLOP/s"),
         Op::Stream { .. } => (op.bytes() / estimate.time_s, "B/s"),

@@ -147,6 +147,18 @@ pub struct Parameter {
     pub value: f64,
 }
 
+/// `values` named by `form`'s parameter names, in order.
+pub fn named_parameters(form: Form, values: &[f64]) -> Vec<Parameter> {
+    form.parameter_names()
+        .iter()
+        .zip(values)
+        .map(|(name, value)| Parameter {
+            name: name.to_string(),
+            value: *value,
+        })
+        .collect()
+}
+
 /// The range of shapes a model was fitted on: a prediction outside it is
 /// an extrapolation, and says so.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,106 @@
+//! The model on synthetic measurements whose truth is known: calibration
+//! recovers the parameters it was generated with, through noise, and the
+//! held-out folds score it near the noise while the baselines miss.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use chipbench::model::{
+    family_of, held_out, ErrorStats, FittedForm, Fold, Form, ModelMethod, Op, Point, RoofRates,
+    TiledRoofline, TwoFactor,
+};
+use chipbench::suite::calibrate_matmul_shapes;
+
+const ROOFS: RoofRates = RoofRates {
+    flop_per_s: 70e9,
+    bytes_per_s: 10e9,
+    overhead_s: 1e-5,
+};
+
+/// overhead, efficiency, workgroups in flight, K½, memory efficiency.
+const TRUTH: [f64; 5] = [2e-5, 0.45, 4.0, 24.0, 0.7];
+
+/// The calibrate suite's f32 shapes timed by the tiled roofline at
+/// [`TRUTH`], tiles of 32 × 128, each time scaled by `exp(noise)` with noise
+/// uniform in ±`noise`.
+fn synthetic(noise: f64, seed: u64) -> Vec<Point> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    calibrate_matmul_shapes(1)
+        .into_iter()
+        .map(|s| {
+            let op = Op::Matmul {
+                m: s.m,
+                n: s.n,
+                k: s.k,
+                element_bytes: 4,
+            };
+            let tile = Some((32, 128));
+            let exact = Form::TiledRoofline
+                .estimate(&TRUTH, &ROOFS, &op, tile)
+                .time_s;
+            Point {
+                case: format!("matmul_f32_{}x{}x{}", s.m, s.n, s.k),
+                family: family_of(s.m, s.n, s.k).into(),
+                op,
+                variant: "texture_tiled".into(),
+                tile,
+                time_s: exact * rng.random_range(-noise..=noise).exp(),
+            }
+        })
+        .collect()
+}
+
+fn errors(method: &dyn chipbench::model::Method, points: &[Point], fold: Fold) -> ErrorStats {
+    let signed: Vec<f64> = held_out(method, points, fold)
+        .iter()
+        .map(|h| h.signed_error)
+        .collect();
+    ErrorStats::of(&signed).unwrap()
+}
+
+#[test]
+fn calibration_recovers_known_parameters_through_noise() {
+    let points = synthetic(0.03, 7);
+    let fitted = FittedForm::fit(Form::TiledRoofline, ROOFS, &points);
+    let p = &fitted.params;
+    let close = |i: usize, tolerance: f64| {
+        let relative = (p[i] / TRUTH[i] - 1.0).abs();
+        assert!(
+            relative < tolerance,
+            "parameter {i}: {} against {} ({p:?})",
+            p[i],
+            TRUTH[i]
+        );
+    };
+    close(TiledRoofline::OVERHEAD, 0.15);
+    close(TiledRoofline::COMPUTE_EFFICIENCY, 0.05);
+    close(TiledRoofline::K_HALF, 0.25);
+    assert_eq!(p[TiledRoofline::WORKGROUPS_IN_FLIGHT], TRUTH[2], "{p:?}");
+}
+
+#[test]
+fn held_out_error_of_the_true_form_is_the_noise_and_two_factors_miss() {
+    let points = synthetic(0.03, 11);
+    let model = ModelMethod {
+        form: Form::TiledRoofline,
+        roofs: ROOFS,
+    };
+    let model_errors = errors(&model, &points, Fold::LeaveOneShapeOut);
+    // Noise uniform in ±3% has a mean absolute value of 1.5%.
+    assert!(model_errors.mean_abs < 0.03, "{model_errors:?}");
+    let baseline = errors(&TwoFactor(ROOFS), &points, Fold::LeaveOneShapeOut);
+    assert!(
+        baseline.mean_abs > 2.0 * model_errors.mean_abs,
+        "{baseline:?}"
+    );
+    // Without noise the form is exact on every fold.
+    let exact = synthetic(0.0, 1);
+    for fold in [
+        Fold::LeaveOneShapeOut,
+        Fold::LeaveOneFamilyOut,
+        Fold::Extrapolation,
+    ] {
+        let e = errors(&model, &exact, fold);
+        assert!(e.max_abs < 0.01, "{fold}: {e:?}");
+    }
+}
