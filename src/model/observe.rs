@@ -100,7 +100,7 @@ pub fn excluded_counts(excluded: &[Excluded]) -> String {
             (reason, count)
         })
         .collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     let words: Vec<String> = counts.iter().map(|(r, c)| format!("{r}: {c}")).collect();
     words.join(", ")
 }
