@@ -96,12 +96,25 @@ pub fn render_profile(profile: &ChipProfile) -> String {
     text
 }
 
+/// A parameter's value in the unit its name ends with.
+fn format_parameter(name: &str, value: f64) -> String {
+    if name.ends_with("bytes_per_s") {
+        format_rate(value, "B/s")
+    } else if name.ends_with("_bytes") {
+        format_rate(value, "B")
+    } else if name.ends_with("_s") {
+        format_seconds(value)
+    } else {
+        format!("{value:.3}")
+    }
+}
+
 /// One op class: its form and parameters, then the held-out table.
 fn render_class(class: &OpClassProfile) -> String {
     let params: Vec<String> = class
         .parameters
         .iter()
-        .map(|p| format!("{}={:.4}", p.name, p.value))
+        .map(|p| format!("{}={}", p.name, format_parameter(&p.name, p.value)))
         .collect();
     let mut text = format!(
         "\n{}: {:?} fitted on {} shapes ({} points): {}\n",

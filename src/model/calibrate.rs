@@ -119,20 +119,24 @@ fn distinct_cases(points: &[Point]) -> usize {
     cases.len()
 }
 
-/// Why `class` has no model: no measurements, or too few usable.
+/// Why `class` has no model: no measurements, unsupported here, or too few usable.
 fn missing_reason(class: OpClass, seen: &Observations, shapes: usize) -> String {
-    let left_out = seen
+    let left_out: Vec<_> = seen
         .excluded
         .iter()
         .filter(|e| e.measurement.starts_with(class.name()))
-        .count();
-    match (shapes, left_out, class) {
-        (0, 0, OpClass::AttentionPrefill | OpClass::AttentionDecode) => {
+        .collect();
+    match (shapes, left_out.first(), class) {
+        (0, None, OpClass::AttentionPrefill | OpClass::AttentionDecode) => {
             "the reports have no attention measurements".into()
         }
-        (0, 0, _) => format!("the reports have no {class} measurements"),
+        (0, None, _) => format!("the reports have no {class} measurements"),
+        (0, Some(first), _) if left_out.iter().all(|e| e.reason == "unsupported") => {
+            format!("the adapter cannot run it: {}", first.detail)
+        }
         _ => format!(
-            "{shapes} usable shapes ({left_out} measurements left out), fewer than the {MIN_POINTS} a fit needs"
+            "{shapes} usable shapes ({} measurements left out), fewer than the {MIN_POINTS} a fit needs",
+            left_out.len()
         ),
     }
 }
