@@ -124,6 +124,17 @@ fn render_class(class: &OpClassProfile) -> String {
         class.points,
         params.join(" ")
     );
+    if class.relative_efficiency.len() > 1 {
+        let factors: Vec<String> = class
+            .relative_efficiency
+            .iter()
+            .map(|(variant, factor)| format!("{variant} {factor:.2}"))
+            .collect();
+        text += &format!(
+            "  compute efficiency relative to the most measured variant: {}\n",
+            factors.join(", ")
+        );
+    }
     if class.quality.is_empty() {
         return text;
     }

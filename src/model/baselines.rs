@@ -53,7 +53,7 @@ impl Method for TwoFactor {
     fn fit(&self, train: &[Point]) -> Box<dyn Predictor + '_> {
         Box::new(FormPredictor {
             form: Form::TwoFactor,
-            params: fit_form(Form::TwoFactor, &self.0, train),
+            params: fit_form(Form::TwoFactor, &self.0, train).0,
             roofs: self.0,
         })
     }

@@ -224,6 +224,7 @@ fn fit_class(class: OpClass, roofs: &RoofRates, points: &[Point]) -> OpClassProf
         range: range_of(points),
         quality,
         interval_ratios: interval,
+        relative_efficiency: fitted.variant_factors,
         tiles: fitted.tiles,
         cited: Vec::new(),
         note: None,

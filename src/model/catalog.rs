@@ -276,6 +276,7 @@ fn two_factor(
         range: None,
         quality: Vec::new(),
         interval_ratios: None,
+        relative_efficiency: Vec::new(),
         tiles: Vec::new(),
         cited,
         note: Some(note),

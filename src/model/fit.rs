@@ -120,38 +120,84 @@ fn simplex_search(
     simplex.swap_remove(0)
 }
 
-/// The robust loss of `form` with `params` over `points`.
-pub fn form_loss(form: Form, params: &[f64], roofs: &RoofRates, points: &[Point]) -> f64 {
-    robust_loss(
-        points
-            .iter()
-            .map(|p| (form.estimate(params, roofs, &p.op, p.tile).time_s / p.time_s).ln()),
-    )
+/// Each kernel variant's compute efficiency relative to the most measured
+/// variant's (1 for that one): at one tile shape a texture-fed kernel and one
+/// reading storage buffers differ by 2× on a software adapter.
+pub type VariantFactors = Vec<(String, f64)>;
+
+/// The factor of `variant` among `factors` (1 for a variant not in them).
+pub fn factor_of(factors: &[(String, f64)], variant: &str) -> f64 {
+    factors
+        .iter()
+        .find(|(v, _)| v == variant)
+        .map_or(1.0, |(_, f)| *f)
+}
+
+/// `roofs` with the compute roof scaled by `factor`.
+fn scaled(roofs: &RoofRates, factor: f64) -> RoofRates {
+    RoofRates {
+        flop_per_s: roofs.flop_per_s * factor,
+        ..*roofs
+    }
+}
+
+/// The robust loss of `form` with `params` and variant `factors` over `points`.
+pub fn form_loss(
+    form: Form,
+    params: &[f64],
+    factors: &[(String, f64)],
+    roofs: &RoofRates,
+    points: &[Point],
+) -> f64 {
+    robust_loss(points.iter().map(|p| {
+        let roofs = scaled(roofs, factor_of(factors, &p.variant));
+        (form.estimate(params, &roofs, &p.op, p.tile).time_s / p.time_s).ln()
+    }))
 }
 
 /// Fits the parameters of `form` at indices `free` to `points`, the others
-/// held at their values in `start`; returns all parameters and the loss.
+/// held at their values in `start`, and a relative efficiency for each of
+/// `variants` but the first (whose factor is 1); returns the parameters,
+/// the factors and the loss.
 pub fn fit_parameters(
     form: Form,
     roofs: &RoofRates,
     points: &[Point],
     start: &[f64],
     free: &[usize],
-) -> (Vec<f64>, f64) {
-    let logs: Vec<f64> = free.iter().map(|&i| start[i].ln()).collect();
-    let params_of = |x: &[f64]| {
+    variants: &[String],
+) -> (Vec<f64>, VariantFactors, f64) {
+    let mut origin: Vec<f64> = free.iter().map(|&i| start[i].ln()).collect();
+    origin.extend(std::iter::repeat_n(0.0, variants.len().saturating_sub(1)));
+    let unpack = |x: &[f64]| {
         let mut params = start.to_vec();
         for (&i, xi) in free.iter().zip(x) {
             params[i] = xi.exp();
         }
-        params
+        let factors: VariantFactors = variants
+            .iter()
+            .enumerate()
+            .map(|(j, v)| {
+                (
+                    v.clone(),
+                    if j == 0 {
+                        1.0
+                    } else {
+                        x[free.len() + j - 1].exp()
+                    },
+                )
+            })
+            .collect();
+        (params, factors)
     };
     let objective = |x: &[f64]| {
-        let prior: f64 = x.iter().zip(&logs).map(|(a, b)| (a - b).powi(2)).sum();
-        form_loss(form, &params_of(x), roofs, points) + PRIOR_WEIGHT * prior
+        let prior: f64 = x.iter().zip(&origin).map(|(a, b)| (a - b).powi(2)).sum();
+        let (params, factors) = unpack(x);
+        form_loss(form, &params, &factors, roofs, points) + PRIOR_WEIGHT * prior
     };
-    let (best, value) = nelder_mead(&objective, &logs, 0.5, 400 * free.len());
-    (params_of(&best), value)
+    let (best, value) = nelder_mead(&objective, &origin, 0.5, 400 * origin.len());
+    let (params, factors) = unpack(&best);
+    (params, factors, value)
 }
 
 /// Counts of workgroups in flight tried when fitting the tiled roofline:
@@ -175,10 +221,24 @@ fn in_flight_grid(points: &[Point]) -> Vec<f64> {
     grid
 }
 
+/// The variants among `points`, most measured first (ties in the order met).
+fn variants_by_count(points: &[Point]) -> Vec<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for p in points {
+        match counts.iter_mut().find(|(v, _)| *v == p.variant) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((p.variant.clone(), 1)),
+        }
+    }
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    counts.into_iter().map(|(v, _)| v).collect()
+}
+
 /// Fits `form` to `points` on `roofs`: every parameter by Nelder–Mead, except
 /// the tiled roofline's workgroups in flight, a whole number, tried over a
-/// grid with the others fitted at each.
-pub fn fit_form(form: Form, roofs: &RoofRates, points: &[Point]) -> Vec<f64> {
+/// grid with the others fitted at each; the tiled roofline also fits each
+/// winning variant's relative efficiency.
+pub fn fit_form(form: Form, roofs: &RoofRates, points: &[Point]) -> (Vec<f64>, VariantFactors) {
     let start = form.initial(roofs);
     match form {
         Form::TiledRoofline => {
@@ -188,20 +248,22 @@ pub fn fit_form(form: Form, roofs: &RoofRates, points: &[Point]) -> Vec<f64> {
                 TiledRoofline::K_HALF,
                 TiledRoofline::MEMORY_EFFICIENCY,
             ];
-            in_flight_grid(points)
+            let variants = variants_by_count(points);
+            let (params, factors, _) = in_flight_grid(points)
                 .into_iter()
                 .map(|in_flight| {
                     let mut start = start.clone();
                     start[TiledRoofline::WORKGROUPS_IN_FLIGHT] = in_flight;
-                    fit_parameters(form, roofs, points, &start, &free)
+                    fit_parameters(form, roofs, points, &start, &free, &variants)
                 })
-                .min_by(|a, b| a.1.total_cmp(&b.1))
-                .expect("a non-empty grid")
-                .0
+                .min_by(|a, b| a.2.total_cmp(&b.2))
+                .expect("a non-empty grid");
+            (params, factors)
         }
         _ => {
             let free: Vec<usize> = (0..start.len()).collect();
-            fit_parameters(form, roofs, points, &start, &free).0
+            let (params, _, _) = fit_parameters(form, roofs, points, &start, &free, &[]);
+            (params, Vec::new())
         }
     }
 }
@@ -222,6 +284,8 @@ pub struct FittedForm {
     pub form: Form,
     /// Its parameters, in [`Form::parameter_names`] order.
     pub params: Vec<f64>,
+    /// Each winning variant's compute efficiency relative to the most measured one's.
+    pub variant_factors: VariantFactors,
     /// The roofs it scales.
     pub roofs: RoofRates,
     /// The tile each measured shape ran with.
@@ -231,9 +295,11 @@ pub struct FittedForm {
 impl FittedForm {
     /// Fits `form` to `points`.
     pub fn fit(form: Form, roofs: RoofRates, points: &[Point]) -> FittedForm {
+        let (params, variant_factors) = fit_form(form, &roofs, points);
         FittedForm {
             form,
-            params: fit_form(form, &roofs, points),
+            params,
+            variant_factors,
             roofs,
             tiles: tile_table(points),
         }
@@ -241,25 +307,33 @@ impl FittedForm {
 
     /// The predicted time of `op`, run with the tile [`FittedForm::tile_of`] picks.
     pub fn estimate(&self, op: &Op) -> Estimate {
-        let tile = self.tile_of(op).map(|e| (e.tile_m, e.tile_n));
-        self.form.estimate(&self.params, &self.roofs, op, tile)
+        match self.tile_of(op) {
+            Some(entry) => self.estimate_with(op, entry),
+            None => self.form.estimate(&self.params, &self.roofs, op, None),
+        }
+    }
+
+    /// The predicted time of `op` run with `entry`'s variant and tile.
+    fn estimate_with(&self, op: &Op, entry: &TileEntry) -> Estimate {
+        let roofs = scaled(
+            &self.roofs,
+            factor_of(&self.variant_factors, &entry.variant),
+        );
+        self.form
+            .estimate(&self.params, &roofs, op, Some((entry.tile_m, entry.tile_n)))
     }
 
     /// The tile `op` runs with: its own or its autotune class's where the
     /// calibration measured them ([`tile_for`]); for a class never measured,
-    /// the measured tile this model predicts fastest, as a fresh autotune
-    /// search would pick the fastest. None for streams.
+    /// the measured variant and tile this model predicts fastest, as a fresh
+    /// autotune search would pick the fastest. None for streams.
     pub fn tile_of(&self, op: &Op) -> Option<&TileEntry> {
         let Op::Matmul { m, n, k, .. } = *op else {
             return None;
         };
         tile_for(&self.tiles, m, n, k).or_else(|| {
             distinct_tiles(&self.tiles).into_iter().min_by(|a, b| {
-                let time = |e: &TileEntry| {
-                    self.form
-                        .estimate(&self.params, &self.roofs, op, Some((e.tile_m, e.tile_n)))
-                        .time_s
-                };
+                let time = |e: &TileEntry| self.estimate_with(op, e).time_s;
                 time(a).total_cmp(&time(b))
             })
         })

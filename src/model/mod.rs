@@ -31,7 +31,10 @@ pub use calibrate::{calibrate, MIN_POINTS};
 pub use catalog::{catalog, Catalog, CatalogChip, MeasuredGemm, Sourced};
 pub use crossval::{held_out, Fold, Method, Predictor, FOLDS};
 pub use errors::ErrorStats;
-pub use fit::{fit_form, nelder_mead, robust_loss, FittedForm, ModelMethod, HUBER_DELTA};
+pub use fit::{
+    factor_of, fit_form, nelder_mead, robust_loss, FittedForm, ModelMethod, VariantFactors,
+    HUBER_DELTA,
+};
 pub use form::{Bound, Estimate, Form, RoofRates, TiledRoofline};
 pub use noise::{repeat_spread, NoiseFloor};
 pub use observe::{excluded_counts, family_of, observe, Excluded, Observations, NOISY_SPREAD};

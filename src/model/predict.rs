@@ -70,6 +70,7 @@ fn fitted(profile: &ChipProfile, class: &OpClassProfile) -> FittedForm {
     FittedForm {
         form: class.form,
         params: class.params(),
+        variant_factors: class.relative_efficiency.clone(),
         roofs: RoofRates {
             flop_per_s: class.peak_flop_per_s,
             bytes_per_s: class.bytes_per_s,

@@ -215,6 +215,10 @@ pub struct OpClassProfile {
     /// Ratios measured / predicted that held 90% of the leave-one-shape-out
     /// predictions (5th, 95th percentiles): a prediction's interval.
     pub interval_ratios: Option<[f64; 2]>,
+    /// Each winning kernel variant's compute efficiency relative to the most
+    /// measured one's (matmul; the compute efficiency parameter is that one's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relative_efficiency: Vec<(String, f64)>,
     /// The tile each measured shape ran with (matmul).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tiles: Vec<TileEntry>,
