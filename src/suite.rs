@@ -292,3 +292,35 @@ fn standard_plan() -> SamplingPlan {
         stop_after_sizing: false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calibrate_shapes_cover_what_moves_a_matmul() {
+        let shapes = calibrate_matmul_shapes(1);
+        let f16 = shapes.iter().filter(|s| s.in_f16).count();
+        assert!(
+            (30..=60).contains(&shapes.len()),
+            "{} f32 shapes",
+            shapes.len()
+        );
+        assert!((30..=60).contains(&f16), "{f16} f16 shapes");
+        let any = |test: &dyn Fn(&CalibrateShape) -> bool| shapes.iter().any(test);
+        assert!(
+            any(&|s| s.m == 1) && any(&|s| s.m == 64 && s.n >= 1024),
+            "decode"
+        );
+        assert!(any(&|s| s.k >= 16 * s.m.max(s.n)), "long K");
+        assert!(any(&|s| s.k <= 8), "short K");
+        assert!(
+            any(&|s| s.m == s.n && s.n == s.k && !s.m.is_power_of_two()),
+            "odd squares"
+        );
+        // Decode's M and short K stay as they are on a GPU; the rest grow.
+        let gpu = calibrate_matmul_shapes(4);
+        assert!(gpu.iter().any(|s| s.m == 1 && s.n == 4096));
+        assert!(gpu.iter().any(|s| s.k == 8 && s.m == 2048));
+    }
+}

@@ -92,14 +92,13 @@ pub fn family_of(m: u64, n: u64, k: u64) -> &'static str {
 /// `noisy: 3, unsupported: 30`: how many measurements were left out, by
 /// reason, most frequent first.
 pub fn excluded_counts(excluded: &[Excluded]) -> String {
-    let reasons: Vec<(String, f64)> = excluded.iter().map(|e| (e.reason.clone(), 1.0)).collect();
-    let mut counts: Vec<(String, usize)> = medians_by_key(&reasons, |a, b| a == b)
-        .into_iter()
-        .map(|(reason, _)| {
-            let count = excluded.iter().filter(|e| e.reason == reason).count();
-            (reason, count)
-        })
-        .collect();
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for e in excluded {
+        match counts.iter_mut().find(|(reason, _)| *reason == e.reason) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((&e.reason, 1)),
+        }
+    }
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     let words: Vec<String> = counts.iter().map(|(r, c)| format!("{r}: {c}")).collect();
     words.join(", ")
