@@ -37,7 +37,11 @@ pub fn chips(id: Option<&str>, out: Option<&Path>) -> Result<Outcome> {
                 chip.measured_gemm.len()
             );
         }
-        println!("`chipbench chips ID` shows a chip's figures with their sources.");
+        println!("sources:");
+        for chip in &catalog.chip {
+            println!("  {}: {}", chip.id, sources_of(chip).join("; "));
+        }
+        println!("`chipbench chips ID` shows each figure of a chip with its source.");
         return Ok(Outcome::Success);
     };
     let chip = catalog.chip(id)?;
@@ -47,6 +51,68 @@ pub fn chips(id: Option<&str>, out: Option<&Path>) -> Result<Outcome> {
         println!("datasheet profile: {}", out.display());
     }
     Ok(Outcome::Success)
+}
+
+/// The documents `chip`'s figures come from, each once, with its URL where
+/// a figure gives one (a source's notes in parentheses, which differ from
+/// figure to figure, left out).
+fn sources_of(chip: &CatalogChip) -> Vec<String> {
+    let all = chip
+        .peak_flop_per_s
+        .iter()
+        .map(|p| &p.source)
+        .chain([
+            &chip.memory_bytes_per_s.source,
+            &chip.memory_capacity_bytes.source,
+        ])
+        .chain(
+            [
+                &chip.tdp_w,
+                &chip.scale_up_bytes_per_s,
+                &chip.scale_out_bytes_per_s,
+            ]
+            .into_iter()
+            .flatten()
+            .map(|f| &f.source),
+        )
+        .chain(chip.measured_gemm.iter().map(|g| &g.source));
+    // (document, its text with a URL where any figure gives one)
+    let mut sources: Vec<(String, String)> = Vec::new();
+    for text in all.flat_map(|s| {
+        without_notes(s)
+            .split("; ")
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    }) {
+        let name = text.split(", http").next().unwrap_or(&text).to_string();
+        match sources
+            .iter_mut()
+            .find(|(n, _)| name.starts_with(n.as_str()) || n.starts_with(&name))
+        {
+            Some((_, kept)) if text.contains("http") && !kept.contains("http") => *kept = text,
+            Some(_) => {}
+            None => sources.push((name, text)),
+        }
+    }
+    sources.into_iter().map(|(_, text)| text).collect()
+}
+
+/// `text` without its parenthesised notes.
+fn without_notes(text: &str) -> String {
+    let mut kept = String::new();
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => kept.push(c),
+            _ => {}
+        }
+    }
+    kept.replace("  ", " ")
+        .replace(" ,", ",")
+        .trim()
+        .to_string()
 }
 
 /// Every figure of `chip`, each with its source.

@@ -54,10 +54,7 @@ pub fn predict(request: &PredictRequest) -> Result<Outcome> {
             format_seconds(low),
             format_seconds(high)
         ),
-        None => println!(
-            "  no interval: a {:?} profile has no held-out error",
-            profile.provenance
-        ),
+        None => println!("  no interval: a datasheet profile has no held-out error"),
     }
     if let Some(tile) = &p.tile {
         println!("  expected workgroup tile: {tile}");
