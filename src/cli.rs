@@ -46,6 +46,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Fit a chip profile (a model per op class, with its held-out error) to
+    /// reports of one chip, e.g. from `run --suite calibrate`.
+    Calibrate {
+        /// Reports of one adapter through one backend; two or more also measure the noise floor.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Where the profile goes (default: beside the first report, NAME.profile.json).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Predict an operation's time from a profile, or every case of a report.
+    Predict(PredictArgs),
+    /// List the chip catalog with the source of every figure, or show one chip.
+    Chips {
+        /// A chip id: show its figures with their sources.
+        id: Option<String>,
+        /// Write the chip's datasheet profile to FILE.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Files `report` and `compare` write; each is created before anything else
@@ -83,6 +103,28 @@ pub struct CompareArgs {
     /// Where to write, besides the table on stdout.
     #[command(flatten)]
     pub outputs: OutputArgs,
+}
+
+/// Options of `chipbench predict`.
+#[derive(Debug, clap::Args)]
+pub struct PredictArgs {
+    /// A profile file (from `calibrate`), or a chip id of the catalog.
+    pub profile: String,
+    /// What to predict: matmul, attention or stream.
+    #[arg(required_unless_present = "report")]
+    pub op: Option<String>,
+    /// Its shape: matmul MxNxK (or N), attention SQxSKV, stream BYTES moved.
+    #[arg(required_unless_present = "report")]
+    pub shape: Option<String>,
+    /// Element type of a matmul.
+    #[arg(long, value_enum, default_value_t = Dtype::F32)]
+    pub dtype: Dtype,
+    /// Causal attention.
+    #[arg(long)]
+    pub causal: bool,
+    /// Predict every case of this report and print the error case by case and overall.
+    #[arg(long, value_name = "REPORT", conflicts_with_all = ["op", "shape"])]
+    pub report: Option<PathBuf>,
 }
 
 /// Options of `chipbench run`.

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod export;
 pub mod gpu;
 pub mod measure;
+pub mod model;
 pub mod paired;
 pub mod planner;
 pub mod reference;

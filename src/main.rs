@@ -32,6 +32,16 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare(&args),
         Command::Plan(args) => commands::plan(&args),
         Command::Models { json } => commands::models(json),
+        Command::Calibrate { reports, out } => commands::calibrate(&reports, out.as_deref()),
+        Command::Predict(args) => commands::predict(&commands::PredictRequest {
+            profile: &args.profile,
+            op: args.op.as_deref(),
+            shape: args.shape.as_deref(),
+            dtype: args.dtype,
+            causal: args.causal,
+            report: args.report.as_deref(),
+        }),
+        Command::Chips { id, out } => commands::chips(id.as_deref(), out.as_deref()),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

@@ -22,7 +22,7 @@ pub struct Suite {
 }
 
 /// Names accepted by `--suite`.
-pub const SUITE_NAMES: [&str; 2] = ["quick", "standard"];
+pub const SUITE_NAMES: [&str; 3] = ["quick", "standard", "calibrate"];
 
 /// Square sizes and one ragged shape per suite, for a GPU and for a software adapter.
 struct Sizes {
@@ -52,6 +52,9 @@ impl Suite {
     /// software adapter, and stream arrays kept within its binding limit.
     pub fn named(name: &str, adapter: &AdapterSummary) -> Option<Suite> {
         let software = adapter.is_software();
+        if name == "calibrate" {
+            return Some(calibrate(adapter));
+        }
         let (sizes, plan) = match (name, software) {
             ("quick", false) => (QUICK_GPU, quick_plan()),
             ("quick", true) => (QUICK_SOFTWARE, quick_plan()),
@@ -70,17 +73,7 @@ impl Suite {
         for &s in sizes.squares.iter().rev().take(2).rev() {
             cases.push(matmul_case(Dtype::F16, s, s, s));
         }
-        // Lanes (scalar chains) × iterations: 2^24 × 4096 on a GPU, 2^17 ×
-        // 4096 on a software adapter (about 1 GFLOP), where f16 runs about
-        // ten times slower than f32: a quarter of the iterations keeps its
-        // search to seconds.
-        let lanes = if software { 1 << 17 } else { 1 << 24 };
-        cases.push(peak_case(Dtype::F32, lanes, 4096));
-        cases.push(peak_case(
-            Dtype::F16,
-            lanes,
-            if software { 1024 } else { 4096 },
-        ));
+        cases.extend(peak_cases(software));
         let stream_elements = large_array_bytes(adapter) / 4;
         for kernel in [
             StreamKernel::Copy,
@@ -118,6 +111,19 @@ impl Suite {
     }
 }
 
+/// The compute roofs, f32 and f16: 2²⁰ invocations × 4096 iterations on a
+/// GPU, 16384 × 4096 on a software adapter.
+fn peak_cases(software: bool) -> [Case; 2] {
+    // Lanes (scalar chains) × iterations: 2^24 × 4096 on a GPU, 2^17 × 4096
+    // on a software adapter (about 1 GFLOP), where f16 runs about ten times
+    // slower than f32: a quarter of the iterations keeps its search to seconds.
+    let lanes = if software { 1 << 17 } else { 1 << 24 };
+    [
+        peak_case(Dtype::F32, lanes, 4096),
+        peak_case(Dtype::F16, lanes, if software { 1024 } else { 4096 }),
+    ]
+}
+
 /// Bytes of a stream array or a transfer: far beyond any last-level cache
 /// (64 MiB on a software adapter, 256 MiB on a GPU), but never more than one
 /// storage binding holds.
@@ -134,6 +140,138 @@ fn large_array_bytes(adapter: &AdapterSummary) -> u64 {
         wanted_bytes
     } else {
         1 << limit.ilog2()
+    }
+}
+
+/// The `calibrate` suite: what a per-chip model fit needs (see
+/// [`calibrate_matmul_shapes`]) at matmul f32 and f16, stream copy and triad
+/// from cache-sized to memory-sized arrays (bandwidth depends on size), the
+/// dispatch latency and the compute roofs, then the matmul shapes once more;
+/// under a short sampling plan, so that it takes minutes on a software adapter.
+fn calibrate(adapter: &AdapterSummary) -> Suite {
+    let software = adapter.is_software();
+    let scale = if software { 1 } else { 4 };
+    let mut matmuls = Vec::new();
+    for dtype in [Dtype::F32, Dtype::F16] {
+        matmuls.extend(
+            calibrate_matmul_shapes(scale)
+                .into_iter()
+                .filter(|shape| dtype == Dtype::F32 || shape.in_f16)
+                .map(|s| matmul_case(dtype, s.m, s.n, s.k)),
+        );
+    }
+    let mut cases = matmuls.clone();
+    cases.extend(peak_cases(software));
+    let largest_elements = large_array_bytes(adapter) / 4;
+    for kernel in [StreamKernel::Copy, StreamKernel::Triad] {
+        // Seven sizes a factor 4 apart, ending at the largest array.
+        for step in (0..7).rev() {
+            cases.push(stream_case(kernel, largest_elements >> (2 * step)));
+        }
+    }
+    cases.push(latency_case());
+    // A second pass over the matmul shapes, minutes after the first (and
+    // cheap: autotune's choices are cached by then), so that a shape slowed
+    // by other work in one pass is likely undisturbed in the other.
+    cases.extend(matmuls);
+    Suite {
+        name: "calibrate".into(),
+        cases,
+        plan: calibrate_plan(),
+        scaled_for_software: software,
+    }
+}
+
+/// A matmul shape of the calibrate suite, and whether f16 runs it too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CalibrateShape {
+    /// Rows of A and C.
+    pub m: u64,
+    /// Columns of B and C.
+    pub n: u64,
+    /// The inner dimension.
+    pub k: u64,
+    /// Also run in f16 (a subset, as f16 is slow where it is emulated).
+    pub in_f16: bool,
+}
+
+/// The calibrate suite's matmul shapes, their large dimensions multiplied by
+/// `scale` (1 on a software adapter, 4 on a GPU; decode's M and short K stay
+/// as they are): squares at powers of two and odd sizes; skinny shapes with M
+/// from 1 to 64 as in decode; long and short K; sweeps of M and N that cross
+/// whole workgroup tiles and waves of them; ragged shapes.
+pub fn calibrate_matmul_shapes(scale: u64) -> Vec<CalibrateShape> {
+    let s = scale;
+    let both = |m, n, k| CalibrateShape {
+        m,
+        n,
+        k,
+        in_f16: true,
+    };
+    let f32_only = |m, n, k| CalibrateShape {
+        m,
+        n,
+        k,
+        in_f16: false,
+    };
+    let mut shapes = Vec::new();
+    // Squares: powers of two, then odd sizes between them.
+    for size in [32, 64, 128, 256, 512, 1024] {
+        shapes.push(both(size * s, size * s, size * s));
+    }
+    for size in [48, 96, 200, 333, 700] {
+        shapes.push(f32_only(size * s, size * s, size * s));
+    }
+    shapes.push(both(1000 * s, 1000 * s, 1000 * s));
+    // Skinny, as in decode: M of 1 to 64 against a wide B.
+    for m in [1, 2, 4, 8, 16, 32, 64] {
+        shapes.push(both(m, 1024 * s, 1024 * s));
+    }
+    shapes.push(both(1, 2048 * s, 512 * s));
+    shapes.push(f32_only(16, 2048 * s, 512 * s));
+    shapes.push(both(8, 512 * s, 2048 * s));
+    // Long K.
+    shapes.push(both(64 * s, 64 * s, 8192 * s));
+    shapes.push(both(128 * s, 128 * s, 4096 * s));
+    shapes.push(f32_only(256 * s, 256 * s, 2048 * s));
+    shapes.push(f32_only(96 * s, 160 * s, 4096 * s));
+    // Short K.
+    for k in [8, 16, 32, 64] {
+        shapes.push(both(512 * s, 512 * s, k));
+    }
+    shapes.push(f32_only(1024 * s, 1024 * s, 32));
+    // Sweeps across whole tiles and waves: M in steps of 32 rows, N past 512.
+    for m in [96, 160, 224, 288, 352] {
+        shapes.push(if m == 160 || m == 288 {
+            both(m * s, 512 * s, 512 * s)
+        } else {
+            f32_only(m * s, 512 * s, 512 * s)
+        });
+    }
+    for n in [520, 600, 768, 1040] {
+        shapes.push(both(256 * s, n * s, 256 * s));
+    }
+    // Ragged.
+    shapes.push(both(509 * s, 257 * s, 383 * s));
+    shapes.push(f32_only(333 * s, 555 * s, 777 * s));
+    shapes.push(both(100 * s, 1000 * s, 300 * s));
+    shapes.push(f32_only(777 * s, 129 * s, 511 * s));
+    shapes.push(f32_only(1023 * s, 1021 * s, 1019 * s));
+    shapes
+}
+
+/// Sampling for `calibrate`: short, since a fit needs many shapes more than
+/// long samples of each, but at least 10 samples, so that on a shared
+/// machine some of them run undisturbed (the model reads the fastest).
+fn calibrate_plan() -> SamplingPlan {
+    SamplingPlan {
+        target_sample_s: 1e-3,
+        max_repeats: 1000,
+        warmup_budget_s: 0.1,
+        measure_budget_s: 0.3,
+        min_samples: 10,
+        max_samples: 100,
+        stop_after_sizing: false,
     }
 }
 
@@ -158,5 +296,37 @@ fn standard_plan() -> SamplingPlan {
         min_samples: 10,
         max_samples: 1000,
         stop_after_sizing: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calibrate_shapes_cover_what_moves_a_matmul() {
+        let shapes = calibrate_matmul_shapes(1);
+        let f16 = shapes.iter().filter(|s| s.in_f16).count();
+        assert!(
+            (30..=60).contains(&shapes.len()),
+            "{} f32 shapes",
+            shapes.len()
+        );
+        assert!((30..=60).contains(&f16), "{f16} f16 shapes");
+        let any = |test: &dyn Fn(&CalibrateShape) -> bool| shapes.iter().any(test);
+        assert!(
+            any(&|s| s.m == 1) && any(&|s| s.m == 64 && s.n >= 1024),
+            "decode"
+        );
+        assert!(any(&|s| s.k >= 16 * s.m.max(s.n)), "long K");
+        assert!(any(&|s| s.k <= 8), "short K");
+        assert!(
+            any(&|s| s.m == s.n && s.n == s.k && !s.m.is_power_of_two()),
+            "odd squares"
+        );
+        // Decode's M and short K stay as they are on a GPU; the rest grow.
+        let gpu = calibrate_matmul_shapes(4);
+        assert!(gpu.iter().any(|s| s.m == 1 && s.n == 4096));
+        assert!(gpu.iter().any(|s| s.k == 8 && s.m == 2048));
     }
 }

@@ -40,9 +40,42 @@ pub fn format_seconds(seconds: f64) -> String {
     format!("{value:.decimals$} {unit}")
 }
 
+/// `1.23 TFLOP/s`, `45.6 GB/s`: `value` of `unit` per second (`FLOP/s`,
+/// `B/s`) with an SI prefix and three significant figures.
+pub fn format_rate(value: f64, unit: &str) -> String {
+    let prefixes = [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")];
+    let (scale, prefix) = prefixes
+        .iter()
+        .find(|(scale, _)| value >= *scale)
+        .copied()
+        .unwrap_or((1.0, ""));
+    let scaled = value / scale;
+    let decimals = if scaled >= 100.0 {
+        1
+    } else if scaled >= 10.0 {
+        2
+    } else {
+        3
+    };
+    format!("{scaled:.decimals$} {prefix}{unit}")
+}
+
+/// `12.3%`: a fraction as a percentage with one decimal.
+pub fn format_percent(fraction: f64) -> String {
+    format!("{:.1}%", 100.0 * fraction)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::format_seconds;
+    use super::{format_percent, format_rate, format_seconds};
+
+    #[test]
+    fn rates_and_percentages() {
+        assert_eq!(format_rate(7.91e14, "FLOP/s"), "791.0 TFLOP/s");
+        assert_eq!(format_rate(1.234e10, "B/s"), "12.34 GB/s");
+        assert_eq!(format_rate(5.0, "B/s"), "5.000 B/s");
+        assert_eq!(format_percent(0.1234), "12.3%");
+    }
 
     #[test]
     fn values_take_the_largest_prefix_they_reach() {

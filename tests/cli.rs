@@ -53,6 +53,8 @@ fn reports_in(dir: &Path) -> Vec<PathBuf> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        // Profiles made by `calibrate` sit beside the reports they came from.
+        .filter(|p| !p.to_string_lossy().ends_with(".profile.json"))
         .collect();
     files.sort();
     files
@@ -850,5 +852,124 @@ fn run_html_writes_the_page_beside_the_report_and_run_compare_ends_with_the_tabl
     assert!(
         table.contains("| matmul_f32_16x16x16 ") && table.contains("B vs A"),
         "{table}"
+    );
+}
+
+/// The committed report of the calibrate suite on `backend`.
+fn committed_calibrate_report(backend: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    reports_in(&dir)
+        .into_iter()
+        .find(|p| {
+            load(p).is_ok_and(|r| r.suite.name == "calibrate" && r.adapter.backend == backend)
+        })
+        .unwrap_or_else(|| panic!("reports/ holds a calibrate report on {backend}"))
+}
+
+#[test]
+fn calibrate_then_predict_from_the_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = committed_calibrate_report("vulkan");
+    let profile = dir.path().join("chip.profile.json");
+    let output = chipbench(&[
+        "calibrate",
+        report.to_str().unwrap(),
+        "--out",
+        profile.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "leave one shape out",
+        "leave one family out",
+        "extrapolation",
+        "two factors",
+        "nearest neighbour",
+        "roofline at 100%",
+        "attention_prefill: no model",
+    ] {
+        assert!(stdout.contains(expected), "{expected} in {stdout}");
+    }
+    let profile = profile.to_str().unwrap();
+    let predicted = chipbench(&["predict", profile, "matmul", "4096x4096x4096"]);
+    assert!(predicted.status.success(), "{}", stderr(&predicted));
+    let text = String::from_utf8_lossy(&predicted.stdout);
+    assert!(text.contains("bound by compute"), "{text}");
+    assert!(text.contains("outside the calibrated range"), "{text}");
+    let streamed = chipbench(&["predict", profile, "stream", "3000000"]);
+    assert!(streamed.status.success(), "{}", stderr(&streamed));
+    let whole = chipbench(&["predict", profile, "--report", report.to_str().unwrap()]);
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    assert!(String::from_utf8_lossy(&whole.stdout).contains("overall:"));
+    assert_clean_error(
+        &chipbench(&["predict", profile, "attention", "1024x1024", "--causal"]),
+        "the profile has no attention_prefill op class",
+    );
+}
+
+#[test]
+fn chips_lists_the_catalog_with_sources_and_predicts_from_a_datasheet() {
+    let listed = chipbench(&["chips"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let text = String::from_utf8_lossy(&listed.stdout);
+    for id in [
+        "h100-sxm",
+        "h100-pcie",
+        "h200",
+        "b200",
+        "a100-sxm-80gb",
+        "l4",
+        "rtx-4090",
+        "mi300x",
+        "mi250x",
+        "gaudi3",
+        "tpu-v5e",
+        "tpu-v5p",
+        "m3-max",
+    ] {
+        assert!(text.contains(id), "{id} in {text}");
+    }
+    let one = chipbench(&["chips", "h100-sxm"]);
+    let text = String::from_utf8_lossy(&one.stdout);
+    assert!(text.contains("datasheet: NVIDIA H100"), "{text}");
+    assert!(text.contains("measured at best shape"), "{text}");
+    let predicted = chipbench(&["predict", "h100-sxm", "matmul", "8192", "--dtype", "f16"]);
+    assert!(predicted.status.success(), "{}", stderr(&predicted));
+    assert!(String::from_utf8_lossy(&predicted.stdout).contains("TFLOP/s"));
+}
+
+#[test]
+fn bad_model_input_is_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // A quick run: too few shapes of any op class to fit.
+    let quick = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("reports/vm_llvmpipe-llvm-15-0-6-256-bits_gl_20261124T103342Z.json");
+    assert_clean_error(
+        &chipbench(&[
+            "calibrate",
+            quick.to_str().unwrap(),
+            "--out",
+            dir.path().join("p.json").to_str().unwrap(),
+        ]),
+        "no usable case",
+    );
+    let future = dir.path().join("future.profile.json");
+    std::fs::write(&future, r#"{"profile_version": 99}"#).unwrap();
+    assert_clean_error(
+        &chipbench(&["predict", future.to_str().unwrap(), "matmul", "64"]),
+        "profile version 99; this chipbench reads version 1",
+    );
+    assert_clean_error(
+        &chipbench(&["predict", "h100-sxm", "attention", "1x4096"]),
+        "the profile has no attention_decode op class",
+    );
+    assert_clean_error(
+        &chipbench(&["predict", "h100-sxm", "matmul", "12xfoo"]),
+        "invalid shape '12xfoo'",
+    );
+    assert_clean_error(&chipbench(&["chips", "h900"]), "unknown chip id 'h900'");
+    assert_clean_error(
+        &chipbench(&["predict", "no-such-chip", "matmul", "64"]),
+        "no such profile file, nor a chip id",
     );
 }

@@ -1,18 +1,24 @@
 //! One function per subcommand. Each returns how the command ended; errors
 //! are returned, never printed here.
 
+mod calibrate;
+mod chips;
 mod compare;
 mod devices;
 mod models;
 mod plan;
+mod predict;
 mod report;
 mod run;
 mod show;
 
+pub use calibrate::calibrate;
+pub use chips::chips;
 pub use compare::compare;
 pub use devices::devices;
 pub use models::models;
 pub use plan::plan;
+pub use predict::{predict, PredictRequest};
 pub use report::report;
 pub use run::run;
 pub use show::show;

@@ -67,7 +67,8 @@ impl Summary {
 }
 
 /// The `p`th percentile of sorted data, interpolating linearly between ranks.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// `sorted` must be non-empty and in ascending order.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = p / 100.0 * (sorted.len() - 1) as f64;
     let (low, high) = (rank.floor() as usize, rank.ceil() as usize);
     sorted[low] + (sorted[high] - sorted[low]) * (rank - low as f64)

@@ -18,7 +18,7 @@ pub use journal::Journal;
 pub use load::load;
 pub use paths::report_path;
 pub use schema::*;
-pub use store::write_atomic;
+pub use store::{write_atomic, write_json_atomic};
 
 /// Errors reading or writing reports.
 #[derive(Debug, thiserror::Error)]

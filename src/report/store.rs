@@ -10,12 +10,19 @@ use super::{Report, ReportError};
 /// Writes `report` to `path` through a temporary file and a rename. Refuses to
 /// replace an existing file.
 pub fn write_atomic(path: &Path, report: &Report) -> Result<(), ReportError> {
+    write_json_atomic(path, report)
+}
+
+/// Writes `value` as pretty JSON to `path` through a temporary file and a
+/// rename, readable by all; refuses to replace an existing file. Reports and
+/// anything else chipbench keeps as JSON (model profiles) are written alike.
+pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), ReportError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| ReportError::io(dir, e))?;
-    let json = serde_json::to_vec_pretty(report).expect("a report always serializes");
+    let json = serde_json::to_vec_pretty(value).expect("chipbench's types always serialize");
     file.write_all(&json)
         .and_then(|_| file.write_all(b"\n"))
         .and_then(|_| readable_by_all(file.as_file()))

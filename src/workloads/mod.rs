@@ -10,7 +10,7 @@ mod transfer;
 
 pub use inputs::seeded_uniform;
 pub use latency::{latency_case, Latency};
-pub use matmul::{matmul_case, Matmul, MatmulInputs};
+pub use matmul::{matmul_case, output_tile, Matmul, MatmulInputs};
 pub use peak::{peak_case, Peak, ITERATIONS_PER_TRIP, LANES_PER_BLOCK};
 pub use stream::{stream_case, Stream, StreamKernel, STREAM_KERNELS};
 pub use transfer::{transfer_case, Direction, Transfer, TRANSFERS};

@@ -47,6 +47,12 @@ fn variant(name: &str) -> Option<&'static CoopVariant> {
     COOP_VARIANTS.iter().find(|v| v.name == name)
 }
 
+/// The square tile of C one workgroup of cooperative-matrix variant `name`
+/// computes, as its edge; None for other variants.
+pub(super) fn coop_tile(name: &str) -> Option<u32> {
+    variant(name).map(|v| v.tile as u32)
+}
+
 /// Whether `candidate` is a cooperative-matrix variant (prepared here).
 pub(super) fn is_coop(candidate: &Candidate) -> bool {
     variant(&candidate.variant).is_some()

@@ -25,7 +25,7 @@ pub use inputs::MatmulInputs;
 
 use super::{require_dtype, Candidate, Case, Dtype, Prepared, Unavailable, Work, Workload};
 use crate::gpu::{Gpu, GpuError};
-use coop::{is_coop, prepare_coop};
+use coop::{coop_tile, is_coop, prepare_coop};
 use inputs::Dims;
 use variants::options;
 
@@ -39,6 +39,17 @@ pub fn matmul_case(dtype: Dtype, m: u64, n: u64, k: u64) -> Case {
         dtype,
         shape: super::Shape::new(&[("m", m), ("n", n), ("k", k)]),
     }
+}
+
+/// Rows × columns of C that one workgroup of `variant` computes with
+/// `constants` (as a report's measurement names them): the grain in which
+/// work is done, whatever the logical shape. None for an unknown variant.
+pub fn output_tile(variant: &str, constants: &[(String, f64)]) -> Option<(u64, u64)> {
+    let tile = match coop_tile(variant) {
+        Some(edge) => (edge, edge),
+        None => variants::output_tile(variant, constants)?,
+    };
+    Some((u64::from(tile.0), u64::from(tile.1)))
 }
 
 impl Workload for Matmul {

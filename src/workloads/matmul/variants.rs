@@ -34,19 +34,25 @@ impl Family {
     /// Workgroups `(x, y)` that cover an output of `m` rows and `n_vec4` vec4
     /// columns, given a candidate's constants.
     pub(super) fn workgroups(self, m: u32, n_vec4: u32, constants: &[(String, f64)]) -> (u32, u32) {
+        let (rows, columns) = self.output_tile(constants);
+        (n_vec4.div_ceil(columns / 4), m.div_ceil(rows))
+    }
+
+    /// Rows × columns of C one workgroup computes, given a candidate's
+    /// constants. Every workgroup computes its whole tile (indices past the
+    /// edge are clamped, not skipped), so this is the grain of the work done.
+    pub(super) fn output_tile(self, constants: &[(String, f64)]) -> (u32, u32) {
         match self {
-            Family::RegisterTiled => {
-                let invocations = constant(constants, "WORKGROUP_SIZE");
-                let rows = 8 * constant(constants, "ROW_BLOCKS");
-                (n_vec4.div_ceil(2).div_ceil(invocations), m.div_ceil(rows))
-            }
-            Family::WorkgroupTiled => {
-                let (rows, cols) = (
-                    constant(constants, "WT_ROWS"),
-                    constant(constants, "WT_COLS"),
-                );
-                (n_vec4.div_ceil(16 * cols), m.div_ceil(16 * rows))
-            }
+            // WORKGROUP_SIZE invocations side by side, each 8·ROW_BLOCKS rows × 2 vec4s.
+            Family::RegisterTiled => (
+                8 * constant(constants, "ROW_BLOCKS"),
+                8 * constant(constants, "WORKGROUP_SIZE"),
+            ),
+            // 16 × 16 invocations, each WT_ROWS rows × WT_COLS vec4s.
+            Family::WorkgroupTiled => (
+                16 * constant(constants, "WT_ROWS"),
+                64 * constant(constants, "WT_COLS"),
+            ),
         }
     }
 
@@ -222,6 +228,17 @@ pub(super) fn offers(dtype: Dtype) -> Vec<Offer> {
             })
             .collect(),
     }
+}
+
+/// Rows × columns of C one workgroup of `variant` (a name as reports give
+/// it, e.g. `texture_subgroup` or `register_tiled_acc_f32`) computes with
+/// `constants`; None for a variant this chipbench does not know.
+pub(super) fn output_tile(variant: &str, constants: &[(String, f64)]) -> Option<(u32, u32)> {
+    [Dtype::F32, Dtype::F16]
+        .into_iter()
+        .flat_map(offers)
+        .find(|offer| offer.name == variant)
+        .map(|offer| offer.variant.family.output_tile(constants))
 }
 
 /// The largest subgroup subgroup kernels may meet: `Some` only where the

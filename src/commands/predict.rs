@@ -1,0 +1,155 @@
+//! `chipbench predict PROFILE OP SHAPE` and `chipbench predict PROFILE
+//! --report REPORT`: predicted times from a profile (a file, or a catalog
+//! chip id), or every case of another report against what it measured.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+use super::run::parse_shape;
+use super::Outcome;
+use crate::case::Dtype;
+use crate::model::{self, ChipProfile, Query};
+use crate::report::load;
+use crate::units::{format_percent, format_rate, format_seconds};
+
+/// What `chipbench predict` was asked.
+#[derive(Debug, Clone)]
+pub struct PredictRequest<'a> {
+    /// A profile file, or a catalog chip id.
+    pub profile: &'a str,
+    /// `matmul`, `attention` or `stream`.
+    pub op: Option<&'a str>,
+    /// The shape: `MxNxK`, attention `SQxSKV`, stream bytes.
+    pub shape: Option<&'a str>,
+    /// Element type of a matmul.
+    pub dtype: Dtype,
+    /// Causal attention.
+    pub causal: bool,
+    /// A report whose every case is predicted.
+    pub report: Option<&'a Path>,
+}
+
+/// Prints the prediction `request` asks for.
+pub fn predict(request: &PredictRequest) -> Result<Outcome> {
+    let profile = open_profile(request.profile)?;
+    if let Some(report) = request.report {
+        return predict_report(&profile, report);
+    }
+    let (Some(op), Some(shape)) = (request.op, request.shape) else {
+        bail!("say what to predict: OP SHAPE (matmul MxNxK, attention SQxSKV, stream BYTES), or --report REPORT");
+    };
+    let query = parse_query(op, shape, request.dtype, request.causal)?;
+    let p = model::predict(&profile, &query)?;
+    println!(
+        "{} {shape}: {} ({}), bound by {}",
+        p.class,
+        format_seconds(p.time_s),
+        format_rate(p.rate, p.unit),
+        p.bound
+    );
+    match p.interval_s {
+        Some([low, high]) => println!(
+            "  90% of held-out measurements fell within {} – {} of such a prediction",
+            format_seconds(low),
+            format_seconds(high)
+        ),
+        None => println!("  no interval: a datasheet profile has no held-out error"),
+    }
+    if let Some(tile) = &p.tile {
+        println!("  expected workgroup tile: {tile}");
+    }
+    for warning in &p.warnings {
+        println!("  warning: {warning}");
+    }
+    Ok(Outcome::Success)
+}
+
+/// The profile file at `name`, or the catalog chip `name` as a datasheet profile.
+fn open_profile(name: &str) -> Result<ChipProfile> {
+    let path = Path::new(name);
+    if !path.exists() {
+        if let Ok(chip) = model::catalog()?.chip(name) {
+            return Ok(chip.profile());
+        }
+        bail!("{name}: no such profile file, nor a chip id of the catalog (see `chipbench chips`)");
+    }
+    Ok(model::load_profile(path)?)
+}
+
+/// The query `op shape` names.
+fn parse_query(op: &str, shape: &str, dtype: Dtype, causal: bool) -> Result<Query> {
+    match op {
+        "matmul" => {
+            let (m, n, k) = parse_shape(shape)?;
+            Ok(Query::Matmul { dtype, m, n, k })
+        }
+        "attention" => {
+            let lengths: Vec<u64> = shape
+                .split(['x', 'X', '×'])
+                .map(|d| d.trim().parse::<u64>())
+                .collect::<Result<_, _>>()
+                .ok()
+                .filter(|d: &Vec<u64>| d.len() == 2 && d.iter().all(|&x| x > 0))
+                .with_context(|| {
+                    format!("invalid attention shape '{shape}': expected SQxSKV, e.g. 1024x1024 (prefill) or 1x4096 (decode)")
+                })?;
+            Ok(Query::Attention {
+                query_len: lengths[0],
+                kv_len: lengths[1],
+                causal,
+            })
+        }
+        "stream" => {
+            let bytes: u64 = shape
+                .trim()
+                .parse()
+                .ok()
+                .filter(|&b| b > 0)
+                .with_context(|| {
+                    format!("invalid stream size '{shape}': expected bytes moved, e.g. 201326592")
+                })?;
+            Ok(Query::Stream { bytes })
+        }
+        other => bail!("unknown op '{other}' (expected matmul, attention or stream)"),
+    }
+}
+
+/// Every case of the report at `path` predicted, case by case and overall.
+fn predict_report(profile: &ChipProfile, path: &Path) -> Result<Outcome> {
+    let report = load(path)?;
+    let (cases, excluded) = model::predict_report(profile, &report)?;
+    println!(
+        "{:<36} {:>11} {:>11} {:>8}",
+        "case", "predicted", "measured", "error"
+    );
+    for c in &cases {
+        println!(
+            "{:<36} {:>11} {:>11} {:>8}",
+            c.case,
+            format_seconds(c.predicted_s),
+            format_seconds(c.measured_s),
+            format!("{:+.1}%", 100.0 * c.signed_error)
+        );
+    }
+    let mut classes: Vec<model::OpClass> = cases.iter().map(|c| c.class).collect();
+    classes.dedup();
+    for class in classes.into_iter().map(Some).chain([None]) {
+        if let Some(e) = model::class_errors(&cases, class) {
+            println!(
+                "{}: {} cases, mean error {}, median {}, p90 {}, max {}, bias {:+.1}%",
+                class.map_or("overall".to_string(), |c| c.to_string()),
+                e.count,
+                format_percent(e.mean_abs),
+                format_percent(e.median_abs),
+                format_percent(e.p90_abs),
+                format_percent(e.max_abs),
+                100.0 * e.bias
+            );
+        }
+    }
+    if !excluded.is_empty() {
+        println!("not predicted: {}", model::excluded_counts(&excluded));
+    }
+    Ok(Outcome::Success)
+}

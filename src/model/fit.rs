@@ -1,0 +1,400 @@
+//! Fitting a form's parameters: least squares on log time (relative error,
+//! so a 10 µs case weighs as much as a 1 s one), made robust to outliers with
+//! Huber's loss, minimised by Nelder–Mead over the logarithms of the free
+//! parameters (all of them positive). Pure functions.
+
+use super::crossval::{Method, Predictor};
+use super::form::{Estimate, Form, RoofRates, TiledRoofline};
+use super::tiles::{distinct_tiles, tile_for, TileEntry};
+use super::{Op, Point};
+
+/// Log residuals beyond this (about 10%) count linearly, not squared, so a
+/// disturbed case cannot drag the fit.
+pub const HUBER_DELTA: f64 = 0.1;
+
+/// A pull of each log parameter towards its starting value: a factor of 3
+/// away costs about what a 10% residual on one point does, so the data
+/// decide what they can, and parameters they cannot (memory efficiency when
+/// nothing is memory-bound, K½ without short K) stay near neutral values
+/// instead of drifting to whatever a fold's few points happen to favour.
+const PRIOR_WEIGHT: f64 = 1e-2;
+
+/// Huber's loss of log residuals `ln(predicted / measured)`, summed.
+pub fn robust_loss(log_residuals: impl IntoIterator<Item = f64>) -> f64 {
+    log_residuals
+        .into_iter()
+        .map(|r| {
+            let a = r.abs();
+            if a <= HUBER_DELTA {
+                0.5 * r * r
+            } else {
+                HUBER_DELTA * (a - 0.5 * HUBER_DELTA)
+            }
+        })
+        .sum()
+}
+
+/// Minimises `f` from `start` by Nelder–Mead with initial steps `step` in
+/// every coordinate, for at most `iterations` steps; restarts once from the
+/// best point found, which frees a simplex collapsed early. Returns the
+/// minimum and its value.
+pub fn nelder_mead(
+    f: &dyn Fn(&[f64]) -> f64,
+    start: &[f64],
+    step: f64,
+    iterations: usize,
+) -> (Vec<f64>, f64) {
+    let mut best = start.to_vec();
+    let mut value = f(&best);
+    for _ in 0..2 {
+        (best, value) = simplex_search(f, &best, step, iterations);
+    }
+    (best, value)
+}
+
+fn simplex_search(
+    f: &dyn Fn(&[f64]) -> f64,
+    start: &[f64],
+    step: f64,
+    iterations: usize,
+) -> (Vec<f64>, f64) {
+    let dims = start.len();
+    let mut simplex: Vec<(Vec<f64>, f64)> = (0..=dims)
+        .map(|i| {
+            let mut x = start.to_vec();
+            if i > 0 {
+                x[i - 1] += step;
+            }
+            let v = f(&x);
+            (x, v)
+        })
+        .collect();
+    for _ in 0..iterations {
+        simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
+        if (simplex[dims].1 - simplex[0].1).abs() < 1e-12 {
+            break;
+        }
+        let centroid: Vec<f64> = (0..dims)
+            .map(|j| simplex[..dims].iter().map(|(x, _)| x[j]).sum::<f64>() / dims as f64)
+            .collect();
+        let toward = |t: f64| -> Vec<f64> {
+            centroid
+                .iter()
+                .zip(&simplex[dims].0)
+                .map(|(c, w)| c + t * (w - c))
+                .collect()
+        };
+        let reflected = toward(-1.0);
+        let reflected_value = f(&reflected);
+        if reflected_value < simplex[0].1 {
+            let expanded = toward(-2.0);
+            let expanded_value = f(&expanded);
+            simplex[dims] = if expanded_value < reflected_value {
+                (expanded, expanded_value)
+            } else {
+                (reflected, reflected_value)
+            };
+        } else if reflected_value < simplex[dims - 1].1 {
+            simplex[dims] = (reflected, reflected_value);
+        } else {
+            let contracted = toward(if reflected_value < simplex[dims].1 {
+                -0.5
+            } else {
+                0.5
+            });
+            let contracted_value = f(&contracted);
+            if contracted_value < simplex[dims].1.min(reflected_value) {
+                simplex[dims] = (contracted, contracted_value);
+            } else {
+                let best = simplex[0].0.clone();
+                for (x, v) in simplex.iter_mut().skip(1) {
+                    for (xi, bi) in x.iter_mut().zip(&best) {
+                        *xi = bi + 0.5 * (*xi - bi);
+                    }
+                    *v = f(x);
+                }
+            }
+        }
+    }
+    simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
+    simplex.swap_remove(0)
+}
+
+/// Each kernel variant's compute efficiency relative to the most measured
+/// variant's (1 for that one): at one tile shape a texture-fed kernel and one
+/// reading storage buffers differ by 2× on a software adapter.
+pub type VariantFactors = Vec<(String, f64)>;
+
+/// The factor of `variant` among `factors` (1 for a variant not in them).
+pub fn factor_of(factors: &[(String, f64)], variant: &str) -> f64 {
+    factors
+        .iter()
+        .find(|(v, _)| v == variant)
+        .map_or(1.0, |(_, f)| *f)
+}
+
+/// `roofs` with the compute roof scaled by `factor`.
+fn scaled(roofs: &RoofRates, factor: f64) -> RoofRates {
+    RoofRates {
+        flop_per_s: roofs.flop_per_s * factor,
+        ..*roofs
+    }
+}
+
+/// The robust loss of `form` with `params` and variant `factors` over `points`.
+pub fn form_loss(
+    form: Form,
+    params: &[f64],
+    factors: &[(String, f64)],
+    roofs: &RoofRates,
+    points: &[Point],
+) -> f64 {
+    robust_loss(points.iter().map(|p| {
+        let roofs = scaled(roofs, factor_of(factors, &p.variant));
+        (form.estimate(params, &roofs, &p.op, p.tile).time_s / p.time_s).ln()
+    }))
+}
+
+/// Fits the parameters of `form` at indices `free` to `points`, the others
+/// held at their values in `start`, and a relative efficiency for each of
+/// `variants` but the first (whose factor is 1); returns the parameters,
+/// the factors and the loss.
+pub fn fit_parameters(
+    form: Form,
+    roofs: &RoofRates,
+    points: &[Point],
+    start: &[f64],
+    free: &[usize],
+    variants: &[String],
+) -> (Vec<f64>, VariantFactors, f64) {
+    let mut origin: Vec<f64> = free.iter().map(|&i| start[i].ln()).collect();
+    origin.extend(std::iter::repeat_n(0.0, variants.len().saturating_sub(1)));
+    let unpack = |x: &[f64]| {
+        let mut params = start.to_vec();
+        for (&i, xi) in free.iter().zip(x) {
+            params[i] = xi.exp();
+        }
+        let factors: VariantFactors = variants
+            .iter()
+            .enumerate()
+            .map(|(j, v)| {
+                (
+                    v.clone(),
+                    if j == 0 {
+                        1.0
+                    } else {
+                        x[free.len() + j - 1].exp()
+                    },
+                )
+            })
+            .collect();
+        (params, factors)
+    };
+    let objective = |x: &[f64]| {
+        let prior: f64 = x.iter().zip(&origin).map(|(a, b)| (a - b).powi(2)).sum();
+        let (params, factors) = unpack(x);
+        form_loss(form, &params, &factors, roofs, points) + PRIOR_WEIGHT * prior
+    };
+    let (best, value) = nelder_mead(&objective, &origin, 0.5, 400 * origin.len());
+    let (params, factors) = unpack(&best);
+    (params, factors, value)
+}
+
+/// Counts of workgroups in flight tried when fitting the tiled roofline:
+/// every count to 16, then steps of about 12% to twice the most tiles any
+/// point has (beyond that, more in flight only rescales the efficiency).
+fn in_flight_grid(points: &[Point]) -> Vec<f64> {
+    let most_tiles = points
+        .iter()
+        .filter_map(|p| match (p.op, p.tile) {
+            (super::Op::Matmul { m, n, .. }, Some((tm, tn))) => {
+                Some((m.div_ceil(tm) * n.div_ceil(tn)) as f64)
+            }
+            _ => None,
+        })
+        .fold(1.0, f64::max);
+    let mut grid: Vec<f64> = (1..=16).map(f64::from).collect();
+    while *grid.last().expect("non-empty") < 2.0 * most_tiles {
+        let next = (grid.last().expect("non-empty") * 1.125).round();
+        grid.push(next);
+    }
+    grid
+}
+
+/// The variants among `points`, most measured first (ties in the order met).
+fn variants_by_count(points: &[Point]) -> Vec<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for p in points {
+        match counts.iter_mut().find(|(v, _)| *v == p.variant) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((p.variant.clone(), 1)),
+        }
+    }
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    counts.into_iter().map(|(v, _)| v).collect()
+}
+
+/// Fits `form` to `points` on `roofs`: every parameter by Nelder–Mead, except
+/// the tiled roofline's workgroups in flight, a whole number, tried over a
+/// grid with the others fitted at each; the tiled roofline also fits each
+/// winning variant's relative efficiency.
+pub fn fit_form(form: Form, roofs: &RoofRates, points: &[Point]) -> (Vec<f64>, VariantFactors) {
+    let start = form.initial(roofs);
+    match form {
+        Form::TiledRoofline => {
+            let free = [
+                TiledRoofline::OVERHEAD,
+                TiledRoofline::COMPUTE_EFFICIENCY,
+                TiledRoofline::K_HALF,
+                TiledRoofline::MEMORY_EFFICIENCY,
+            ];
+            let variants = variants_by_count(points);
+            let (params, factors, _) = in_flight_grid(points)
+                .into_iter()
+                .map(|in_flight| {
+                    let mut start = start.clone();
+                    start[TiledRoofline::WORKGROUPS_IN_FLIGHT] = in_flight;
+                    fit_parameters(form, roofs, points, &start, &free, &variants)
+                })
+                .min_by(|a, b| a.2.total_cmp(&b.2))
+                .expect("a non-empty grid");
+            (params, factors)
+        }
+        _ => {
+            let free: Vec<usize> = (0..start.len()).collect();
+            let (params, _, _) = fit_parameters(form, roofs, points, &start, &free, &[]);
+            (params, Vec::new())
+        }
+    }
+}
+
+/// The model as a cross-validation [`Method`]: `form` fitted on the training
+/// points, each new shape run with the tile [`tile_for`] picks among them.
+pub struct ModelMethod {
+    /// The form fitted.
+    pub form: Form,
+    /// The probes' roofs it scales.
+    pub roofs: RoofRates,
+}
+
+/// A form with fitted parameters, and the tiles of the shapes it was fitted on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedForm {
+    /// The form.
+    pub form: Form,
+    /// Its parameters, in [`Form::parameter_names`] order.
+    pub params: Vec<f64>,
+    /// Each winning variant's compute efficiency relative to the most measured one's.
+    pub variant_factors: VariantFactors,
+    /// The roofs it scales.
+    pub roofs: RoofRates,
+    /// The tile each measured shape ran with.
+    pub tiles: Vec<TileEntry>,
+}
+
+impl FittedForm {
+    /// Fits `form` to `points`.
+    pub fn fit(form: Form, roofs: RoofRates, points: &[Point]) -> FittedForm {
+        let (params, variant_factors) = fit_form(form, &roofs, points);
+        FittedForm {
+            form,
+            params,
+            variant_factors,
+            roofs,
+            tiles: tile_table(points),
+        }
+    }
+
+    /// The predicted time of `op`, run with the tile [`FittedForm::tile_of`] picks.
+    pub fn estimate(&self, op: &Op) -> Estimate {
+        match self.tile_of(op) {
+            Some(entry) => self.estimate_with(op, entry),
+            None => self.form.estimate(&self.params, &self.roofs, op, None),
+        }
+    }
+
+    /// The predicted time of `op` run with `entry`'s variant and tile.
+    fn estimate_with(&self, op: &Op, entry: &TileEntry) -> Estimate {
+        let roofs = scaled(
+            &self.roofs,
+            factor_of(&self.variant_factors, &entry.variant),
+        );
+        self.form
+            .estimate(&self.params, &roofs, op, Some((entry.tile_m, entry.tile_n)))
+    }
+
+    /// The tile `op` runs with: its own or its autotune class's where the
+    /// calibration measured them ([`tile_for`]); for a class never measured,
+    /// the measured variant and tile this model predicts fastest, as a fresh
+    /// autotune search would pick the fastest. None for streams.
+    pub fn tile_of(&self, op: &Op) -> Option<&TileEntry> {
+        let Op::Matmul { m, n, k, .. } = *op else {
+            return None;
+        };
+        tile_for(&self.tiles, m, n, k).or_else(|| {
+            distinct_tiles(&self.tiles).into_iter().min_by(|a, b| {
+                let time = |e: &TileEntry| self.estimate_with(op, e).time_s;
+                time(a).total_cmp(&time(b))
+            })
+        })
+    }
+}
+
+/// Each matmul shape among `points` once, with the tile it ran with.
+fn tile_table(points: &[Point]) -> Vec<TileEntry> {
+    let mut table: Vec<TileEntry> = Vec::new();
+    for p in points {
+        if let (Op::Matmul { m, n, k, .. }, Some((tile_m, tile_n))) = (p.op, p.tile) {
+            if !table.iter().any(|e| (e.m, e.n, e.k) == (m, n, k)) {
+                table.push(TileEntry {
+                    m,
+                    n,
+                    k,
+                    variant: p.variant.clone(),
+                    tile_m,
+                    tile_n,
+                });
+            }
+        }
+    }
+    table
+}
+
+impl Predictor for FittedForm {
+    fn time_s(&self, point: &Point) -> f64 {
+        self.estimate(&point.op).time_s
+    }
+}
+
+impl Method for ModelMethod {
+    fn name(&self) -> &'static str {
+        "model"
+    }
+
+    fn fit(&self, train: &[Point]) -> Box<dyn Predictor + '_> {
+        Box::new(FittedForm::fit(self.form, self.roofs, train))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nelder_mead_finds_the_minimum_of_a_bowl() {
+        let f = |x: &[f64]| (x[0] - 3.0).powi(2) + 10.0 * (x[1] + 1.0).powi(2);
+        let (x, v) = nelder_mead(&f, &[0.0, 0.0], 1.0, 1000);
+        assert!(
+            (x[0] - 3.0).abs() < 1e-4 && (x[1] + 1.0).abs() < 1e-4,
+            "{x:?}"
+        );
+        assert!(v < 1e-8);
+    }
+
+    #[test]
+    fn huber_loss_is_quadratic_near_zero_and_linear_beyond_delta() {
+        assert!((robust_loss([0.05]) - 0.00125).abs() < 1e-15);
+        let (a, b) = (robust_loss([1.0]), robust_loss([2.0]));
+        assert!((b - a - HUBER_DELTA).abs() < 1e-12);
+    }
+}

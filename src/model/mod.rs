@@ -1,0 +1,214 @@
+//! The per-chip performance model: from calibration reports to a
+//! [`ChipProfile`] (roofs, one fitted model per op class, its held-out error
+//! beside three baselines' and the measurement's own noise), predictions
+//! from a profile, and the chip catalog's datasheet profiles.
+//!
+//! One idea per file: `observe` (reports → fit points, and what was left
+//! out), `form` (the model forms: time from a shape and parameters), `fit`
+//! (robust least squares on log time), `errors` (error statistics),
+//! `crossval` (held-out folds), `baselines` (roofline, two factors, nearest
+//! neighbour), `noise` (repeat spread across runs), `profile` (the versioned
+//! schema), `calibrate` (reports → profile), `predict` (profile → time),
+//! `catalog` (`data/chips.toml`).
+//!
+//! Sits above `analysis` (it reads a report's roofs) and below `commands`.
+
+mod baselines;
+mod calibrate;
+mod catalog;
+mod crossval;
+mod errors;
+mod fit;
+mod form;
+mod noise;
+mod observe;
+mod predict;
+mod profile;
+mod tiles;
+
+pub use baselines::{NearestNeighbour, Roofline100, TwoFactor};
+pub use calibrate::{calibrate, MIN_POINTS};
+pub use catalog::{catalog, Catalog, CatalogChip, MeasuredGemm, Sourced};
+pub use crossval::{held_out, Fold, Method, Predictor, FOLDS};
+pub use errors::ErrorStats;
+pub use fit::{
+    factor_of, fit_form, nelder_mead, robust_loss, FittedForm, ModelMethod, VariantFactors,
+    HUBER_DELTA,
+};
+pub use form::{Bound, Estimate, Form, RoofRates, TiledRoofline};
+pub use noise::{repeat_spread, NoiseFloor};
+pub use observe::{excluded_counts, family_of, observe, Excluded, Observations, NOISY_SPREAD};
+pub use predict::{class_errors, predict, predict_report, CaseError, Prediction, Query};
+pub use profile::{
+    load_profile, named_parameters, ChipProfile, FoldScore, Identity, MissingClass, OpClassProfile,
+    Parameter, ProfileRoofs, Provenance, ShapeRange, SourceReport, PROFILE_VERSION,
+};
+pub use tiles::{tile_for, TileEntry};
+
+use serde::{Deserialize, Serialize};
+
+use crate::case::Dtype;
+
+/// A kind of operation the model predicts, each with its own fitted form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpClass {
+    /// Matrix multiply in f32.
+    MatmulF32,
+    /// Matrix multiply with f16 inputs.
+    MatmulF16,
+    /// Fused attention over a whole prompt (prefill).
+    AttentionPrefill,
+    /// Attention of one new token against a long cache (decode).
+    AttentionDecode,
+    /// Streaming memory kernels (copy, scale, add, triad).
+    Stream,
+}
+
+impl OpClass {
+    /// Every op class, in the order profiles list them.
+    pub const ALL: [OpClass; 5] = [
+        OpClass::MatmulF32,
+        OpClass::MatmulF16,
+        OpClass::AttentionPrefill,
+        OpClass::AttentionDecode,
+        OpClass::Stream,
+    ];
+
+    /// The matmul class of `dtype`.
+    pub fn matmul(dtype: Dtype) -> OpClass {
+        match dtype {
+            Dtype::F32 => OpClass::MatmulF32,
+            Dtype::F16 => OpClass::MatmulF16,
+        }
+    }
+
+    /// `matmul_f32`, as profiles and tables name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            OpClass::MatmulF32 => "matmul_f32",
+            OpClass::MatmulF16 => "matmul_f16",
+            OpClass::AttentionPrefill => "attention_prefill",
+            OpClass::AttentionDecode => "attention_decode",
+            OpClass::Stream => "stream",
+        }
+    }
+}
+
+impl std::fmt::Display for OpClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What an operation is, as far as the model forms need to know.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    /// C = A·B with A m×k and B k×n, elements of `element_bytes`.
+    Matmul {
+        /// Rows of A and C.
+        m: u64,
+        /// Columns of B and C.
+        n: u64,
+        /// The inner dimension.
+        k: u64,
+        /// Bytes per input element.
+        element_bytes: u64,
+    },
+    /// A streaming kernel moving `bytes` (read + written) over arrays of
+    /// `array_bytes` each.
+    Stream {
+        /// Bytes read and written per operation.
+        bytes: f64,
+        /// Bytes of one array: what decides which cache level holds them.
+        array_bytes: f64,
+    },
+}
+
+impl Op {
+    /// The work in FLOPs on the logical shape (0 for streams, which are judged by bytes).
+    pub fn flop(&self) -> f64 {
+        match *self {
+            Op::Matmul { m, n, k, .. } => 2.0 * m as f64 * n as f64 * k as f64,
+            Op::Stream { .. } => 0.0,
+        }
+    }
+
+    /// Bytes the operation must move at least once: A and B read, C written
+    /// (matmul), or the arrays read and written (stream).
+    pub fn bytes(&self) -> f64 {
+        match *self {
+            Op::Matmul {
+                m,
+                n,
+                k,
+                element_bytes,
+            } => ((m * k + k * n + m * n) * element_bytes) as f64,
+            Op::Stream { bytes, .. } => bytes,
+        }
+    }
+
+    /// What the extrapolation split sorts by: FLOPs for matmul, bytes for streams.
+    pub fn size(&self) -> f64 {
+        match self {
+            Op::Matmul { .. } => self.flop(),
+            Op::Stream { .. } => self.bytes(),
+        }
+    }
+
+    /// The dimensions on a log scale, for nearest-neighbour distances.
+    pub fn log_dims(&self) -> Vec<f64> {
+        match *self {
+            Op::Matmul { m, n, k, .. } => vec![(m as f64).ln(), (n as f64).ln(), (k as f64).ln()],
+            Op::Stream { array_bytes, .. } => vec![array_bytes.ln()],
+        }
+    }
+}
+
+/// One measured case, as a fit sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    /// The case name: repeats of one shape in several reports share it, and
+    /// leave-one-shape-out holds them out together.
+    pub case: String,
+    /// The family leave-one-family-out holds out together: `skinny`,
+    /// `square`, `long_k`, `short_k`, `ragged` (matmul) or the stream kernel.
+    pub family: String,
+    /// The operation.
+    pub op: Op,
+    /// The winning kernel variant (empty where it does not matter).
+    pub variant: String,
+    /// Rows × columns of C one workgroup of the winning variant computes
+    /// (matmul); None where the variant is unknown or the op has no tiles.
+    pub tile: Option<(u64, u64)>,
+    /// Median time per operation, seconds.
+    pub time_s: f64,
+}
+
+/// Errors of the model layer: each one line for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// Reading or writing a file.
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+    /// Nothing to fit.
+    #[error("{0}")]
+    NoData(String),
+    /// Reports of different chips given together.
+    #[error("{0}")]
+    Mixed(String),
+    /// A profile file that is not one, or of a version this chipbench does not read.
+    #[error("{path}: {message}")]
+    BadProfile {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A prediction the profile cannot make.
+    #[error("{0}")]
+    CannotPredict(String),
+    /// The catalog, or a chip id not in it.
+    #[error("{0}")]
+    Catalog(String),
+}

@@ -1,0 +1,307 @@
+//! From reports to what a fit sees: one [`Point`] per usable measurement of
+//! an op class, the roofs the probes measured, and every measurement left out
+//! with why (failed, unsupported, noisy, a variant whose tile is unknown).
+
+use serde::{Deserialize, Serialize};
+
+use super::{Op, OpClass, Point};
+use crate::analysis::Roofs;
+use crate::measure::percentile;
+use crate::report::{Report, Status};
+use crate::workloads::output_tile;
+
+/// A measurement whose fastest sample is not confirmed by a second one
+/// within this fraction is too noisy to fit: its fastest may be a glitch,
+/// and its others all slowed by other work.
+pub const NOISY_SPREAD: f64 = 0.15;
+
+/// The time a fit reads from a measurement's samples: the fastest, and
+/// whether the second fastest confirms it (within [`NOISY_SPREAD`]). On a
+/// shared machine other work only ever slows a kernel (on a software adapter
+/// a descheduled worker thread doubles a dispatch), so the fastest sample is
+/// the nearest to the kernel's own time; the median moves with the load.
+/// None without samples.
+pub fn fastest_sample_s(samples_s: &[f64]) -> Option<(f64, bool)> {
+    let mut sorted = samples_s.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let fastest = *sorted.first()?;
+    let confirmed = sorted
+        .get(1)
+        .is_some_and(|&second| second <= fastest * (1.0 + NOISY_SPREAD));
+    Some((fastest, confirmed))
+}
+
+/// A measurement of an op class left out of the fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Excluded {
+    /// Case and variant.
+    pub measurement: String,
+    /// `failed`, `unsupported`, `noisy`, `no_timing` or `unknown_variant`.
+    pub reason: String,
+    /// The details, in words.
+    pub detail: String,
+}
+
+/// One usable point and the run it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    /// Its op class.
+    pub class: OpClass,
+    /// Index of its report among those given.
+    pub run: usize,
+    /// The point.
+    pub point: Point,
+}
+
+/// What reports hold for a fit.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Observations {
+    /// Usable points of every op class.
+    pub points: Vec<Observed>,
+    /// Measurements of op classes left out, with why.
+    pub excluded: Vec<Excluded>,
+    /// Peak FLOP/s per dtype name (`f32`, `f16`): the median over reports of
+    /// each report's best compute probe, at its fastest sample.
+    pub peak_flop_per_s: Vec<(String, f64)>,
+    /// Best stream bandwidth at each array size, (array bytes, bytes per
+    /// second), medians over reports, by size.
+    pub bandwidth_by_size: Vec<(f64, f64)>,
+    /// The empty dispatch's fastest time, median over reports.
+    pub dispatch_overhead_s: Option<f64>,
+}
+
+/// The family leave-one-family-out holds out together: `skinny` (M or N at
+/// most 64 and a quarter of the other, as in decode), `square`, `long_k` (K
+/// at least 4 × the larger of M and N), `short_k` (K at most 64 and a
+/// quarter of the smaller), else `ragged` (any other rectangle, odd sizes).
+pub fn family_of(m: u64, n: u64, k: u64) -> &'static str {
+    let (small, large) = (m.min(n), m.max(n));
+    if small <= 64 && large >= 4 * small {
+        "skinny"
+    } else if m == n && n == k {
+        "square"
+    } else if k >= 4 * large {
+        "long_k"
+    } else if k <= 64 && 4 * k <= small {
+        "short_k"
+    } else {
+        "ragged"
+    }
+}
+
+/// `noisy: 3, unsupported: 30`: how many measurements were left out, by
+/// reason, most frequent first.
+pub fn excluded_counts(excluded: &[Excluded]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for e in excluded {
+        match counts.iter_mut().find(|(reason, _)| *reason == e.reason) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((&e.reason, 1)),
+        }
+    }
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    let words: Vec<String> = counts.iter().map(|(r, c)| format!("{r}: {c}")).collect();
+    words.join(", ")
+}
+
+/// The op class of a workload family, if the model covers it.
+fn class_of(workload: &str, dtype: crate::case::Dtype) -> Option<OpClass> {
+    if workload == "matmul" {
+        Some(OpClass::matmul(dtype))
+    } else if workload.starts_with("stream_") {
+        Some(OpClass::Stream)
+    } else if workload.contains("attention") && workload.contains("decode") {
+        Some(OpClass::AttentionDecode)
+    } else if workload.contains("attention") {
+        Some(OpClass::AttentionPrefill)
+    } else {
+        None
+    }
+}
+
+/// Median of non-empty `values`.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    percentile(&sorted, 50.0)
+}
+
+/// Every usable point, exclusion and roof of `reports`.
+pub fn observe(reports: &[Report]) -> Observations {
+    let mut out = Observations::default();
+    let mut peaks: Vec<(String, f64)> = Vec::new();
+    let mut bandwidths: Vec<(f64, f64)> = Vec::new();
+    let mut overheads = Vec::new();
+    for (run, report) in reports.iter().enumerate() {
+        let roofs = Roofs::of(report);
+        for (dtype, probe) in &roofs.compute {
+            if let Some(t) = &probe.timing {
+                peaks.push((dtype.to_string(), probe.flop / t.summary.min_s));
+            }
+        }
+        if let Some(t) = roofs.dispatch_overhead.and_then(|m| m.timing.as_ref()) {
+            overheads.push(t.summary.min_s);
+        }
+        let mut best_at_size: Vec<(f64, f64)> = Vec::new();
+        for m in &report.measurements {
+            let Some(class) = class_of(&m.workload, m.dtype) else {
+                continue;
+            };
+            let exclude = |reason: &str, detail: String| Excluded {
+                measurement: m.name(),
+                reason: reason.into(),
+                detail,
+            };
+            let reason_text = || m.reason.clone().unwrap_or_default();
+            let timing = match (m.status, &m.timing) {
+                (Status::Failed, _) => {
+                    out.excluded.push(exclude("failed", reason_text()));
+                    continue;
+                }
+                (Status::Unsupported, _) => {
+                    out.excluded.push(exclude("unsupported", reason_text()));
+                    continue;
+                }
+                (Status::Ok, None) => {
+                    out.excluded
+                        .push(exclude("no_timing", "no timing recorded".into()));
+                    continue;
+                }
+                (Status::Ok, Some(t)) => t,
+            };
+            // Version 1 reports kept no samples: their minimum stands in.
+            let samples = if timing.samples_s.is_empty() {
+                vec![timing.summary.min_s; 2]
+            } else {
+                timing.samples_s.clone()
+            };
+            let Some((time_s, confirmed)) = fastest_sample_s(&samples) else {
+                out.excluded
+                    .push(exclude("no_timing", "no samples recorded".into()));
+                continue;
+            };
+            if !confirmed {
+                out.excluded.push(exclude(
+                    "noisy",
+                    format!(
+                        "its fastest sample is not confirmed by a second within {:.0}%",
+                        100.0 * NOISY_SPREAD
+                    ),
+                ));
+                continue;
+            }
+            let dim = |name| m.shape.get(name).unwrap_or(1);
+            let (op, tile, family) = match class {
+                OpClass::MatmulF32 | OpClass::MatmulF16 => {
+                    let (mm, n, k) = (dim("m"), dim("n"), dim("k"));
+                    let Some(tile) = output_tile(&m.variant, &m.constants) else {
+                        out.excluded.push(exclude(
+                            "unknown_variant",
+                            format!("this chipbench does not know variant {}'s tile", m.variant),
+                        ));
+                        continue;
+                    };
+                    let op = Op::Matmul {
+                        m: mm,
+                        n,
+                        k,
+                        element_bytes: m.dtype.size_bytes(),
+                    };
+                    (op, Some(tile), family_of(mm, n, k).to_string())
+                }
+                OpClass::Stream => {
+                    let array_bytes = (dim("n") * m.dtype.size_bytes()) as f64;
+                    let bytes = (m.bytes_read + m.bytes_written) as f64;
+                    best_at_size.push((array_bytes, bytes / time_s));
+                    let op = Op::Stream { bytes, array_bytes };
+                    let kernel = m.workload.trim_start_matches("stream_").to_string();
+                    (op, None, kernel)
+                }
+                OpClass::AttentionPrefill | OpClass::AttentionDecode => {
+                    out.excluded.push(exclude(
+                        "no_model_form",
+                        "this chipbench has no model form for attention".into(),
+                    ));
+                    continue;
+                }
+            };
+            // A case measured twice in one run (the calibrate suite's second
+            // pass) is one point: its fastest.
+            if let Some(earlier) = out
+                .points
+                .iter_mut()
+                .find(|o| o.run == run && o.point.case == m.case)
+            {
+                if time_s < earlier.point.time_s {
+                    earlier.point.time_s = time_s;
+                    earlier.point.tile = tile;
+                    earlier.point.variant = m.variant.clone();
+                }
+                continue;
+            }
+            out.points.push(Observed {
+                class,
+                run,
+                point: Point {
+                    case: m.case.clone(),
+                    family,
+                    op,
+                    variant: m.variant.clone(),
+                    tile,
+                    time_s,
+                },
+            });
+        }
+        // This run's best kernel at each array size.
+        for (size, _) in medians_by_key(&best_at_size, |a, b| a == b) {
+            let best = best_at_size
+                .iter()
+                .filter(|&&(s, _)| s == size)
+                .map(|&(_, rate)| rate)
+                .fold(0.0, f64::max);
+            bandwidths.push((size, best));
+        }
+    }
+    out.peak_flop_per_s = medians_by_key(&peaks, |a, b| a == b);
+    out.bandwidth_by_size = medians_by_key(&bandwidths, |a, b| a == b);
+    out.bandwidth_by_size.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out.dispatch_overhead_s = (!overheads.is_empty()).then(|| median(&overheads));
+    out
+}
+
+/// For each distinct key of `pairs`, in order first met, the median of its values.
+fn medians_by_key<K: Clone>(pairs: &[(K, f64)], same: impl Fn(&K, &K) -> bool) -> Vec<(K, f64)> {
+    let mut keys: Vec<K> = Vec::new();
+    for (k, _) in pairs {
+        if !keys.iter().any(|seen| same(seen, k)) {
+            keys.push(k.clone());
+        }
+    }
+    keys.into_iter()
+        .map(|k| {
+            let values: Vec<f64> = pairs
+                .iter()
+                .filter(|(other, _)| same(other, &k))
+                .map(|(_, v)| *v)
+                .collect();
+            let m = median(&values);
+            (k, m)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_of_the_calibrate_shapes() {
+        assert_eq!(family_of(1, 1024, 1024), "skinny");
+        assert_eq!(family_of(64, 1024, 1024), "skinny");
+        assert_eq!(family_of(512, 512, 512), "square");
+        assert_eq!(family_of(64, 64, 8192), "long_k");
+        assert_eq!(family_of(512, 512, 16), "short_k");
+        assert_eq!(family_of(509, 257, 383), "ragged");
+        assert_eq!(family_of(96, 512, 512), "ragged");
+    }
+}

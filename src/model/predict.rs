@@ -1,0 +1,219 @@
+//! Predictions from a profile: the time of one operation, its throughput,
+//! the term that bounds it, an interval from the held-out errors, and a
+//! warning outside the calibrated range; or every case of another report
+//! against what it measured.
+
+use super::errors::{signed_error, ErrorStats};
+use super::fit::FittedForm;
+use super::form::{Bound, RoofRates};
+use super::observe::{observe, Excluded};
+use super::profile::{ChipProfile, OpClassProfile};
+use super::{ModelError, Op, OpClass};
+use crate::case::Dtype;
+use crate::report::Report;
+
+/// What to predict.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Query {
+    /// C = A·B, A m×k, B k×n.
+    Matmul {
+        /// Input element type.
+        dtype: Dtype,
+        /// Rows of A and C.
+        m: u64,
+        /// Columns of B and C.
+        n: u64,
+        /// The inner dimension.
+        k: u64,
+    },
+    /// Attention: prefill when `query_len` > 1, decode when it is 1.
+    Attention {
+        /// Query positions.
+        query_len: u64,
+        /// Key/value positions.
+        kv_len: u64,
+        /// Causal mask.
+        causal: bool,
+    },
+    /// A stream kernel moving `bytes` in all over three arrays (triad's two
+    /// reads and a write).
+    Stream {
+        /// Bytes read and written.
+        bytes: u64,
+    },
+}
+
+/// A predicted time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// The op class whose model predicted it.
+    pub class: OpClass,
+    /// Predicted seconds per operation.
+    pub time_s: f64,
+    /// Throughput at that time: FLOP/s (matmul) or bytes/s (stream).
+    pub rate: f64,
+    /// `FLOP/s` or `B/s`.
+    pub unit: &'static str,
+    /// The term that bounds it.
+    pub bound: Bound,
+    /// Seconds: where 90% of held-out measurements fell around their
+    /// prediction (None for a datasheet profile, which has no held-out error).
+    pub interval_s: Option<[f64; 2]>,
+    /// The tile the kernel is expected to run with, in words (matmul).
+    pub tile: Option<String>,
+    /// Where the prediction leaves what the model was fitted on.
+    pub warnings: Vec<String>,
+}
+
+/// The fitted form of `class` in `profile`, ready to predict.
+fn fitted(profile: &ChipProfile, class: &OpClassProfile) -> FittedForm {
+    FittedForm {
+        form: class.form,
+        params: class.params(),
+        variant_factors: class.relative_efficiency.clone(),
+        roofs: RoofRates {
+            flop_per_s: class.peak_flop_per_s,
+            bytes_per_s: class.bytes_per_s,
+            overhead_s: profile.roofs.dispatch_overhead_s.unwrap_or(0.0),
+        },
+        tiles: class.tiles.clone(),
+    }
+}
+
+/// Predicts `query` with `profile`.
+pub fn predict(profile: &ChipProfile, query: &Query) -> Result<Prediction, ModelError> {
+    let (class, op) = match *query {
+        Query::Matmul { dtype, m, n, k } => (
+            OpClass::matmul(dtype),
+            Op::Matmul {
+                m,
+                n,
+                k,
+                element_bytes: dtype.size_bytes(),
+            },
+        ),
+        Query::Attention { query_len, .. } => {
+            let class = if query_len == 1 {
+                OpClass::AttentionDecode
+            } else {
+                OpClass::AttentionPrefill
+            };
+            profile.class(class)?;
+            return Err(ModelError::CannotPredict(format!(
+                "this chipbench has no model form for {class}"
+            )));
+        }
+        Query::Stream { bytes } => (
+            OpClass::Stream,
+            Op::Stream {
+                bytes: bytes as f64,
+                array_bytes: bytes as f64 / 3.0,
+            },
+        ),
+    };
+    let model = profile.class(class)?;
+    let fitted = fitted(profile, model);
+    let estimate = fitted.estimate(&op);
+    let tile = fitted
+        .tile_of(&op)
+        .map(|e| format!("{}×{} ({})", e.tile_m, e.tile_n, e.variant));
+    let (rate, unit) = match op {
+        Op::Matmul { .. } => (op.flop() / estimate.time_s, "FLOP/s"),
+        Op::Stream { .. } => (op.bytes() / estimate.time_s, "B/s"),
+    };
+    Ok(Prediction {
+        class,
+        time_s: estimate.time_s,
+        rate,
+        unit,
+        bound: estimate.bound,
+        interval_s: model
+            .interval_ratios
+            .map(|[low, high]| [estimate.time_s * low, estimate.time_s * high]),
+        tile,
+        warnings: range_warnings(model, &op),
+    })
+}
+
+/// A warning for each dimension of `op` (and its work) outside the range
+/// `model` was fitted on.
+fn range_warnings(model: &OpClassProfile, op: &Op) -> Vec<String> {
+    let Some(range) = &model.range else {
+        return Vec::new();
+    };
+    let values: Vec<f64> = match *op {
+        Op::Matmul { m, n, k, .. } => vec![m as f64, n as f64, k as f64],
+        Op::Stream { array_bytes, .. } => vec![array_bytes],
+    };
+    let mut warnings: Vec<String> = range
+        .dimensions
+        .iter()
+        .zip(values)
+        .filter(|((_, low, high), v)| v < low || v > high)
+        .map(|((name, low, high), v)| {
+            format!("{name} = {v} is outside the calibrated range {low}–{high}: an extrapolation")
+        })
+        .collect();
+    let size = op.size();
+    if size < range.size[0] || size > range.size[1] {
+        warnings.push(format!(
+            "the work ({size:.3e}) is outside the calibrated range {:.3e}–{:.3e}",
+            range.size[0], range.size[1]
+        ));
+    }
+    warnings
+}
+
+/// One case of a report, predicted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseError {
+    /// The case.
+    pub case: String,
+    /// Its op class.
+    pub class: OpClass,
+    /// Predicted seconds.
+    pub predicted_s: f64,
+    /// Measured seconds (the median).
+    pub measured_s: f64,
+    /// `predicted / measured − 1`.
+    pub signed_error: f64,
+}
+
+/// Every usable case of `report` that `profile` has a model for, predicted
+/// and compared with what was measured; and the cases left out, with why.
+pub fn predict_report(
+    profile: &ChipProfile,
+    report: &Report,
+) -> Result<(Vec<CaseError>, Vec<Excluded>), ModelError> {
+    let seen = observe(std::slice::from_ref(report));
+    let mut scored = Vec::new();
+    for observed in &seen.points {
+        let Ok(model) = profile.class(observed.class) else {
+            continue;
+        };
+        let predicted_s = fitted(profile, model).estimate(&observed.point.op).time_s;
+        scored.push(CaseError {
+            case: observed.point.case.clone(),
+            class: observed.class,
+            predicted_s,
+            measured_s: observed.point.time_s,
+            signed_error: signed_error(predicted_s, observed.point.time_s),
+        });
+    }
+    if scored.is_empty() {
+        return Err(ModelError::NoData(
+            "no usable case of the report has an op class in the profile".into(),
+        ));
+    }
+    Ok((scored, seen.excluded))
+}
+
+/// The error statistics of `cases` of `class` (all classes when None).
+pub fn class_errors(cases: &[CaseError], class: Option<OpClass>) -> Option<ErrorStats> {
+    let errors: Vec<f64> = cases
+        .iter()
+        .filter(|c| class.is_none_or(|k| c.class == k))
+        .map(|c| c.signed_error)
+        .collect();
+    ErrorStats::of(&errors)
+}
