@@ -13,6 +13,7 @@ fn verified_cell(verification: Option<&Verification>) -> String {
     let method = match v.method {
         Method::Exact => "exact",
         Method::Freivalds { .. } => "freivalds",
+        Method::Sampled { .. } => "sampled",
     };
     let error = v
         .max_abs_error

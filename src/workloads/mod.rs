@@ -1,6 +1,7 @@
 //! Workloads: what a benchmark case computes. Each family lives in one file and
 //! implements [`Workload`]; the sampler, runner and reports know only the trait.
 
+mod attention;
 mod inputs;
 mod latency;
 mod matmul;
@@ -9,6 +10,9 @@ mod peak;
 mod stream;
 mod transfer;
 
+pub use attention::{
+    attention_case, attention_dims, attention_inputs, prepare_attention, round_to, Attention,
+};
 pub use inputs::seeded_uniform;
 pub use latency::{latency_case, Latency};
 pub use matmul::{matmul_case, Matmul};
@@ -16,7 +20,7 @@ pub use peak::{peak_case, Peak};
 pub use stream::{stream_case, Stream, StreamKernel, STREAM_KERNELS};
 pub use transfer::{transfer_case, Direction, Transfer, TRANSFERS};
 
-use crate::case::{Candidate, Case, Dtype, Figure, Roof, Shape, Work};
+use crate::case::{Candidate, Case, Dtype, Figure, Roof, Shape, Work, SWITCHES};
 use crate::gpu::{Dispatch, Gpu, GpuError, Kernel, SampleTime, StageTime, Stages, Timer};
 use crate::reference::Verification;
 
@@ -141,9 +145,10 @@ pub trait Workload: Sync {
 }
 
 /// Every workload chipbench knows.
-pub fn all() -> [&'static dyn Workload; 9] {
+pub fn all() -> [&'static dyn Workload; 10] {
     [
         &Matmul,
+        &Attention,
         &Peak,
         &STREAM_KERNELS[0],
         &STREAM_KERNELS[1],
@@ -161,7 +166,7 @@ pub fn by_family(family: &str) -> Option<&'static dyn Workload> {
 }
 
 /// Checks a case from outside (a file, the command line): a known workload,
-/// exactly its dimensions, each at least 1.
+/// exactly its dimensions, each at least 1 (a switch such as `causal`: 0 or 1).
 pub fn validate(case: &Case) -> Result<&'static dyn Workload, String> {
     let workload =
         by_family(&case.workload).ok_or_else(|| format!("unknown workload '{}'", case.workload))?;
@@ -174,8 +179,16 @@ pub fn validate(case: &Case) -> Result<&'static dyn Workload, String> {
             names.join(", ")
         ));
     }
-    if case.shape.sizes().any(|s| s == 0) {
-        return Err(format!("shape {} has a zero dimension", case.shape));
+    for (name, size) in case.shape.names().zip(case.shape.sizes()) {
+        match SWITCHES.contains(&name) {
+            true if size > 1 => {
+                return Err(format!("{name} is a switch: 0 or 1, not {size}"));
+            }
+            false if size == 0 => {
+                return Err(format!("shape {} has a zero dimension", case.shape));
+            }
+            _ => {}
+        }
     }
     Ok(workload)
 }

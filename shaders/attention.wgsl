@@ -1,0 +1,256 @@
+// Fused attention, flash-style: O = softmax(Q·Kᵀ/√d + mask)·V with K and V
+// streamed in tiles of KEY_TILE keys and an online softmax (a running max m
+// and sum l per query row; the accumulator is rescaled by 2^(m_old − m_new)
+// whenever the max grows, and divided by l once at the end). Scores never
+// leave the invocation. Under the causal mask (bottom-right aligned: query i
+// sees keys j ≤ i + Skv − Sq) a workgroup stops at the last key its last row
+// sees: tiles entirely above the diagonal are skipped, never masked, and only
+// tiles that cross it test each (row, key) pair.
+//
+// The host prepends `alias T = ...;` (f32, or f16 after `enable f16;`) and
+// `const D4: u32 = d / 4;`. Q is B × Hq × Sq × d, K and V are B × Hkv × Skv × d,
+// O like Q, all rows of whole vec4s. The softmax statistics and the
+// accumulator are f32 whatever T is. Scores are kept in base 2 (scaled by
+// log2(e)/√d), so exp becomes exp2.
+//
+// Every index is clamped into its buffer (rows past Sq are computed and not
+// stored; keys past Skv are read clamped and masked), which is what lets the
+// host build this module without runtime bounds checks.
+//
+// Dispatch: x = ceil(Sq / (4 · WORKGROUP_SIZE)), y = B · Hq.
+
+struct Params {
+    q_heads: u32,     // Hq
+    group: u32,       // Hq / Hkv: query heads per K/V head
+    q_len: u32,       // Sq
+    kv_len: u32,      // Skv
+    causal: u32,      // 1: causal mask
+    scale_log2: f32,  // log2(e) / √d
+    split_len: u32,   // keys per split (decode kernels)
+    kv_len4: u32,     // score row stride in vec4s (unfused kernels)
+    d4: u32,          // d / 4, as D4: loops over d read it here, so that no
+                      // compiler sees their trip count and writes them out
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> q: array<vec4<T>>;
+@group(0) @binding(1) var<storage, read> k: array<vec4<T>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<T>>;
+@group(0) @binding(3) var<storage, read_write> o: array<vec4<T>>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+// Invocations per workgroup. Each owns 4 query rows, held as the four
+// components of vec4s (scores, max, sum), so that no per-row state needs an
+// array indexed in a loop: compilers either write such loops out (minutes
+// on llvmpipe) or turn each access into a chain of selects. Invocation i
+// owns rows i, i + WORKGROUP_SIZE, i + 2·WORKGROUP_SIZE, i + 3·WORKGROUP_SIZE
+// of the workgroup's 4·WORKGROUP_SIZE consecutive rows, and every
+// invocation reads the same key at the same time.
+override WORKGROUP_SIZE: u32 = 8u;
+// Where K/V tiles live: false, read straight from storage at addresses every
+// invocation of the workgroup shares; true, staged in workgroup memory by
+// the whole workgroup, behind barriers.
+override STAGED: bool = false;
+// The K/V tiles of the staged variant: KEY_TILE · D4 vec4s each (the host
+// sets 1 for the others, which never touch them).
+override TILE_VEC4S: u32 = 8u * D4;
+
+// Keys per step of the online softmax (written out below).
+const KEY_TILE: u32 = 8u;
+// The running max before any key: finite, so 2^(m_old − m_new) is 0 or 1,
+// never NaN (f32 always; no f16 sentinel overflows).
+const NO_SCORE: f32 = -3.0e38;
+
+// The output accumulators, 4 rows × D4 vec4s per invocation (invocation i's
+// row r at (4i + r)·D4): too many for registers, and addressed by the loop
+// over d.
+var<workgroup> acc: array<vec4<f32>, WORKGROUP_SIZE * 4u * D4>;
+var<workgroup> k_tile: array<vec4<f32>, TILE_VEC4S>;
+var<workgroup> v_tile: array<vec4<f32>, TILE_VEC4S>;
+
+// Vec4 `c` of key (or value) j0 + t.
+fn key_at(kv_base: u32, j0: u32, t: u32, c: u32) -> vec4<f32> {
+    if (STAGED) {
+        return k_tile[t * D4 + c];
+    }
+    return vec4<f32>(k[kv_base + min(j0 + t, params.kv_len - 1u) * D4 + c]);
+}
+
+fn value_at(kv_base: u32, j0: u32, t: u32, c: u32) -> vec4<f32> {
+    if (STAGED) {
+        return v_tile[t * D4 + c];
+    }
+    return vec4<f32>(v[kv_base + min(j0 + t, params.kv_len - 1u) * D4 + c]);
+}
+
+// Loads keys j0..j0+KEY_TILE-1 of K and V into workgroup memory.
+fn stage_tile(kv_base: u32, j0: u32, lid: u32) {
+    for (var i = lid; i < KEY_TILE * params.d4; i += WORKGROUP_SIZE) {
+        let j = min(j0 + i / params.d4, params.kv_len - 1u);
+        let c = i % params.d4;
+        k_tile[(i / params.d4) * D4 + c] = vec4<f32>(k[kv_base + j * D4 + c]);
+        v_tile[(i / params.d4) * D4 + c] = vec4<f32>(v[kv_base + j * D4 + c]);
+    }
+}
+
+// Which of the query rows `rows` see key `j`.
+fn visible(rows: vec4<u32>, j: u32) -> vec4<bool> {
+    let last = vec4<i32>(rows) + i32(params.kv_len) - i32(params.q_len);
+    let causal_ok = vec4(i32(j)) <= last;
+    return vec4(j < params.kv_len) & (vec4(params.causal == 0u) | causal_ok);
+}
+
+// Scores of 4 rows (one per component) against one key, vec4 by vec4.
+fn dot4(q0: vec4<f32>, q1: vec4<f32>, q2: vec4<f32>, q3: vec4<f32>, key: vec4<f32>) -> vec4<f32> {
+    return vec4(dot(q0, key), dot(q1, key), dot(q2, key), dot(q3, key));
+}
+
+// acc·alpha + Σ_t p_t · value_t for one row (the component each p_t has for it).
+fn update(
+    a: vec4<f32>, alpha: f32,
+    p0: f32, p1: f32, p2: f32, p3: f32, p4: f32, p5: f32, p6: f32, p7: f32,
+    v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>,
+    v4: vec4<f32>, v5: vec4<f32>, v6: vec4<f32>, v7: vec4<f32>,
+) -> vec4<f32> {
+    let low = fma(vec4(p0), v0, fma(vec4(p1), v1, fma(vec4(p2), v2, p3 * v3)));
+    let high = fma(vec4(p4), v4, fma(vec4(p5), v5, fma(vec4(p6), v6, p7 * v7)));
+    return fma(a, vec4(alpha), low + high);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn attention_fused(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let batch = wid.y / params.q_heads;
+    let head = wid.y % params.q_heads;
+    let kv_heads = params.q_heads / params.group;
+    let kv_base = (batch * kv_heads + head / params.group) * params.kv_len * D4;
+    let q_base = wid.y * params.q_len * D4;
+    let block = WORKGROUP_SIZE * 4u;
+    let row0 = wid.x * block;
+    let rows = vec4(row0 + lid) + vec4(0u, 1u, 2u, 3u) * WORKGROUP_SIZE;
+    let q_rows = vec4(q_base) + min(rows, vec4(params.q_len - 1u)) * D4;
+    let mine = lid * 4u * D4;
+
+    // Keys below full_end are seen by every row of the workgroup; keys from
+    // key_end on by none of them.
+    var key_end = params.kv_len;
+    var full_end = params.kv_len;
+    if (params.causal != 0u) {
+        let offset = i32(params.kv_len) - i32(params.q_len);
+        let last_row = min(row0 + block, params.q_len) - 1u;
+        key_end = u32(clamp(i32(last_row) + offset + 1, 0, i32(params.kv_len)));
+        full_end = u32(clamp(i32(row0) + offset + 1, 0, i32(params.kv_len)));
+    }
+
+    for (var c = 0u; c < 4u * params.d4; c++) {
+        acc[mine + (c / params.d4) * D4 + c % params.d4] = vec4<f32>(0.0);
+    }
+    var m = vec4(NO_SCORE);
+    var l = vec4(0.0);
+    for (var j0 = 0u; j0 < key_end; j0 += KEY_TILE) {
+        if (STAGED) {
+            stage_tile(kv_base, j0, lid);
+            workgroupBarrier();
+        }
+        var s0 = vec4(0.0);
+        var s1 = vec4(0.0);
+        var s2 = vec4(0.0);
+        var s3 = vec4(0.0);
+        var s4 = vec4(0.0);
+        var s5 = vec4(0.0);
+        var s6 = vec4(0.0);
+        var s7 = vec4(0.0);
+        for (var c = 0u; c < params.d4; c++) {
+            let q0 = vec4<f32>(q[q_rows.x + c]);
+            let q1 = vec4<f32>(q[q_rows.y + c]);
+            let q2 = vec4<f32>(q[q_rows.z + c]);
+            let q3 = vec4<f32>(q[q_rows.w + c]);
+            s0 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 0u, c));
+            s1 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 1u, c));
+            s2 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 2u, c));
+            s3 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 3u, c));
+            s4 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 4u, c));
+            s5 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 5u, c));
+            s6 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 6u, c));
+            s7 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 7u, c));
+        }
+        // Which (row, key) pairs count: all of them in a tile below the
+        // diagonal, else those the mask shows.
+        let all = vec4(j0 + KEY_TILE <= full_end);
+        let in0 = all | visible(rows, j0);
+        let in1 = all | visible(rows, j0 + 1u);
+        let in2 = all | visible(rows, j0 + 2u);
+        let in3 = all | visible(rows, j0 + 3u);
+        let in4 = all | visible(rows, j0 + 4u);
+        let in5 = all | visible(rows, j0 + 5u);
+        let in6 = all | visible(rows, j0 + 6u);
+        let in7 = all | visible(rows, j0 + 7u);
+        let scale = params.scale_log2;
+        s0 = select(vec4(NO_SCORE), s0 * scale, in0);
+        s1 = select(vec4(NO_SCORE), s1 * scale, in1);
+        s2 = select(vec4(NO_SCORE), s2 * scale, in2);
+        s3 = select(vec4(NO_SCORE), s3 * scale, in3);
+        s4 = select(vec4(NO_SCORE), s4 * scale, in4);
+        s5 = select(vec4(NO_SCORE), s5 * scale, in5);
+        s6 = select(vec4(NO_SCORE), s6 * scale, in6);
+        s7 = select(vec4(NO_SCORE), s7 * scale, in7);
+        let m_new = max(m, max(max(max(s0, s1), max(s2, s3)), max(max(s4, s5), max(s6, s7))));
+        let alpha = exp2(m - m_new);
+        // A masked pair weighs 0 even while its row has seen no key (when
+        // m_new is still NO_SCORE and 2^(s − m_new) would be 1).
+        let p0 = select(vec4(0.0), exp2(s0 - m_new), in0);
+        let p1 = select(vec4(0.0), exp2(s1 - m_new), in1);
+        let p2 = select(vec4(0.0), exp2(s2 - m_new), in2);
+        let p3 = select(vec4(0.0), exp2(s3 - m_new), in3);
+        let p4 = select(vec4(0.0), exp2(s4 - m_new), in4);
+        let p5 = select(vec4(0.0), exp2(s5 - m_new), in5);
+        let p6 = select(vec4(0.0), exp2(s6 - m_new), in6);
+        let p7 = select(vec4(0.0), exp2(s7 - m_new), in7);
+        l = l * alpha + (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7)));
+        m = m_new;
+        for (var c = 0u; c < params.d4; c++) {
+            let v0 = value_at(kv_base, j0, 0u, c);
+            let v1 = value_at(kv_base, j0, 1u, c);
+            let v2 = value_at(kv_base, j0, 2u, c);
+            let v3 = value_at(kv_base, j0, 3u, c);
+            let v4 = value_at(kv_base, j0, 4u, c);
+            let v5 = value_at(kv_base, j0, 5u, c);
+            let v6 = value_at(kv_base, j0, 6u, c);
+            let v7 = value_at(kv_base, j0, 7u, c);
+            let a = mine + c;
+            acc[a] = update(acc[a], alpha.x, p0.x, p1.x, p2.x, p3.x, p4.x, p5.x, p6.x, p7.x,
+                            v0, v1, v2, v3, v4, v5, v6, v7);
+            acc[a + D4] = update(acc[a + D4], alpha.y, p0.y, p1.y, p2.y, p3.y, p4.y, p5.y, p6.y, p7.y,
+                                 v0, v1, v2, v3, v4, v5, v6, v7);
+            acc[a + 2u * D4] = update(acc[a + 2u * D4], alpha.z, p0.z, p1.z, p2.z, p3.z, p4.z, p5.z, p6.z, p7.z,
+                                      v0, v1, v2, v3, v4, v5, v6, v7);
+            acc[a + 3u * D4] = update(acc[a + 3u * D4], alpha.w, p0.w, p1.w, p2.w, p3.w, p4.w, p5.w, p6.w, p7.w,
+                                      v0, v1, v2, v3, v4, v5, v6, v7);
+        }
+        if (STAGED) {
+            workgroupBarrier();
+        }
+    }
+
+    // A row that sees no key outputs 0.
+    let inverse = select(vec4(0.0), 1.0 / l, l > vec4(0.0));
+    let o_rows = vec4(q_base) + rows * D4;
+    for (var c = 0u; c < params.d4; c++) {
+        if (rows.x < params.q_len) {
+            o[o_rows.x + c] = vec4<T>(acc[mine + c] * inverse.x);
+        }
+        if (rows.y < params.q_len) {
+            o[o_rows.y + c] = vec4<T>(acc[mine + D4 + c] * inverse.y);
+        }
+        if (rows.z < params.q_len) {
+            o[o_rows.z + c] = vec4<T>(acc[mine + 2u * D4 + c] * inverse.z);
+        }
+        if (rows.w < params.q_len) {
+            o[o_rows.w + c] = vec4<T>(acc[mine + 3u * D4 + c] * inverse.w);
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! Attention, O = softmax(Q·Kᵀ/√d + mask)·V over batch × query heads, with
+//! grouped-query heads (query head h reads K/V head h / (Hq/Hkv)) and an
+//! optional causal mask aligned bottom-right (query i sees keys
+//! j ≤ i + Skv − Sq). Four families share the shape, the inputs, the work
+//! count and the output check kept here:
+//!
+//! - `attention`: fused, flash-style (`shaders/attention.wgsl`), this file;
+//! - `attention_unfused`: scores, softmax, P·V as three kernels
+//!   (`attention_unfused.rs`), the baseline the fused kernels must beat;
+//! - `attention_decode` and `attention_decode_split`: for short Sq, one pass
+//!   over K/V per K/V head, or split-KV with a merge (`attention_decode.rs`).
+//!
+//! Shapes name their dimensions: `b1_hq32_hkv8_sq1_skv4096_d128_causal`.
+//! d must be a multiple of 4 (rows are read as vec4s) and at most 256;
+//! a shape that breaks a rule is `unsupported`, with the rule in words.
+
+use bytemuck::{Pod, Zeroable};
+use half::f16;
+
+use super::{
+    constant, require_dtype, seeded_uniform, with_element_type, Candidate, Case, Dtype,
+    KernelCase, OutputCheck, Prepared, Shape, Work, Workload,
+};
+use crate::gpu::{
+    read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError,
+    Kernel, KernelSpec,
+};
+use crate::reference::{check_attention, AttentionDims, AttentionInputs, Verification};
+
+const SHADER: &str = include_str!("../../shaders/attention.wgsl");
+
+/// Dimensions of every attention shape, in order: batch, query heads, K/V
+/// heads, query length, K/V length, head dimension, causal (a switch, 0 or 1).
+pub const ATTENTION_DIMENSIONS: [&str; 7] = ["b", "hq", "hkv", "sq", "skv", "d", "causal"];
+
+/// Largest head dimension the kernels hold.
+pub const MAX_HEAD_DIM: usize = 256;
+
+/// An attention case of `family` (`attention`, `attention_unfused`,
+/// `attention_decode`, `attention_decode_split`) at `dims`.
+pub fn attention_case(family: &str, dtype: Dtype, dims: AttentionDims) -> Case {
+    let sizes = [
+        dims.batch,
+        dims.q_heads,
+        dims.kv_heads,
+        dims.q_len,
+        dims.kv_len,
+        dims.head_dim,
+        usize::from(dims.causal),
+    ];
+    let named: Vec<(&str, u64)> = ATTENTION_DIMENSIONS
+        .iter()
+        .zip(sizes)
+        .map(|(&name, size)| (name, size as u64))
+        .collect();
+    Case {
+        workload: family.into(),
+        dtype,
+        shape: Shape::new(&named),
+    }
+}
+
+/// The dimensions of an attention case.
+pub fn attention_dims(case: &Case) -> AttentionDims {
+    let dim = |name| {
+        case.shape
+            .get(name)
+            .unwrap_or_else(|| panic!("attention case lacks {name}")) as usize
+    };
+    AttentionDims {
+        batch: dim("b"),
+        q_heads: dim("hq"),
+        kv_heads: dim("hkv"),
+        q_len: dim("sq"),
+        kv_len: dim("skv"),
+        head_dim: dim("d"),
+        causal: dim("causal") != 0,
+    }
+}
+
+/// Why no attention kernel can run `case`, if none can: a shape rule it
+/// breaks, or f16 without `SHADER_F16`.
+pub(super) fn unrunnable(case: &Case, gpu: &Gpu) -> Result<AttentionDims, String> {
+    require_dtype(gpu, case.dtype)?;
+    let dims = attention_dims(case);
+    if dims.q_heads % dims.kv_heads != 0 {
+        return Err(format!(
+            "hq ({}) must be a multiple of hkv ({}): each K/V head serves a whole group of query heads",
+            dims.q_heads, dims.kv_heads
+        ));
+    }
+    if dims.head_dim % 4 != 0 || dims.head_dim > MAX_HEAD_DIM {
+        return Err(format!(
+            "d ({}) must be a multiple of 4 (rows are read as vec4s) and at most {MAX_HEAD_DIM}",
+            dims.head_dim
+        ));
+    }
+    Ok(dims)
+}
+
+/// The work every attention family does: 4·d FLOPs per unmasked (query,
+/// key) pair per (batch, query head) (two d-long products: q·k and p·v); Q
+/// read and O written once, K and V read once per K/V head.
+pub(super) fn attention_work(case: &Case) -> Work {
+    let dims = attention_dims(case);
+    let element = case.dtype.size_bytes();
+    let heads = (dims.batch * dims.q_heads) as f64;
+    let q_elements = (dims.batch * dims.q_heads * dims.q_len * dims.head_dim) as u64;
+    let kv_elements = (dims.batch * dims.kv_heads * dims.kv_len * dims.head_dim) as u64;
+    Work {
+        flop: 4.0 * heads * dims.head_dim as f64 * dims.unmasked_pairs() as f64,
+        bytes_read: (q_elements + 2 * kv_elements) * element,
+        bytes_written: q_elements * element,
+    }
+}
+
+/// Q, K, V and O as (description, bytes), the buffers every family binds.
+pub(super) fn operand_buffers(case: &Case) -> Vec<(String, u64)> {
+    let dims = attention_dims(case);
+    let element = case.dtype.size_bytes();
+    let q = (dims.batch * dims.q_heads * dims.q_len * dims.head_dim) as u64 * element;
+    let kv = (dims.batch * dims.kv_heads * dims.kv_len * dims.head_dim) as u64 * element;
+    vec![
+        ("Q".into(), q),
+        ("K".into(), kv),
+        ("V".into(), kv),
+        ("O".into(), q),
+    ]
+}
+
+/// Seeded inputs in [-1, 1], rounded to the case's dtype.
+pub fn attention_inputs(case: &Case, seed: u64) -> AttentionInputs {
+    let dims = attention_dims(case);
+    let q_len = dims.batch * dims.q_heads * dims.q_len * dims.head_dim;
+    let kv_len = dims.batch * dims.kv_heads * dims.kv_len * dims.head_dim;
+    AttentionInputs {
+        q: round_to(case.dtype, seeded_uniform(seed, 0, q_len)),
+        k: round_to(case.dtype, seeded_uniform(seed, 1, kv_len)),
+        v: round_to(case.dtype, seeded_uniform(seed, 2, kv_len)),
+    }
+}
+
+/// `values` rounded to the nearest value `dtype` holds.
+pub fn round_to(dtype: Dtype, values: Vec<f32>) -> Vec<f32> {
+    match dtype {
+        Dtype::F32 => values,
+        Dtype::F16 => values
+            .into_iter()
+            .map(|x| f16::from_f32(x).to_f32())
+            .collect(),
+    }
+}
+
+/// `values` (representable in `dtype`) as `dtype`'s bytes.
+fn as_bytes(dtype: Dtype, values: &[f32]) -> Vec<u8> {
+    match dtype {
+        Dtype::F32 => bytemuck::cast_slice(values).to_vec(),
+        Dtype::F16 => {
+            let halves: Vec<f16> = values.iter().map(|&x| f16::from_f32(x)).collect();
+            bytemuck::cast_slice(&halves).to_vec()
+        }
+    }
+}
+
+/// Mirrors `struct Params` of the attention shaders (declared alike in each).
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+pub(super) struct Params {
+    q_heads: u32,
+    group: u32,
+    q_len: u32,
+    kv_len: u32,
+    causal: u32,
+    scale_log2: f32,
+    split_len: u32,
+    kv_len4: u32,
+    d4: u32,
+    _pad: [u32; 3],
+}
+
+impl Params {
+    /// The parameters of `dims`; `split_len` is the decode kernels' keys per split.
+    pub(super) fn of(dims: &AttentionDims, split_len: usize) -> Params {
+        Params {
+            q_heads: dims.q_heads as u32,
+            group: (dims.q_heads / dims.kv_heads) as u32,
+            q_len: dims.q_len as u32,
+            kv_len: dims.kv_len as u32,
+            causal: u32::from(dims.causal),
+            scale_log2: (std::f64::consts::LOG2_E / (dims.head_dim as f64).sqrt()) as f32,
+            split_len: split_len as u32,
+            kv_len4: dims.kv_len.div_ceil(4) as u32,
+            d4: (dims.head_dim / 4) as u32,
+            _pad: [0; 3],
+        }
+    }
+}
+
+/// WGSL for an attention shader: `body` after the element type and the head
+/// dimension in vec4s (`const D4`), which sizes its private arrays.
+pub(super) fn attention_source(dtype: Dtype, dims: &AttentionDims, body: &str) -> String {
+    with_element_type(dtype, &format!("const D4: u32 = {}u;\n{body}", dims.head_dim / 4))
+}
+
+/// The buffers of one prepared case: inputs uploaded, O zeroed, parameters.
+pub(super) struct Operands {
+    pub q: wgpu::Buffer,
+    pub k: wgpu::Buffer,
+    pub v: wgpu::Buffer,
+    pub params: wgpu::Buffer,
+    pub check: AttentionCheck,
+}
+
+impl Operands {
+    /// Uploads `inputs` for `case`, with `params` for its kernels.
+    pub(super) fn upload(
+        gpu: &Gpu,
+        case: &Case,
+        inputs: AttentionInputs,
+        params: Params,
+        seed: u64,
+    ) -> Result<Operands, GpuError> {
+        let dims = attention_dims(case);
+        let dtype = case.dtype;
+        let o_bytes = inputs.q.len() as u64 * dtype.size_bytes();
+        let (q, k, v, o, params) = gpu.catching(|| {
+            (
+                storage_buffer_init(gpu, "Q", &as_bytes(dtype, &inputs.q)),
+                storage_buffer_init(gpu, "K", &as_bytes(dtype, &inputs.k)),
+                storage_buffer_init(gpu, "V", &as_bytes(dtype, &inputs.v)),
+                storage_buffer_zeroed(gpu, "O", o_bytes),
+                uniform_buffer(gpu, "attention params", bytemuck::bytes_of(&params)),
+            )
+        })?;
+        Ok(Operands {
+            q,
+            k,
+            v,
+            params,
+            check: AttentionCheck {
+                dims,
+                dtype,
+                inputs,
+                o,
+                seed,
+            },
+        })
+    }
+}
+
+/// Checks O against the f64 reference (see [`check_attention`]).
+pub struct AttentionCheck {
+    dims: AttentionDims,
+    dtype: Dtype,
+    inputs: AttentionInputs,
+    /// The output, B × Hq × Sq × d in the case's dtype.
+    pub o: wgpu::Buffer,
+    seed: u64,
+}
+
+impl OutputCheck for AttentionCheck {
+    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
+        let count = self.inputs.q.len();
+        let bytes = read_buffer(gpu, &self.o, count as u64 * self.dtype.size_bytes())?;
+        let o: Vec<f32> = match self.dtype {
+            Dtype::F32 => bytemuck::cast_slice(&bytes).to_vec(),
+            Dtype::F16 => bytemuck::cast_slice::<u8, f16>(&bytes)
+                .iter()
+                .map(|x| x.to_f32())
+                .collect(),
+        };
+        Ok(check_attention(
+            &self.dims,
+            &self.inputs,
+            &o,
+            self.dtype,
+            self.seed,
+        ))
+    }
+}
+
+/// Candidates as (variant, its constants) rows.
+pub(super) fn candidates_of(rows: &[(&str, &[(&str, f64)])]) -> Vec<Candidate> {
+    rows.iter()
+        .map(|(variant, constants)| Candidate {
+            variant: variant.to_string(),
+            constants: constants.iter().map(|(n, x)| (n.to_string(), *x)).collect(),
+        })
+        .collect()
+}
+
+/// The fused, flash-style attention workload.
+pub struct Attention;
+
+/// Keys per tile of `attention.wgsl` (`KEY_TILE`).
+const KEY_TILE: u64 = 8;
+/// Query rows each invocation of `attention.wgsl` owns.
+const ROWS_PER_INVOCATION: u32 = 4;
+
+/// The fused variants: where K/V tiles live (`uniform_loads`: read from
+/// storage at addresses the whole workgroup shares; `workgroup_tiles`:
+/// staged in workgroup memory behind barriers), in workgroups of
+/// `WORKGROUP_SIZE` invocations of 4 query rows each.
+const FUSED: [(&str, &[(&str, f64)]); 3] = [
+    ("uniform_loads", &[("WORKGROUP_SIZE", 8.0), ("STAGED", 0.0)]),
+    ("uniform_loads", &[("WORKGROUP_SIZE", 16.0), ("STAGED", 0.0)]),
+    ("workgroup_tiles", &[("WORKGROUP_SIZE", 16.0), ("STAGED", 1.0)]),
+];
+
+/// The variant offered where no other fits in workgroup memory (d = 256 in
+/// lavapipe's 32 KiB).
+const FUSED_NARROW: [(&str, &[(&str, f64)]); 1] =
+    [("uniform_loads", &[("WORKGROUP_SIZE", 4.0), ("STAGED", 0.0)])];
+
+/// Workgroup memory `attention.wgsl` takes: the accumulators (4 rows of d
+/// f32 per invocation) and, staged, both K/V tiles.
+fn fused_workgroup_bytes(head_dim: usize, constants: &[(String, f64)]) -> u64 {
+    let invocations = u64::from(constant(constants, "WORKGROUP_SIZE"));
+    let d = head_dim as u64;
+    let tiles = match constant(constants, "STAGED") {
+        0 => 2 * 4,
+        _ => 2 * KEY_TILE * d,
+    };
+    (invocations * u64::from(ROWS_PER_INVOCATION) * d + tiles) * 4
+}
+
+impl Workload for Attention {
+    fn family(&self) -> &'static str {
+        "attention"
+    }
+
+    fn dimensions(&self) -> &'static [&'static str] {
+        &ATTENTION_DIMENSIONS
+    }
+
+    fn work(&self, case: &Case) -> Work {
+        attention_work(case)
+    }
+
+    fn buffers(&self, case: &Case, _candidate: &Candidate) -> Vec<(String, u64)> {
+        operand_buffers(case)
+    }
+
+    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+        let dims = unrunnable(case, gpu)?;
+        let limit = u64::from(gpu.device.limits().max_compute_workgroup_storage_size);
+        let fits = |c: &Candidate| fused_workgroup_bytes(dims.head_dim, &c.constants) <= limit;
+        let mut fitting: Vec<Candidate> = candidates_of(&FUSED).into_iter().filter(fits).collect();
+        if fitting.is_empty() {
+            fitting = candidates_of(&FUSED_NARROW).into_iter().filter(fits).collect();
+        }
+        match fitting.is_empty() {
+            true => Err(format!(
+                "no fused variant fits d = {} in the adapter's {limit} bytes of workgroup memory",
+                dims.head_dim
+            )),
+            false => Ok(fitting),
+        }
+    }
+
+    fn prepare(
+        &self,
+        gpu: &Gpu,
+        case: &Case,
+        candidate: &Candidate,
+        seed: u64,
+    ) -> Result<Box<dyn Prepared>, GpuError> {
+        prepare_fused(gpu, case, candidate, attention_inputs(case, seed), seed)
+    }
+}
+
+/// Prepares `candidate` of any attention family on `inputs` of the
+/// caller's choosing (tests scale Q so that a naive exp would overflow).
+pub fn prepare_attention(
+    gpu: &Gpu,
+    case: &Case,
+    candidate: &Candidate,
+    inputs: AttentionInputs,
+    seed: u64,
+) -> Result<Box<dyn Prepared>, GpuError> {
+    match case.workload.as_str() {
+        "attention" => prepare_fused(gpu, case, candidate, inputs, seed),
+        other => panic!("{other} is not an attention family"),
+    }
+}
+
+/// Uploads `inputs` and builds `attention.wgsl` for `candidate`.
+pub(super) fn prepare_fused(
+    gpu: &Gpu,
+    case: &Case,
+    candidate: &Candidate,
+    inputs: AttentionInputs,
+    seed: u64,
+) -> Result<Box<dyn Prepared>, GpuError> {
+    let dims = attention_dims(case);
+    let operands = Operands::upload(gpu, case, inputs, Params::of(&dims, 0), seed)?;
+    let rows_per_workgroup =
+        constant(&candidate.constants, "WORKGROUP_SIZE") * ROWS_PER_INVOCATION;
+    let staged = constant(&candidate.constants, "STAGED") != 0;
+    let tile_vec4s = if staged { KEY_TILE * dims.head_dim as u64 / 4 } else { 1 };
+    let mut constants = candidate.constants.clone();
+    constants.push(("TILE_VEC4S".into(), tile_vec4s as f64));
+    let kernel = Kernel::build(
+        gpu,
+        &KernelSpec {
+            label: &format!("attention_{}_{}", case.dtype, candidate.variant),
+            source: &attention_source(case.dtype, &dims, SHADER),
+            entry_point: "attention_fused",
+            constants: &constants,
+            // Every index is clamped into its buffer (see the shader).
+            bounds_checked: false,
+            bindings: &[
+                (0, operands.q.as_entire_binding()),
+                (1, operands.k.as_entire_binding()),
+                (2, operands.v.as_entire_binding()),
+                (3, operands.check.o.as_entire_binding()),
+                (4, operands.params.as_entire_binding()),
+            ],
+            workgroups: (
+                (dims.q_len as u32).div_ceil(rows_per_workgroup),
+                (dims.batch * dims.q_heads) as u32,
+                1,
+            ),
+        },
+    )?;
+    Ok(Box::new(KernelCase {
+        kernel,
+        check: operands.check,
+    }))
+}
