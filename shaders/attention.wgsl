@@ -9,7 +9,8 @@
 //
 // The host prepends `alias T = ...;` (f32, or f16 after `enable f16;`) and
 // `const D4: u32 = d / 4;`. Q is B × Hq × Sq × d, K and V are B × Hkv × Skv × d,
-// O like Q, all rows of whole vec4s. The softmax statistics and the
+// O like Q, all rows of whole vec4s; Q, K and V are read from textures, O is
+// written to a storage buffer of T. The softmax statistics and the
 // accumulator are f32 whatever T is. Scores are kept in base 2 (scaled by
 // log2(e)/√d), so exp becomes exp2.
 //
@@ -30,16 +31,28 @@ struct Params {
     kv_len4: u32,     // score row stride in vec4s (unfused kernels)
     d4: u32,          // d / 4, as D4: loops over d read it here, so that no
                       // compiler sees their trip count and writes them out
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
+    q_fold_log2: u32, // Q's rows side by side per texture row, log2
+    kv_fold_log2: u32,// K's and V's, likewise
+    _pad: u32,
 }
 
-@group(0) @binding(0) var<storage, read> q: array<vec4<T>>;
-@group(0) @binding(1) var<storage, read> k: array<vec4<T>>;
-@group(0) @binding(2) var<storage, read> v: array<vec4<T>>;
 @group(0) @binding(3) var<storage, read_write> o: array<vec4<T>>;
 @group(0) @binding(4) var<uniform> params: Params;
+// Q, K and V as read-only storage textures (TEXEL_FORMAT is replaced by the
+// host with rgba32float or rgba16float): a texel is a vec4 of a row, and
+// 2^fold_log2 rows lie side by side in each texture row. Software adapters
+// fetch a texel with one vector load, where a storage-buffer load is a
+// scalar load per lane and component.
+@group(0) @binding(5) var q_texture: texture_storage_2d<TEXEL_FORMAT, read>;
+@group(0) @binding(6) var k_texture: texture_storage_2d<TEXEL_FORMAT, read>;
+@group(0) @binding(7) var v_texture: texture_storage_2d<TEXEL_FORMAT, read>;
+
+// The texel holding vec4 `c` of row `row` of a texture whose rows are
+// folded 2^fold_log2 to a texture row.
+fn texel(row: u32, c: u32, fold_log2: u32) -> vec2<u32> {
+    let side = row & ((1u << fold_log2) - 1u);
+    return vec2(side * D4 + c, row >> fold_log2);
+}
 
 // Invocations per workgroup. Each owns 4 query rows, held as the four
 // components of vec4s (scores, max, sum), so that no per-row state needs an
@@ -71,27 +84,28 @@ var<workgroup> k_tile: array<vec4<f32>, TILE_VEC4S>;
 var<workgroup> v_tile: array<vec4<f32>, TILE_VEC4S>;
 
 // Vec4 `c` of key (or value) j0 + t.
-fn key_at(kv_base: u32, j0: u32, t: u32, c: u32) -> vec4<f32> {
+fn key_at(kv_row: u32, j0: u32, t: u32, c: u32) -> vec4<f32> {
     if (STAGED) {
         return k_tile[t * D4 + c];
     }
-    return vec4<f32>(k[kv_base + min(j0 + t, params.kv_len - 1u) * D4 + c]);
+    return textureLoad(k_texture, texel(kv_row + min(j0 + t, params.kv_len - 1u), c, params.kv_fold_log2));
 }
 
-fn value_at(kv_base: u32, j0: u32, t: u32, c: u32) -> vec4<f32> {
+fn value_at(kv_row: u32, j0: u32, t: u32, c: u32) -> vec4<f32> {
     if (STAGED) {
         return v_tile[t * D4 + c];
     }
-    return vec4<f32>(v[kv_base + min(j0 + t, params.kv_len - 1u) * D4 + c]);
+    return textureLoad(v_texture, texel(kv_row + min(j0 + t, params.kv_len - 1u), c, params.kv_fold_log2));
 }
 
 // Loads keys j0..j0+KEY_TILE-1 of K and V into workgroup memory.
-fn stage_tile(kv_base: u32, j0: u32, lid: u32) {
+fn stage_tile(kv_row: u32, j0: u32, lid: u32) {
     for (var i = lid; i < KEY_TILE * params.d4; i += WORKGROUP_SIZE) {
         let j = min(j0 + i / params.d4, params.kv_len - 1u);
         let c = i % params.d4;
-        k_tile[(i / params.d4) * D4 + c] = vec4<f32>(k[kv_base + j * D4 + c]);
-        v_tile[(i / params.d4) * D4 + c] = vec4<f32>(v[kv_base + j * D4 + c]);
+        let at = texel(kv_row + j, c, params.kv_fold_log2);
+        k_tile[(i / params.d4) * D4 + c] = textureLoad(k_texture, at);
+        v_tile[(i / params.d4) * D4 + c] = textureLoad(v_texture, at);
     }
 }
 
@@ -127,12 +141,12 @@ fn attention_fused(
     let batch = wid.y / params.q_heads;
     let head = wid.y % params.q_heads;
     let kv_heads = params.q_heads / params.group;
-    let kv_base = (batch * kv_heads + head / params.group) * params.kv_len * D4;
-    let q_base = wid.y * params.q_len * D4;
+    let kv_row = (batch * kv_heads + head / params.group) * params.kv_len;
+    let q_base = wid.y * params.q_len;
     let block = WORKGROUP_SIZE * 4u;
     let row0 = wid.x * block;
     let rows = vec4(row0 + lid) + vec4(0u, 1u, 2u, 3u) * WORKGROUP_SIZE;
-    let q_rows = vec4(q_base) + min(rows, vec4(params.q_len - 1u)) * D4;
+    let q_rows = vec4(q_base) + min(rows, vec4(params.q_len - 1u));
     let mine = lid * 4u * D4;
 
     // Keys below full_end are seen by every row of the workgroup; keys from
@@ -153,7 +167,7 @@ fn attention_fused(
     var l = vec4(0.0);
     for (var j0 = 0u; j0 < key_end; j0 += KEY_TILE) {
         if (STAGED) {
-            stage_tile(kv_base, j0, lid);
+            stage_tile(kv_row, j0, lid);
             workgroupBarrier();
         }
         var s0 = vec4(0.0);
@@ -165,18 +179,19 @@ fn attention_fused(
         var s6 = vec4(0.0);
         var s7 = vec4(0.0);
         for (var c = 0u; c < params.d4; c++) {
-            let q0 = vec4<f32>(q[q_rows.x + c]);
-            let q1 = vec4<f32>(q[q_rows.y + c]);
-            let q2 = vec4<f32>(q[q_rows.z + c]);
-            let q3 = vec4<f32>(q[q_rows.w + c]);
-            s0 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 0u, c));
-            s1 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 1u, c));
-            s2 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 2u, c));
-            s3 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 3u, c));
-            s4 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 4u, c));
-            s5 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 5u, c));
-            s6 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 6u, c));
-            s7 += dot4(q0, q1, q2, q3, key_at(kv_base, j0, 7u, c));
+            let fold = params.q_fold_log2;
+            let q0 = textureLoad(q_texture, texel(q_rows.x, c, fold));
+            let q1 = textureLoad(q_texture, texel(q_rows.y, c, fold));
+            let q2 = textureLoad(q_texture, texel(q_rows.z, c, fold));
+            let q3 = textureLoad(q_texture, texel(q_rows.w, c, fold));
+            s0 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 0u, c));
+            s1 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 1u, c));
+            s2 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 2u, c));
+            s3 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 3u, c));
+            s4 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 4u, c));
+            s5 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 5u, c));
+            s6 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 6u, c));
+            s7 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 7u, c));
         }
         // Which (row, key) pairs count: all of them in a tile below the
         // diagonal, else those the mask shows.
@@ -213,14 +228,14 @@ fn attention_fused(
         l = l * alpha + (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7)));
         m = m_new;
         for (var c = 0u; c < params.d4; c++) {
-            let v0 = value_at(kv_base, j0, 0u, c);
-            let v1 = value_at(kv_base, j0, 1u, c);
-            let v2 = value_at(kv_base, j0, 2u, c);
-            let v3 = value_at(kv_base, j0, 3u, c);
-            let v4 = value_at(kv_base, j0, 4u, c);
-            let v5 = value_at(kv_base, j0, 5u, c);
-            let v6 = value_at(kv_base, j0, 6u, c);
-            let v7 = value_at(kv_base, j0, 7u, c);
+            let v0 = value_at(kv_row, j0, 0u, c);
+            let v1 = value_at(kv_row, j0, 1u, c);
+            let v2 = value_at(kv_row, j0, 2u, c);
+            let v3 = value_at(kv_row, j0, 3u, c);
+            let v4 = value_at(kv_row, j0, 4u, c);
+            let v5 = value_at(kv_row, j0, 5u, c);
+            let v6 = value_at(kv_row, j0, 6u, c);
+            let v7 = value_at(kv_row, j0, 7u, c);
             let a = mine + c;
             acc[a] = update(acc[a], alpha.x, p0.x, p1.x, p2.x, p3.x, p4.x, p5.x, p6.x, p7.x,
                             v0, v1, v2, v3, v4, v5, v6, v7);
@@ -238,7 +253,7 @@ fn attention_fused(
 
     // A row that sees no key outputs 0.
     let inverse = select(vec4(0.0), 1.0 / l, l > vec4(0.0));
-    let o_rows = vec4(q_base) + rows * D4;
+    let o_rows = (vec4(q_base) + rows) * D4;
     for (var c = 0u; c < params.d4; c++) {
         if (rows.x < params.q_len) {
             o[o_rows.x + c] = vec4<T>(acc[mine + c] * inverse.x);

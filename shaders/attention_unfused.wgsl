@@ -24,9 +24,9 @@ struct Params {
     kv_len4: u32,     // score row stride in vec4s
     d4: u32,          // d / 4, as D4: loops over d read it here, so that no
                       // compiler sees their trip count and writes them out
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
+    q_fold_log2: u32, // Q's rows side by side per texture row, log2
+    kv_fold_log2: u32,// K's and V's, likewise
+    _pad: u32,
 }
 
 @group(0) @binding(0) var<storage, read> q: array<vec4<T>>;

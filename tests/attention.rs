@@ -78,3 +78,24 @@ fn prefill_shapes() -> Vec<AttentionDims> {
 fn fused_kernels_match_the_reference() {
     every_candidate_passes("attention", Dtype::F32, &prefill_shapes(), 1.0);
 }
+
+/// Decode shapes: Sq = 1 and a few rows, GQA and multi-head, causal with
+/// Sq < Skv, ragged K/V lengths beyond one stretch of keys.
+fn decode_shapes() -> Vec<AttentionDims> {
+    vec![
+        dims(8, 2, 1, 1025, 64, false),
+        dims(4, 4, 1, 257, 128, true),
+        dims(2, 1, 3, 300, 80, true),
+        dims(6, 2, 5, 9, 16, true),
+    ]
+}
+
+#[test]
+fn one_pass_decode_matches_the_reference() {
+    every_candidate_passes("attention_decode", Dtype::F32, &decode_shapes(), 1.0);
+}
+
+#[test]
+fn split_decode_matches_the_reference() {
+    every_candidate_passes("attention_decode_split", Dtype::F32, &decode_shapes(), 1.0);
+}

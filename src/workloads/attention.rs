@@ -22,8 +22,8 @@ use super::{
     KernelCase, OutputCheck, Prepared, Shape, Work, Workload,
 };
 use crate::gpu::{
-    read_buffer, storage_buffer_init, storage_buffer_zeroed, uniform_buffer, Gpu, GpuError,
-    Kernel, KernelSpec,
+    read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init, uniform_buffer, Gpu,
+    GpuError, Kernel, KernelSpec,
 };
 use crate::reference::{check_attention, AttentionDims, AttentionInputs, Verification};
 
@@ -32,6 +32,14 @@ const SHADER: &str = include_str!("../../shaders/attention.wgsl");
 /// Dimensions of every attention shape, in order: batch, query heads, K/V
 /// heads, query length, K/V length, head dimension, causal (a switch, 0 or 1).
 pub const ATTENTION_DIMENSIONS: [&str; 7] = ["b", "hq", "hkv", "sq", "skv", "d", "causal"];
+
+/// The attention families: fused, unfused, one-pass decode, split decode.
+pub const ATTENTION_FAMILIES: [&str; 4] = [
+    "attention",
+    "attention_unfused",
+    "attention_decode",
+    "attention_decode_split",
+];
 
 /// Largest head dimension the kernels hold.
 pub const MAX_HEAD_DIM: usize = 256;
@@ -175,7 +183,9 @@ pub(super) struct Params {
     split_len: u32,
     kv_len4: u32,
     d4: u32,
-    _pad: [u32; 3],
+    q_fold_log2: u32,
+    kv_fold_log2: u32,
+    _pad: u32,
 }
 
 impl Params {
@@ -191,7 +201,18 @@ impl Params {
             split_len: split_len as u32,
             kv_len4: dims.kv_len.div_ceil(4) as u32,
             d4: (dims.head_dim / 4) as u32,
-            _pad: [0; 3],
+            q_fold_log2: 0,
+            kv_fold_log2: 0,
+            _pad: 0,
+        }
+    }
+
+    /// These parameters for kernels reading textures laid out as `layouts`.
+    pub(super) fn folded(self, (q, kv): (TextureLayout, TextureLayout)) -> Params {
+        Params {
+            q_fold_log2: q.fold_log2,
+            kv_fold_log2: kv.fold_log2,
+            ..self
         }
     }
 }
@@ -199,21 +220,78 @@ impl Params {
 /// WGSL for an attention shader: `body` after the element type and the head
 /// dimension in vec4s (`const D4`), which sizes its private arrays.
 pub(super) fn attention_source(dtype: Dtype, dims: &AttentionDims, body: &str) -> String {
+    let texel_format = match dtype {
+        Dtype::F32 => "rgba32float",
+        Dtype::F16 => "rgba16float",
+    };
+    let body = body.replace("TEXEL_FORMAT", texel_format);
     with_element_type(dtype, &format!("const D4: u32 = {}u;\n{body}", dims.head_dim / 4))
 }
 
-/// The buffers of one prepared case: inputs uploaded, O zeroed, parameters.
+/// The buffers of one prepared case: O zeroed, the parameters, and the
+/// inputs kept for the check (uploaded by [`Operands::buffers`] or
+/// [`Operands::textures`], as the kernels read them).
 pub(super) struct Operands {
-    pub q: wgpu::Buffer,
-    pub k: wgpu::Buffer,
-    pub v: wgpu::Buffer,
     pub params: wgpu::Buffer,
     pub check: AttentionCheck,
 }
 
+/// How Q, K and V rows are folded into textures: `fold` rows side by side
+/// in each texture row (a power of two), so that long inputs stay within the
+/// adapter's largest 2D texture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct TextureLayout {
+    /// log2 of the rows per texture row.
+    pub fold_log2: u32,
+    /// Texels per texture row.
+    pub width: u32,
+    /// Texture rows.
+    pub height: u32,
+}
+
+impl TextureLayout {
+    /// The layout of `rows` rows of `d4` texels within `max_extent`, if any fits.
+    pub(super) fn of(rows: usize, d4: usize, max_extent: u32) -> Option<TextureLayout> {
+        let max = max_extent as usize;
+        (0..20).find_map(|fold_log2| {
+            let (width, height) = (d4 << fold_log2, rows.div_ceil(1 << fold_log2));
+            (width <= max && height <= max).then_some(TextureLayout {
+                fold_log2,
+                width: width as u32,
+                height: height as u32,
+            })
+        })
+    }
+}
+
+/// The layouts of Q's and of K's (and V's) textures for `dims` on `gpu`, or
+/// why they do not fit.
+pub(super) fn texture_layouts(
+    dims: &AttentionDims,
+    gpu: &Gpu,
+) -> Result<(TextureLayout, TextureLayout), String> {
+    let limits = gpu.device.limits();
+    if limits.max_storage_textures_per_shader_stage < 3 {
+        return Err(format!(
+            "the adapter binds {} storage textures per shader stage; 3 are needed",
+            limits.max_storage_textures_per_shader_stage
+        ));
+    }
+    let d4 = dims.head_dim / 4;
+    let extent = limits.max_texture_dimension_2d;
+    let q_rows = dims.batch * dims.q_heads * dims.q_len;
+    let kv_rows = dims.batch * dims.kv_heads * dims.kv_len;
+    match (TextureLayout::of(q_rows, d4, extent), TextureLayout::of(kv_rows, d4, extent)) {
+        (Some(q), Some(kv)) => Ok((q, kv)),
+        _ => Err(format!(
+            "Q, K and V do not fold into the adapter's largest 2D texture ({extent})"
+        )),
+    }
+}
+
 impl Operands {
-    /// Uploads `inputs` for `case`, with `params` for its kernels.
-    pub(super) fn upload(
+    /// Zeroes O for `case` and uploads `params`; `inputs` are kept for the check.
+    pub(super) fn new(
         gpu: &Gpu,
         case: &Case,
         inputs: AttentionInputs,
@@ -223,19 +301,13 @@ impl Operands {
         let dims = attention_dims(case);
         let dtype = case.dtype;
         let o_bytes = inputs.q.len() as u64 * dtype.size_bytes();
-        let (q, k, v, o, params) = gpu.catching(|| {
+        let (o, params) = gpu.catching(|| {
             (
-                storage_buffer_init(gpu, "Q", &as_bytes(dtype, &inputs.q)),
-                storage_buffer_init(gpu, "K", &as_bytes(dtype, &inputs.k)),
-                storage_buffer_init(gpu, "V", &as_bytes(dtype, &inputs.v)),
                 storage_buffer_zeroed(gpu, "O", o_bytes),
                 uniform_buffer(gpu, "attention params", bytemuck::bytes_of(&params)),
             )
         })?;
         Ok(Operands {
-            q,
-            k,
-            v,
             params,
             check: AttentionCheck {
                 dims,
@@ -244,6 +316,49 @@ impl Operands {
                 o,
                 seed,
             },
+        })
+    }
+
+    /// Q, K and V as storage buffers of the case's dtype.
+    pub(super) fn buffers(&self, gpu: &Gpu) -> Result<[wgpu::Buffer; 3], GpuError> {
+        let (dtype, inputs) = (self.check.dtype, &self.check.inputs);
+        gpu.catching(|| {
+            [("Q", &inputs.q), ("K", &inputs.k), ("V", &inputs.v)]
+                .map(|(label, values)| storage_buffer_init(gpu, label, &as_bytes(dtype, values)))
+        })
+    }
+
+    /// Q, K and V as read-only storage textures (rgba32float, or rgba16float
+    /// for f16), rows folded by `layouts` (Q's, then K's and V's).
+    pub(super) fn textures(
+        &self,
+        gpu: &Gpu,
+        (q_layout, kv_layout): (TextureLayout, TextureLayout),
+    ) -> Result<[wgpu::TextureView; 3], GpuError> {
+        let (dtype, inputs) = (self.check.dtype, &self.check.inputs);
+        let format = match dtype {
+            Dtype::F32 => wgpu::TextureFormat::Rgba32Float,
+            Dtype::F16 => wgpu::TextureFormat::Rgba16Float,
+        };
+        let texture = |label, values: &[f32], layout: TextureLayout| {
+            let mut padded = values.to_vec();
+            padded.resize(layout.width as usize * layout.height as usize * 4, 0.0);
+            texture_init(
+                gpu,
+                label,
+                format,
+                (layout.width, layout.height),
+                &as_bytes(dtype, &padded),
+                wgpu::TextureUsages::STORAGE_BINDING,
+            )
+            .create_view(&Default::default())
+        };
+        gpu.catching(|| {
+            [
+                texture("Q", &inputs.q, q_layout),
+                texture("K", &inputs.k, kv_layout),
+                texture("V", &inputs.v, kv_layout),
+            ]
         })
     }
 }
@@ -343,6 +458,7 @@ impl Workload for Attention {
 
     fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
         let dims = unrunnable(case, gpu)?;
+        texture_layouts(&dims, gpu)?;
         let limit = u64::from(gpu.device.limits().max_compute_workgroup_storage_size);
         let fits = |c: &Candidate| fused_workgroup_bytes(dims.head_dim, &c.constants) <= limit;
         let mut fitting: Vec<Candidate> = candidates_of(&FUSED).into_iter().filter(fits).collect();
@@ -380,6 +496,10 @@ pub fn prepare_attention(
 ) -> Result<Box<dyn Prepared>, GpuError> {
     match case.workload.as_str() {
         "attention" => prepare_fused(gpu, case, candidate, inputs, seed),
+        "attention_decode" => super::attention_decode::prepare_decode(gpu, case, candidate, inputs, seed),
+        "attention_decode_split" => {
+            super::attention_decode::prepare_split(gpu, case, candidate, inputs, seed)
+        }
         other => panic!("{other} is not an attention family"),
     }
 }
@@ -393,7 +513,13 @@ pub(super) fn prepare_fused(
     seed: u64,
 ) -> Result<Box<dyn Prepared>, GpuError> {
     let dims = attention_dims(case);
-    let operands = Operands::upload(gpu, case, inputs, Params::of(&dims, 0), seed)?;
+    let layouts = texture_layouts(&dims, gpu).map_err(|reason| GpuError::Wgpu {
+        kind: "validation",
+        message: reason,
+    })?;
+    let params = Params::of(&dims, 0).folded(layouts);
+    let operands = Operands::new(gpu, case, inputs, params, seed)?;
+    let [q, k, v] = operands.textures(gpu, layouts)?;
     let rows_per_workgroup =
         constant(&candidate.constants, "WORKGROUP_SIZE") * ROWS_PER_INVOCATION;
     let staged = constant(&candidate.constants, "STAGED") != 0;
@@ -410,11 +536,11 @@ pub(super) fn prepare_fused(
             // Every index is clamped into its buffer (see the shader).
             bounds_checked: false,
             bindings: &[
-                (0, operands.q.as_entire_binding()),
-                (1, operands.k.as_entire_binding()),
-                (2, operands.v.as_entire_binding()),
                 (3, operands.check.o.as_entire_binding()),
                 (4, operands.params.as_entire_binding()),
+                (5, wgpu::BindingResource::TextureView(&q)),
+                (6, wgpu::BindingResource::TextureView(&k)),
+                (7, wgpu::BindingResource::TextureView(&v)),
             ],
             workgroups: (
                 (dims.q_len as u32).div_ceil(rows_per_workgroup),

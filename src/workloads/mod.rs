@@ -2,6 +2,7 @@
 //! implements [`Workload`]; the sampler, runner and reports know only the trait.
 
 mod attention;
+mod attention_decode;
 mod inputs;
 mod latency;
 mod matmul;
@@ -12,7 +13,9 @@ mod transfer;
 
 pub use attention::{
     attention_case, attention_dims, attention_inputs, prepare_attention, round_to, Attention,
+    ATTENTION_FAMILIES,
 };
+pub use attention_decode::{AttentionDecode, AttentionDecodeSplit};
 pub use inputs::seeded_uniform;
 pub use latency::{latency_case, Latency};
 pub use matmul::{matmul_case, Matmul};
@@ -145,10 +148,12 @@ pub trait Workload: Sync {
 }
 
 /// Every workload chipbench knows.
-pub fn all() -> [&'static dyn Workload; 10] {
+pub fn all() -> [&'static dyn Workload; 12] {
     [
         &Matmul,
         &Attention,
+        &AttentionDecode,
+        &AttentionDecodeSplit,
         &Peak,
         &STREAM_KERNELS[0],
         &STREAM_KERNELS[1],

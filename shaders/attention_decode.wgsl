@@ -1,0 +1,354 @@
+// Attention for short query lengths (decode: Sq = 1 against a long K/V),
+// one workgroup per K/V head and stretch of keys, so that K and V are read
+// once for all the query heads that share them (grouped-query attention).
+//
+//   decode:         one pass over all keys per workgroup, O written directly;
+//   decode_partial: split-KV (flash-decoding): workgroup s of SPLITS takes
+//                   keys [s·split_len, (s+1)·split_len) and writes a partial
+//                   (max m, sum l, unnormalized output);
+//   decode_merge:   per query row, rescales the partials to their common max
+//                   and divides by the combined sum.
+//
+// A workgroup serves 4 query rows of its K/V head (the group's heads × Sq
+// rows, 4 at a time), held as the components of vec4s. It walks its keys
+// STRETCH = DECODE_WORKGROUP · KEYS_PER_INVOCATION at a time: each
+// invocation scores KEYS_PER_INVOCATION keys (K read by one invocation per
+// key), the workgroup reduces the stretch's max and sum (through workgroup
+// memory, or subgroup operations where the adapter has them, never assuming
+// a subgroup size), then each invocation accumulates P·V for one vec4 of d
+// over a share of the stretch's keys (V read once per key and vec4). The
+// shares are summed once, at the end. Under the causal mask (bottom-right)
+// keys past the last row's diagonal are never visited.
+//
+// The host prepends `alias T`, `const D4: u32 = d / 4;`, and replaces
+// TEXEL_FORMAT; then appends one of the two reduction parts below the
+// common one (`@tree-reduction` or `@subgroup-reduction`). Every index is
+// clamped into its buffer or texture, so the host builds it without runtime
+// bounds checks.
+//
+// Dispatch (decode, decode_partial): x = SPLITS, y = B · Hkv,
+// z = ceil(Hq/Hkv · Sq / 4). decode_merge: 64 invocations per workgroup,
+// one per (query row, vec4 of d), x · y workgroups covering them.
+
+struct Params {
+    q_heads: u32,     // Hq
+    group: u32,       // Hq / Hkv: query heads per K/V head
+    q_len: u32,       // Sq
+    kv_len: u32,      // Skv
+    causal: u32,      // 1: causal mask
+    scale_log2: f32,  // log2(e) / √d
+    split_len: u32,   // keys per split
+    kv_len4: u32,     // score row stride in vec4s (unfused kernels)
+    d4: u32,          // d / 4, as D4: loops over d read it here, so that no
+                      // compiler sees their trip count and writes them out
+    q_fold_log2: u32, // Q's rows side by side per texture row, log2
+    kv_fold_log2: u32,// K's and V's, likewise
+    _pad: u32,
+}
+
+@group(0) @binding(3) var<storage, read_write> o: array<vec4<T>>;
+@group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(5) var q_texture: texture_storage_2d<TEXEL_FORMAT, read>;
+@group(0) @binding(6) var k_texture: texture_storage_2d<TEXEL_FORMAT, read>;
+@group(0) @binding(7) var v_texture: texture_storage_2d<TEXEL_FORMAT, read>;
+// Partials of decode_partial: per query row and split, D4 vec4s of output
+// and (m, l).
+@group(0) @binding(8) var<storage, read_write> partial_o: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read_write> partial_ml: array<vec2<f32>>;
+
+// Invocations per workgroup: a power of two, at least D4 (each invocation
+// accumulates at most one vec4 of d).
+override DECODE_WORKGROUP: u32 = 64u;
+// Splits of the keys (decode_partial and decode_merge; decode takes all).
+override SPLITS: u32 = 1u;
+
+const KEYS_PER_INVOCATION: u32 = 4u;
+const NO_SCORE: f32 = -3.0e38;
+
+// A stretch's scores, then its weights, per key (4 rows each).
+var<workgroup> weights: array<vec4<f32>, DECODE_WORKGROUP * KEYS_PER_INVOCATION>;
+// Each invocation's accumulators (4 rows) for the final sum of shares.
+var<workgroup> shares: array<vec4<f32>, DECODE_WORKGROUP * 4u>;
+
+fn texel(row: u32, c: u32, fold_log2: u32) -> vec2<u32> {
+    let side = row & ((1u << fold_log2) - 1u);
+    return vec2(side * D4 + c, row >> fold_log2);
+}
+
+// Which of the query rows with indices `q_index` (within Sq) see key `j`.
+fn visible(q_index: vec4<u32>, j: u32) -> vec4<bool> {
+    let last = vec4<i32>(q_index) + i32(params.kv_len) - i32(params.q_len);
+    return vec4(j < params.kv_len) & (vec4(params.causal == 0u) | (vec4(i32(j)) <= last));
+}
+
+// The 4 query rows a workgroup serves, as global rows of Q and O, their
+// index within Sq, and whether each exists (the last group may be short).
+struct Rows {
+    global: vec4<u32>,
+    q_index: vec4<u32>,
+    exists: vec4<bool>,
+}
+
+fn rows_of(wid: vec3<u32>) -> Rows {
+    let kv_heads = params.q_heads / params.group;
+    let batch = wid.y / kv_heads;
+    let kv_head = wid.y % kv_heads;
+    let per_kv_head = params.group * params.q_len;
+    let local = vec4(wid.z * 4u) + vec4(0u, 1u, 2u, 3u);
+    let clamped = min(local, vec4(per_kv_head - 1u));
+    let head = vec4(kv_head * params.group) + clamped / params.q_len;
+    let q_index = clamped % params.q_len;
+    let global = (vec4(batch * params.q_heads) + head) * params.q_len + q_index;
+    return Rows(global, q_index, local < vec4(per_kv_head));
+}
+
+// The reduced state of one workgroup over keys [begin, end): running max
+// and sum per row, and (in invocations with `owns`) the unnormalized output
+// for vec4 `c` of the 4 rows.
+struct Reduced {
+    m: vec4<f32>,
+    l: vec4<f32>,
+    o0: vec4<f32>,
+    o1: vec4<f32>,
+    o2: vec4<f32>,
+    o3: vec4<f32>,
+    c: u32,
+    owns: bool,
+}
+
+fn attend(wid: vec3<u32>, lid: u32, begin: u32, stop: u32) -> Reduced {
+    let rows = rows_of(wid);
+    let kv_heads = params.q_heads / params.group;
+    let kv_row = wid.y * params.kv_len;
+    var end = stop;
+    if (params.causal != 0u) {
+        let last = max(max(rows.q_index.x, rows.q_index.y), max(rows.q_index.z, rows.q_index.w));
+        let seen = clamp(i32(last) + i32(params.kv_len) - i32(params.q_len) + 1, 0, i32(params.kv_len));
+        end = min(end, u32(seen));
+    }
+    // P·V shares: invocation = c + D4 · share, `shares_count` shares of the keys.
+    let shares_count = DECODE_WORKGROUP / params.d4;
+    let c = lid % params.d4;
+    let share = lid / params.d4;
+    let owns = share < shares_count;
+    let stretch = DECODE_WORKGROUP * KEYS_PER_INVOCATION;
+    let fold = params.q_fold_log2;
+    var m = vec4(NO_SCORE);
+    var l = vec4(0.0);
+    var a0 = vec4(0.0);
+    var a1 = vec4(0.0);
+    var a2 = vec4(0.0);
+    var a3 = vec4(0.0);
+    for (var s0 = begin; s0 < end; s0 += stretch) {
+        var local_max = vec4(NO_SCORE);
+        for (var i = 0u; i < KEYS_PER_INVOCATION; i++) {
+            let slot = i * DECODE_WORKGROUP + lid;
+            let j = s0 + slot;
+            let key_row = kv_row + min(j, params.kv_len - 1u);
+            var score = vec4(0.0);
+            for (var cc = 0u; cc < params.d4; cc++) {
+                let key = textureLoad(k_texture, texel(key_row, cc, params.kv_fold_log2));
+                score += vec4(
+                    dot(textureLoad(q_texture, texel(rows.global.x, cc, fold)), key),
+                    dot(textureLoad(q_texture, texel(rows.global.y, cc, fold)), key),
+                    dot(textureLoad(q_texture, texel(rows.global.z, cc, fold)), key),
+                    dot(textureLoad(q_texture, texel(rows.global.w, cc, fold)), key),
+                );
+            }
+            let shown = visible(rows.q_index, j) & vec4(j < end);
+            score = select(vec4(NO_SCORE), score * params.scale_log2, shown);
+            weights[slot] = score;
+            local_max = max(local_max, score);
+        }
+        let m_new = max(m, reduce4(local_max, true, lid));
+        var local_sum = vec4(0.0);
+        for (var i = 0u; i < KEYS_PER_INVOCATION; i++) {
+            let slot = i * DECODE_WORKGROUP + lid;
+            let shown = visible(rows.q_index, s0 + slot) & vec4(s0 + slot < end);
+            let p = select(vec4(0.0), exp2(weights[slot] - m_new), shown);
+            weights[slot] = p;
+            local_sum += p;
+        }
+        // reduce4 ends with a barrier: every weight is written.
+        let alpha = exp2(m - m_new);
+        l = l * alpha + reduce4(local_sum, false, lid);
+        m = m_new;
+        a0 *= alpha.x;
+        a1 *= alpha.y;
+        a2 *= alpha.z;
+        a3 *= alpha.w;
+        if (owns) {
+            for (var slot = share; slot < stretch; slot += shares_count) {
+                let p = weights[slot];
+                let value = textureLoad(v_texture, texel(kv_row + min(s0 + slot, params.kv_len - 1u), c, params.kv_fold_log2));
+                a0 = fma(vec4(p.x), value, a0);
+                a1 = fma(vec4(p.y), value, a1);
+                a2 = fma(vec4(p.z), value, a2);
+                a3 = fma(vec4(p.w), value, a3);
+            }
+        }
+        workgroupBarrier();
+    }
+    // Sum the shares of each vec4 of d.
+    shares[lid * 4u] = a0;
+    shares[lid * 4u + 1u] = a1;
+    shares[lid * 4u + 2u] = a2;
+    shares[lid * 4u + 3u] = a3;
+    workgroupBarrier();
+    if (owns && share == 0u) {
+        for (var other = 1u; other < shares_count; other++) {
+            let at = (other * params.d4 + c) * 4u;
+            a0 += shares[at];
+            a1 += shares[at + 1u];
+            a2 += shares[at + 2u];
+            a3 += shares[at + 3u];
+        }
+    }
+    return Reduced(m, l, a0, a1, a2, a3, c, owns && share == 0u);
+}
+
+// Writes row `row`'s output vec4 `c`: acc / l, or 0 for a row that saw no key.
+fn store(row: u32, c: u32, acc: vec4<f32>, l: f32) {
+    o[row * D4 + c] = vec4<T>(acc * select(0.0, 1.0 / l, l > 0.0));
+}
+
+fn decode_body(wid: vec3<u32>, lid: u32) {
+    let r = attend(wid, lid, 0u, params.kv_len);
+    let rows = rows_of(wid);
+    if (r.owns) {
+        if (rows.exists.x) { store(rows.global.x, r.c, r.o0, r.l.x); }
+        if (rows.exists.y) { store(rows.global.y, r.c, r.o1, r.l.y); }
+        if (rows.exists.z) { store(rows.global.z, r.c, r.o2, r.l.z); }
+        if (rows.exists.w) { store(rows.global.w, r.c, r.o3, r.l.w); }
+    }
+}
+
+fn decode_partial_body(wid: vec3<u32>, lid: u32) {
+    let begin = min(wid.x * params.split_len, params.kv_len);
+    let stop = min(begin + params.split_len, params.kv_len);
+    let r = attend(wid, lid, begin, stop);
+    let rows = rows_of(wid);
+    let at = rows.global * SPLITS + wid.x;
+    if (r.owns) {
+        if (rows.exists.x) { partial_o[at.x * D4 + r.c] = r.o0; }
+        if (rows.exists.y) { partial_o[at.y * D4 + r.c] = r.o1; }
+        if (rows.exists.z) { partial_o[at.z * D4 + r.c] = r.o2; }
+        if (rows.exists.w) { partial_o[at.w * D4 + r.c] = r.o3; }
+    }
+    if (lid == 0u) {
+        if (rows.exists.x) { partial_ml[at.x] = vec2(r.m.x, r.l.x); }
+        if (rows.exists.y) { partial_ml[at.y] = vec2(r.m.y, r.l.y); }
+        if (rows.exists.z) { partial_ml[at.z] = vec2(r.m.z, r.l.z); }
+        if (rows.exists.w) { partial_ml[at.w] = vec2(r.m.w, r.l.w); }
+    }
+}
+
+@compute @workgroup_size(64)
+fn decode_merge(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let index = (wid.y * groups.x + wid.x) * 64u + lid;
+    let rows = arrayLength(&o) / D4;
+    if (index >= rows * params.d4) {
+        return;
+    }
+    let row = index / params.d4;
+    let c = index % params.d4;
+    var m = NO_SCORE;
+    for (var s = 0u; s < SPLITS; s++) {
+        m = max(m, partial_ml[row * SPLITS + s].x);
+    }
+    var l = 0.0;
+    var acc = vec4(0.0);
+    for (var s = 0u; s < SPLITS; s++) {
+        let ml = partial_ml[row * SPLITS + s];
+        let weight = exp2(ml.x - m);
+        l += ml.y * weight;
+        acc += partial_o[(row * SPLITS + s) * D4 + c] * weight;
+    }
+    store(row, c, acc, l);
+}
+
+// @tree-reduction
+// The sum (or max) over the workgroup, through workgroup memory.
+
+var<workgroup> slots: array<vec4<f32>, DECODE_WORKGROUP>;
+
+fn reduce4(value: vec4<f32>, take_max: bool, lid: u32) -> vec4<f32> {
+    slots[lid] = value;
+    workgroupBarrier();
+    for (var half = DECODE_WORKGROUP / 2u; half > 0u; half /= 2u) {
+        if (lid < half) {
+            let other = slots[lid + half];
+            slots[lid] = select(slots[lid] + other, max(slots[lid], other), take_max);
+        }
+        workgroupBarrier();
+    }
+    let total = slots[0];
+    workgroupBarrier();
+    return total;
+}
+
+@compute @workgroup_size(DECODE_WORKGROUP)
+fn decode(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    decode_body(wid, lid);
+}
+
+@compute @workgroup_size(DECODE_WORKGROUP)
+fn decode_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    decode_partial_body(wid, lid);
+}
+
+// @subgroup-reduction
+// The sum (or max) over the workgroup: within each subgroup by subgroup
+// operations, then across subgroups through one slot each (whatever the
+// subgroup size; `subgroup_id` names the slot).
+
+var<workgroup> slots: array<vec4<f32>, DECODE_WORKGROUP>;
+var<private> subgroup_slot: u32;
+var<private> subgroup_count: u32;
+var<private> subgroup_lane: u32;
+
+fn reduce4(value: vec4<f32>, take_max: bool, lid: u32) -> vec4<f32> {
+    let part = select(subgroupAdd(value), subgroupMax(value), take_max);
+    if (subgroup_lane == 0u) {
+        slots[subgroup_slot] = part;
+    }
+    workgroupBarrier();
+    var total = slots[0];
+    for (var i = 1u; i < subgroup_count; i++) {
+        total = select(total + slots[i], max(total, slots[i]), take_max);
+    }
+    workgroupBarrier();
+    return total;
+}
+
+@compute @workgroup_size(DECODE_WORKGROUP)
+fn decode(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(subgroup_id) subgroup: u32,
+    @builtin(num_subgroups) subgroups: u32,
+    @builtin(subgroup_invocation_id) lane: u32,
+) {
+    subgroup_slot = subgroup;
+    subgroup_count = subgroups;
+    subgroup_lane = lane;
+    decode_body(wid, lid);
+}
+
+@compute @workgroup_size(DECODE_WORKGROUP)
+fn decode_partial(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(subgroup_id) subgroup: u32,
+    @builtin(num_subgroups) subgroups: u32,
+    @builtin(subgroup_invocation_id) lane: u32,
+) {
+    subgroup_slot = subgroup;
+    subgroup_count = subgroups;
+    subgroup_lane = lane;
+    decode_partial_body(wid, lid);
+}

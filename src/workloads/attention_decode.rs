@@ -1,0 +1,300 @@
+//! Attention for short query lengths (`shaders/attention_decode.wgsl`): one
+//! workgroup per K/V head reads K and V once for all the query heads that
+//! share them. Two families, so that a run shows both side by side:
+//! `attention_decode` makes one pass over all keys per workgroup;
+//! `attention_decode_split` splits the keys among `SPLITS` workgroups
+//! (flash-decoding), each writing a partial that a second kernel merges, a
+//! [`StagedCase`] whose split count autotune chooses. Both are judged by
+//! bytes per second: decode is bound by reading K and V.
+
+use super::attention::{
+    attention_dims, attention_inputs, attention_source, attention_work, candidates_of,
+    operand_buffers, texture_layouts, unrunnable, Operands, Params, ATTENTION_DIMENSIONS,
+};
+use super::{constant, Candidate, Case, Figure, KernelCase, Prepared, Work, Workload};
+use crate::gpu::{storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec, Stages};
+use crate::reference::AttentionInputs;
+
+const SHADER: &str = include_str!("../../shaders/attention_decode.wgsl");
+const TREE_PART: &str = "// @tree-reduction";
+const SUBGROUP_PART: &str = "// @subgroup-reduction";
+
+/// Invocations per workgroup (`DECODE_WORKGROUP`): at least d/4 for d ≤ 256.
+const WORKGROUP: f64 = 64.0;
+/// Keys a workgroup scores at a time (`DECODE_WORKGROUP · KEYS_PER_INVOCATION`).
+const STRETCH: usize = 64 * 4;
+/// Split counts the split family offers; autotune picks one.
+const SPLIT_COUNTS: [u32; 3] = [4, 16, 64];
+/// Invocations per workgroup of `decode_merge`.
+const MERGE_WORKGROUP: u32 = 64;
+/// Most workgroups along x before a grid wraps into y.
+const MAX_GROUPS_X: u32 = 65535;
+
+/// One-pass decode attention.
+pub struct AttentionDecode;
+
+/// Split-KV decode attention with a merge pass.
+pub struct AttentionDecodeSplit;
+
+/// How a variant reduces over its workgroup: `tree` (workgroup memory) or
+/// `subgroup` (subgroup operations, then one slot per subgroup).
+fn reductions(gpu: &Gpu) -> Vec<&'static str> {
+    match gpu.has(wgpu::Features::SUBGROUP) {
+        true => vec!["subgroup", "tree"],
+        false => vec!["tree"],
+    }
+}
+
+/// The shader with the common part and the reduction `variant` names.
+fn source_for(variant: &str) -> String {
+    let (common, rest) = SHADER.split_once(TREE_PART).expect("tree part");
+    let (tree, subgroup) = rest.split_once(SUBGROUP_PART).expect("subgroup part");
+    let part = if variant.ends_with("subgroup") { subgroup } else { tree };
+    format!("{common}{part}")
+}
+
+/// Workgroups (x = splits, y = B·Hkv, z = row groups of 4) of the decode kernels.
+fn grid(case: &Case, splits: u32) -> (u32, u32, u32) {
+    let dims = attention_dims(case);
+    let rows_per_kv_head = dims.q_heads / dims.kv_heads * dims.q_len;
+    (
+        splits,
+        (dims.batch * dims.kv_heads) as u32,
+        rows_per_kv_head.div_ceil(4) as u32,
+    )
+}
+
+/// The decode kernel `entry_point` of `candidate` over `operands`.
+fn decode_kernel(
+    gpu: &Gpu,
+    case: &Case,
+    candidate: &Candidate,
+    entry_point: &str,
+    splits: u32,
+    operands: &Operands,
+    textures: &[wgpu::TextureView; 3],
+    partials: Option<(&wgpu::Buffer, &wgpu::Buffer)>,
+) -> Result<Kernel, GpuError> {
+    let dims = attention_dims(case);
+    let mut bindings = vec![
+        (4, operands.params.as_entire_binding()),
+        (5, wgpu::BindingResource::TextureView(&textures[0])),
+        (6, wgpu::BindingResource::TextureView(&textures[1])),
+        (7, wgpu::BindingResource::TextureView(&textures[2])),
+    ];
+    match partials {
+        Some((o, ml)) => bindings.extend([(8, o.as_entire_binding()), (9, ml.as_entire_binding())]),
+        None => bindings.push((3, operands.check.o.as_entire_binding())),
+    }
+    Kernel::build(
+        gpu,
+        &KernelSpec {
+            label: &format!("{}_{}_{}", case.workload, case.dtype, candidate.variant),
+            source: &attention_source(case.dtype, &dims, &source_for(&candidate.variant)),
+            entry_point,
+            constants: &candidate.constants,
+            // Every index is clamped into its buffer or texture (see the shader).
+            bounds_checked: false,
+            bindings: &bindings,
+            workgroups: grid(case, splits),
+        },
+    )
+}
+
+/// Uploads what every decode variant reads: O zeroed, parameters for
+/// `split_len` keys per split, Q/K/V as textures.
+fn upload(
+    gpu: &Gpu,
+    case: &Case,
+    inputs: AttentionInputs,
+    split_len: usize,
+    seed: u64,
+) -> Result<(Operands, [wgpu::TextureView; 3]), GpuError> {
+    let dims = attention_dims(case);
+    let layouts = texture_layouts(&dims, gpu).map_err(|message| GpuError::Wgpu {
+        kind: "validation",
+        message,
+    })?;
+    let operands = Operands::new(gpu, case, inputs, Params::of(&dims, split_len).folded(layouts), seed)?;
+    let textures = operands.textures(gpu, layouts)?;
+    Ok((operands, textures))
+}
+
+impl Workload for AttentionDecode {
+    fn family(&self) -> &'static str {
+        "attention_decode"
+    }
+
+    fn dimensions(&self) -> &'static [&'static str] {
+        &ATTENTION_DIMENSIONS
+    }
+
+    fn work(&self, case: &Case) -> Work {
+        attention_work(case)
+    }
+
+    fn judged_by(&self) -> Figure {
+        Figure::BytesPerS
+    }
+
+    fn buffers(&self, case: &Case, _candidate: &Candidate) -> Vec<(String, u64)> {
+        operand_buffers(case)
+    }
+
+    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+        let dims = unrunnable(case, gpu)?;
+        texture_layouts(&dims, gpu)?;
+        Ok(reductions(gpu)
+            .into_iter()
+            .flat_map(|reduction| candidates_of(&[(reduction, &[("DECODE_WORKGROUP", WORKGROUP)])]))
+            .collect())
+    }
+
+    fn prepare(
+        &self,
+        gpu: &Gpu,
+        case: &Case,
+        candidate: &Candidate,
+        seed: u64,
+    ) -> Result<Box<dyn Prepared>, GpuError> {
+        prepare_decode(gpu, case, candidate, attention_inputs(case, seed), seed)
+    }
+}
+
+/// Prepares a one-pass decode of `inputs`.
+pub(super) fn prepare_decode(
+    gpu: &Gpu,
+    case: &Case,
+    candidate: &Candidate,
+    inputs: AttentionInputs,
+    seed: u64,
+) -> Result<Box<dyn Prepared>, GpuError> {
+    let kv_len = attention_dims(case).kv_len;
+    let (operands, textures) = upload(gpu, case, inputs, kv_len, seed)?;
+    let kernel = decode_kernel(gpu, case, candidate, "decode", 1, &operands, &textures, None)?;
+    Ok(Box::new(KernelCase {
+        kernel,
+        check: operands.check,
+    }))
+}
+
+/// Query rows × splits of a split case: the partials' count.
+fn partial_count(case: &Case, splits: u32) -> u64 {
+    let dims = attention_dims(case);
+    (dims.batch * dims.q_heads * dims.q_len) as u64 * u64::from(splits)
+}
+
+impl Workload for AttentionDecodeSplit {
+    fn family(&self) -> &'static str {
+        "attention_decode_split"
+    }
+
+    fn dimensions(&self) -> &'static [&'static str] {
+        &ATTENTION_DIMENSIONS
+    }
+
+    /// As one pass: the partials (a few per cent of K/V's bytes at most at
+    /// the suites' shapes) are left out, since the split count is the tuner's.
+    fn work(&self, case: &Case) -> Work {
+        attention_work(case)
+    }
+
+    fn judged_by(&self) -> Figure {
+        Figure::BytesPerS
+    }
+
+    fn buffers(&self, case: &Case, candidate: &Candidate) -> Vec<(String, u64)> {
+        let splits = constant(&candidate.constants, "SPLITS");
+        let d = attention_dims(case).head_dim as u64;
+        let mut buffers = operand_buffers(case);
+        buffers.push(("partial outputs".into(), partial_count(case, splits) * d * 4));
+        buffers.push(("partial statistics".into(), partial_count(case, splits) * 8));
+        buffers
+    }
+
+    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+        let dims = unrunnable(case, gpu)?;
+        texture_layouts(&dims, gpu)?;
+        let reduction = reductions(gpu)[0];
+        let variant = format!("split_{reduction}");
+        // Splits of at least one stretch of keys each (and always the fewest).
+        let counts = SPLIT_COUNTS
+            .iter()
+            .filter(|&&s| s == SPLIT_COUNTS[0] || dims.kv_len.div_ceil(s as usize) >= STRETCH);
+        Ok(counts
+            .map(|&splits| Candidate {
+                variant: variant.clone(),
+                constants: vec![
+                    ("DECODE_WORKGROUP".into(), WORKGROUP),
+                    ("SPLITS".into(), f64::from(splits)),
+                ],
+            })
+            .collect())
+    }
+
+    fn prepare(
+        &self,
+        gpu: &Gpu,
+        case: &Case,
+        candidate: &Candidate,
+        seed: u64,
+    ) -> Result<Box<dyn Prepared>, GpuError> {
+        prepare_split(gpu, case, candidate, attention_inputs(case, seed), seed)
+    }
+}
+
+/// Prepares a split decode of `inputs`: partial and merge stages.
+pub(super) fn prepare_split(
+    gpu: &Gpu,
+    case: &Case,
+    candidate: &Candidate,
+    inputs: AttentionInputs,
+    seed: u64,
+) -> Result<Box<dyn Prepared>, GpuError> {
+    let dims = attention_dims(case);
+    let splits = constant(&candidate.constants, "SPLITS");
+    let split_len = dims.kv_len.div_ceil(splits as usize);
+    let (operands, textures) = upload(gpu, case, inputs, split_len, seed)?;
+    let count = partial_count(case, splits);
+    let (partial_o, partial_ml) = gpu.catching(|| {
+        (
+            storage_buffer_zeroed(gpu, "partial outputs", count * dims.head_dim as u64 * 4),
+            storage_buffer_zeroed(gpu, "partial statistics", count * 8),
+        )
+    })?;
+    let partial = decode_kernel(
+        gpu,
+        case,
+        candidate,
+        "decode_partial",
+        splits,
+        &operands,
+        &textures,
+        Some((&partial_o, &partial_ml)),
+    )?;
+    let merge_groups = ((dims.batch * dims.q_heads * dims.q_len * dims.head_dim / 4) as u32)
+        .div_ceil(MERGE_WORKGROUP);
+    let merge_x = merge_groups.min(MAX_GROUPS_X);
+    let merge = Kernel::build(
+        gpu,
+        &KernelSpec {
+            label: &format!("{}_{}_merge", case.workload, case.dtype),
+            source: &attention_source(case.dtype, &dims, &source_for("tree")),
+            entry_point: "decode_merge",
+            constants: &[("SPLITS".into(), f64::from(splits))],
+            // Every index is guarded by O's length.
+            bounds_checked: false,
+            bindings: &[
+                (3, operands.check.o.as_entire_binding()),
+                (4, operands.params.as_entire_binding()),
+                (8, partial_o.as_entire_binding()),
+                (9, partial_ml.as_entire_binding()),
+            ],
+            workgroups: (merge_x, merge_groups.div_ceil(merge_x), 1),
+        },
+    )?;
+    Ok(Box::new(KernelCase {
+        kernel: Stages::new(vec![("partial".into(), partial), ("merge".into(), merge)]),
+        check: operands.check,
+    }))
+}
