@@ -79,6 +79,11 @@ fn fused_kernels_match_the_reference() {
     every_candidate_passes("attention", Dtype::F32, &prefill_shapes(), 1.0);
 }
 
+#[test]
+fn unfused_kernels_match_the_reference() {
+    every_candidate_passes("attention_unfused", Dtype::F32, &prefill_shapes(), 1.0);
+}
+
 /// Decode shapes: Sq = 1 and a few rows, GQA and multi-head, causal with
 /// Sq < Skv, ragged K/V lengths beyond one stretch of keys.
 fn decode_shapes() -> Vec<AttentionDims> {

@@ -496,6 +496,9 @@ pub fn prepare_attention(
 ) -> Result<Box<dyn Prepared>, GpuError> {
     match case.workload.as_str() {
         "attention" => prepare_fused(gpu, case, candidate, inputs, seed),
+        "attention_unfused" => {
+            super::attention_unfused::prepare_unfused(gpu, case, candidate, inputs, seed)
+        }
         "attention_decode" => super::attention_decode::prepare_decode(gpu, case, candidate, inputs, seed),
         "attention_decode_split" => {
             super::attention_decode::prepare_split(gpu, case, candidate, inputs, seed)

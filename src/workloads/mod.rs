@@ -3,6 +3,7 @@
 
 mod attention;
 mod attention_decode;
+mod attention_unfused;
 mod inputs;
 mod latency;
 mod matmul;
@@ -16,6 +17,7 @@ pub use attention::{
     ATTENTION_FAMILIES,
 };
 pub use attention_decode::{AttentionDecode, AttentionDecodeSplit};
+pub use attention_unfused::AttentionUnfused;
 pub use inputs::seeded_uniform;
 pub use latency::{latency_case, Latency};
 pub use matmul::{matmul_case, Matmul};
@@ -148,10 +150,11 @@ pub trait Workload: Sync {
 }
 
 /// Every workload chipbench knows.
-pub fn all() -> [&'static dyn Workload; 12] {
+pub fn all() -> [&'static dyn Workload; 13] {
     [
         &Matmul,
         &Attention,
+        &AttentionUnfused,
         &AttentionDecode,
         &AttentionDecodeSplit,
         &Peak,

@@ -1,0 +1,149 @@
+//! Unfused attention (`shaders/attention_unfused.wgsl`), the baseline the
+//! fused kernels must beat: S = Q·Kᵀ·scale for every (query, key) pair, a
+//! row softmax in place (masked keys to 0), then O = P·V, as a
+//! [`StagedCase`] of three kernels, each timed where the device can. Its
+//! batched matmuls are its own simple register-tiled kernels (4 query rows
+//! × 4 keys, and 4 rows × one vec4 of d, per invocation). The score matrix
+//! (B·Hq·Sq·Skv f32, rows padded to whole vec4s) is scratch space the
+//! variant declares, so a case whose scores do not fit a binding is
+//! reported unavailable, and its traffic is counted: written by the scores
+//! kernel, read and written by the softmax, read by P·V.
+
+use super::attention::{
+    attention_dims, attention_inputs, attention_source, attention_work, candidates_of,
+    operand_buffers, unrunnable, Operands, Params, ATTENTION_DIMENSIONS,
+};
+use super::{Candidate, Case, KernelCase, Prepared, Work, Workload};
+use crate::gpu::{storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec, Stages};
+use crate::reference::{AttentionDims, AttentionInputs};
+
+const SHADER: &str = include_str!("../../shaders/attention_unfused.wgsl");
+
+/// Invocations per workgroup of each kernel (a power of two for the softmax).
+const WORKGROUP: f64 = 64.0;
+/// Query rows per invocation of the scores and P·V kernels (`TILE_ROWS`).
+const TILE_ROWS: usize = 4;
+
+/// The unfused attention workload.
+pub struct AttentionUnfused;
+
+/// Bytes of the score matrix: B·Hq·Sq rows of Skv padded to whole vec4s, f32.
+fn scores_bytes(dims: &AttentionDims) -> u64 {
+    (dims.batch * dims.q_heads * dims.q_len * dims.kv_len.next_multiple_of(4) * 4) as u64
+}
+
+impl Workload for AttentionUnfused {
+    fn family(&self) -> &'static str {
+        "attention_unfused"
+    }
+
+    fn dimensions(&self) -> &'static [&'static str] {
+        &ATTENTION_DIMENSIONS
+    }
+
+    /// The fused work plus the score matrix's round trips: written once,
+    /// read and written by the softmax, read once more.
+    fn work(&self, case: &Case) -> Work {
+        let scores = scores_bytes(&attention_dims(case));
+        let fused = attention_work(case);
+        Work {
+            bytes_read: fused.bytes_read + 2 * scores,
+            bytes_written: fused.bytes_written + 2 * scores,
+            ..fused
+        }
+    }
+
+    fn buffers(&self, case: &Case, _candidate: &Candidate) -> Vec<(String, u64)> {
+        let mut buffers = operand_buffers(case);
+        buffers.push(("scores".into(), scores_bytes(&attention_dims(case))));
+        buffers
+    }
+
+    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+        unrunnable(case, gpu)?;
+        Ok(candidates_of(&[(
+            "tiled",
+            &[
+                ("SCORES_WORKGROUP", WORKGROUP),
+                ("SOFTMAX_WORKGROUP", WORKGROUP),
+                ("PV_WORKGROUP", WORKGROUP),
+            ],
+        )]))
+    }
+
+    fn prepare(
+        &self,
+        gpu: &Gpu,
+        case: &Case,
+        candidate: &Candidate,
+        seed: u64,
+    ) -> Result<Box<dyn Prepared>, GpuError> {
+        prepare_unfused(gpu, case, candidate, attention_inputs(case, seed), seed)
+    }
+}
+
+/// Uploads `inputs` and builds the three kernels of `attention_unfused.wgsl`.
+pub(super) fn prepare_unfused(
+    gpu: &Gpu,
+    case: &Case,
+    candidate: &Candidate,
+    inputs: AttentionInputs,
+    seed: u64,
+) -> Result<Box<dyn Prepared>, GpuError> {
+    let dims = attention_dims(case);
+    let params = Params::of(&dims, 0);
+    let operands = Operands::new(gpu, case, inputs, params, seed)?;
+    let [q, k, v] = operands.buffers(gpu)?;
+    let scores = gpu.catching(|| storage_buffer_zeroed(gpu, "scores", scores_bytes(&dims)))?;
+    let source = attention_source(case.dtype, &dims, SHADER);
+    let heads = (dims.batch * dims.q_heads) as u32;
+    let workgroup = WORKGROUP as u32;
+    let row_tiles = dims.q_len.div_ceil(TILE_ROWS) as u32;
+    // Each kernel binds what it reads and writes (layouts come from the
+    // entry points): scores Q, K, S; softmax S; pv V, S, O.
+    let kernel = |entry_point: &str, buffers: &[(u32, &wgpu::Buffer)], workgroups| {
+        let mut bindings = vec![(4, operands.params.as_entire_binding())];
+        bindings.extend(buffers.iter().map(|(at, b)| (*at, b.as_entire_binding())));
+        Kernel::build(
+            gpu,
+            &KernelSpec {
+                label: &format!("attention_unfused_{}_{entry_point}", case.dtype),
+                source: &source,
+                entry_point,
+                constants: &candidate.constants,
+                // Every index is clamped or guarded (see the shader).
+                bounds_checked: false,
+                bindings: &bindings,
+                workgroups,
+            },
+        )
+    };
+    let kv_len4 = dims.kv_len.div_ceil(4) as u32;
+    let d4 = (dims.head_dim / 4) as u32;
+    let stages = Stages::new(vec![
+        (
+            "scores".into(),
+            kernel(
+                "scores",
+                &[(0, &q), (1, &k), (5, &scores)],
+                (kv_len4.div_ceil(workgroup), row_tiles, heads),
+            )?,
+        ),
+        (
+            "softmax".into(),
+            kernel("softmax", &[(5, &scores)], (dims.q_len as u32, heads, 1))?,
+        ),
+        (
+            "pv".into(),
+            kernel(
+                "pv",
+                &[(2, &v), (3, &operands.check.o), (5, &scores)],
+                ((row_tiles * d4).div_ceil(workgroup), heads, 1),
+            )?,
+        ),
+    ]);
+    Ok(Box::new(KernelCase {
+        kernel: stages,
+        check: operands.check,
+    }))
+}
