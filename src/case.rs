@@ -75,6 +75,16 @@ impl Shape {
     pub fn sizes(&self) -> impl Iterator<Item = u64> + '_ {
         self.0.iter().map(|(_, size)| *size)
     }
+
+    /// This shape with dimension `name` (if it has it) set to `size`.
+    pub fn with(mut self, name: &str, size: u64) -> Shape {
+        for (n, s) in &mut self.0 {
+            if n == name {
+                *s = size;
+            }
+        }
+        self
+    }
 }
 
 /// Dimensions that are on/off switches (1 or 0) rather than sizes, e.g.

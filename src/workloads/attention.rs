@@ -22,8 +22,8 @@ use super::{
     KernelCase, OutputCheck, Prepared, Shape, Work, Workload,
 };
 use crate::gpu::{
-    read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init, uniform_buffer, Gpu,
-    GpuError, Kernel, KernelSpec,
+    read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init, uniform_buffer,
+    Dispatch, Gpu, GpuError, Kernel, KernelSpec, WallClockTimer,
 };
 use crate::reference::{check_attention, AttentionDims, AttentionInputs, Verification};
 
@@ -373,17 +373,24 @@ pub struct AttentionCheck {
     seed: u64,
 }
 
-impl OutputCheck for AttentionCheck {
-    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
+impl AttentionCheck {
+    /// O read back, as f32.
+    fn output(&self, gpu: &Gpu) -> Result<Vec<f32>, GpuError> {
         let count = self.inputs.q.len();
         let bytes = read_buffer(gpu, &self.o, count as u64 * self.dtype.size_bytes())?;
-        let o: Vec<f32> = match self.dtype {
+        Ok(match self.dtype {
             Dtype::F32 => bytemuck::cast_slice(&bytes).to_vec(),
             Dtype::F16 => bytemuck::cast_slice::<u8, f16>(&bytes)
                 .iter()
                 .map(|x| x.to_f32())
                 .collect(),
-        };
+        })
+    }
+}
+
+impl OutputCheck for AttentionCheck {
+    fn verify(&self, gpu: &Gpu) -> Result<Verification, GpuError> {
+        let o = self.output(gpu)?;
         Ok(check_attention(
             &self.dims,
             &self.inputs,
@@ -481,7 +488,34 @@ impl Workload for Attention {
         candidate: &Candidate,
         seed: u64,
     ) -> Result<Box<dyn Prepared>, GpuError> {
-        prepare_fused(gpu, case, candidate, attention_inputs(case, seed), seed)
+        prepare_attention(gpu, case, candidate, attention_inputs(case, seed), seed)
+    }
+}
+
+/// What a prepared attention case runs (one kernel or several), and the
+/// check of its output.
+pub(super) type Built = (Box<dyn Dispatch>, AttentionCheck);
+
+/// Builds `candidate` of `case`'s attention family on `inputs`.
+fn build(
+    gpu: &Gpu,
+    case: &Case,
+    candidate: &Candidate,
+    inputs: AttentionInputs,
+    seed: u64,
+) -> Result<Built, GpuError> {
+    match case.workload.as_str() {
+        "attention" => build_fused(gpu, case, candidate, inputs, seed),
+        "attention_unfused" => {
+            super::attention_unfused::build_unfused(gpu, case, candidate, inputs, seed)
+        }
+        "attention_decode" => {
+            super::attention_decode::build_decode(gpu, case, candidate, inputs, seed)
+        }
+        "attention_decode_split" => {
+            super::attention_decode::build_split(gpu, case, candidate, inputs, seed)
+        }
+        other => panic!("{other} is not an attention family"),
     }
 }
 
@@ -494,27 +528,31 @@ pub fn prepare_attention(
     inputs: AttentionInputs,
     seed: u64,
 ) -> Result<Box<dyn Prepared>, GpuError> {
-    match case.workload.as_str() {
-        "attention" => prepare_fused(gpu, case, candidate, inputs, seed),
-        "attention_unfused" => {
-            super::attention_unfused::prepare_unfused(gpu, case, candidate, inputs, seed)
-        }
-        "attention_decode" => super::attention_decode::prepare_decode(gpu, case, candidate, inputs, seed),
-        "attention_decode_split" => {
-            super::attention_decode::prepare_split(gpu, case, candidate, inputs, seed)
-        }
-        other => panic!("{other} is not an attention family"),
-    }
+    let (kernel, check) = build(gpu, case, candidate, inputs, seed)?;
+    Ok(Box::new(KernelCase { kernel, check }))
+}
+
+/// Runs `candidate` once on `inputs` and returns O (B × Hq × Sq × d) as
+/// f32, so that tests can hold two kernels' outputs against each other.
+pub fn attention_output(
+    gpu: &Gpu,
+    case: &Case,
+    candidate: &Candidate,
+    inputs: AttentionInputs,
+) -> Result<Vec<f32>, GpuError> {
+    let (kernel, check) = build(gpu, case, candidate, inputs, 0)?;
+    kernel.sample(gpu, &mut WallClockTimer, 1)?;
+    check.output(gpu)
 }
 
 /// Uploads `inputs` and builds `attention.wgsl` for `candidate`.
-pub(super) fn prepare_fused(
+fn build_fused(
     gpu: &Gpu,
     case: &Case,
     candidate: &Candidate,
     inputs: AttentionInputs,
     seed: u64,
-) -> Result<Box<dyn Prepared>, GpuError> {
+) -> Result<Built, GpuError> {
     let dims = attention_dims(case);
     let layouts = texture_layouts(&dims, gpu).map_err(|reason| GpuError::Wgpu {
         kind: "validation",
@@ -552,8 +590,71 @@ pub(super) fn prepare_fused(
             ),
         },
     )?;
-    Ok(Box::new(KernelCase {
-        kernel,
-        check: operands.check,
-    }))
+    Ok((Box::new(kernel), operands.check))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn llama_decode(causal: bool) -> AttentionDims {
+        AttentionDims {
+            batch: 1,
+            q_heads: 32,
+            kv_heads: 8,
+            q_len: 1,
+            kv_len: 4096,
+            head_dim: 128,
+            causal,
+        }
+    }
+
+    #[test]
+    fn names_say_every_dimension_and_the_mask() {
+        let case = attention_case("attention", Dtype::F32, llama_decode(true));
+        assert_eq!(
+            case.name(),
+            "attention_f32_b1_hq32_hkv8_sq1_skv4096_d128_causal"
+        );
+        let case = attention_case("attention_unfused", Dtype::F16, llama_decode(false));
+        assert_eq!(
+            case.name(),
+            "attention_unfused_f16_b1_hq32_hkv8_sq1_skv4096_d128"
+        );
+        assert_eq!(attention_dims(&case), llama_decode(false));
+        assert!(super::super::validate(&case).is_ok());
+        let on_twice = Case {
+            shape: case.shape.clone().with("causal", 2),
+            ..case
+        };
+        assert!(super::super::validate(&on_twice).is_err());
+    }
+
+    #[test]
+    fn work_counts_unmasked_pairs_and_each_kv_head_once() {
+        let s = 1024;
+        let prefill = |causal| AttentionDims {
+            q_len: s,
+            kv_len: s,
+            ..llama_decode(causal)
+        };
+        let full = attention_work(&attention_case("attention", Dtype::F32, prefill(false)));
+        let causal = attention_work(&attention_case("attention", Dtype::F32, prefill(true)));
+        let per_pair = 4.0 * 32.0 * 128.0;
+        assert_eq!(full.flop, per_pair * (s * s) as f64);
+        assert_eq!(causal.flop, per_pair * (s * (s + 1) / 2) as f64);
+        // Q and O for 32 heads, K and V for 8.
+        let element = 4;
+        assert_eq!(full.bytes_read, ((32 + 2 * 8) * s * 128 * element) as u64);
+        assert_eq!(full.bytes_written, (32 * s * 128 * element) as u64);
+    }
+
+    #[test]
+    fn long_inputs_fold_into_textures() {
+        let layout = TextureLayout::of(32 * 8192, 32, 16384).unwrap();
+        assert_eq!(layout.fold_log2, 4);
+        assert_eq!((layout.width, layout.height), (512, 16384));
+        assert_eq!(TextureLayout::of(10, 32, 16384).unwrap().fold_log2, 0);
+        assert_eq!(TextureLayout::of(1 << 30, 64, 4096), None);
+    }
 }

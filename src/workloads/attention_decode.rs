@@ -9,9 +9,10 @@
 
 use super::attention::{
     attention_dims, attention_inputs, attention_source, attention_work, candidates_of,
-    operand_buffers, texture_layouts, unrunnable, Operands, Params, ATTENTION_DIMENSIONS,
+    operand_buffers, prepare_attention, texture_layouts, unrunnable, Built, Operands, Params,
+    ATTENTION_DIMENSIONS,
 };
-use super::{constant, Candidate, Case, Figure, KernelCase, Prepared, Work, Workload};
+use super::{constant, Candidate, Case, Figure, Prepared, Work, Workload};
 use crate::gpu::{storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec, Stages};
 use crate::reference::AttentionInputs;
 
@@ -157,25 +158,22 @@ impl Workload for AttentionDecode {
         candidate: &Candidate,
         seed: u64,
     ) -> Result<Box<dyn Prepared>, GpuError> {
-        prepare_decode(gpu, case, candidate, attention_inputs(case, seed), seed)
+        prepare_attention(gpu, case, candidate, attention_inputs(case, seed), seed)
     }
 }
 
 /// Prepares a one-pass decode of `inputs`.
-pub(super) fn prepare_decode(
+pub(super) fn build_decode(
     gpu: &Gpu,
     case: &Case,
     candidate: &Candidate,
     inputs: AttentionInputs,
     seed: u64,
-) -> Result<Box<dyn Prepared>, GpuError> {
+) -> Result<Built, GpuError> {
     let kv_len = attention_dims(case).kv_len;
     let (operands, textures) = upload(gpu, case, inputs, kv_len, seed)?;
     let kernel = decode_kernel(gpu, case, candidate, "decode", 1, &operands, &textures, None)?;
-    Ok(Box::new(KernelCase {
-        kernel,
-        check: operands.check,
-    }))
+    Ok((Box::new(kernel), operands.check))
 }
 
 /// Query rows × splits of a split case: the partials' count.
@@ -239,18 +237,18 @@ impl Workload for AttentionDecodeSplit {
         candidate: &Candidate,
         seed: u64,
     ) -> Result<Box<dyn Prepared>, GpuError> {
-        prepare_split(gpu, case, candidate, attention_inputs(case, seed), seed)
+        prepare_attention(gpu, case, candidate, attention_inputs(case, seed), seed)
     }
 }
 
 /// Prepares a split decode of `inputs`: partial and merge stages.
-pub(super) fn prepare_split(
+pub(super) fn build_split(
     gpu: &Gpu,
     case: &Case,
     candidate: &Candidate,
     inputs: AttentionInputs,
     seed: u64,
-) -> Result<Box<dyn Prepared>, GpuError> {
+) -> Result<Built, GpuError> {
     let dims = attention_dims(case);
     let splits = constant(&candidate.constants, "SPLITS");
     let split_len = dims.kv_len.div_ceil(splits as usize);
@@ -293,8 +291,6 @@ pub(super) fn prepare_split(
             workgroups: (merge_x, merge_groups.div_ceil(merge_x), 1),
         },
     )?;
-    Ok(Box::new(KernelCase {
-        kernel: Stages::new(vec![("partial".into(), partial), ("merge".into(), merge)]),
-        check: operands.check,
-    }))
+    let stages = Stages::new(vec![("partial".into(), partial), ("merge".into(), merge)]);
+    Ok((Box::new(stages), operands.check))
 }

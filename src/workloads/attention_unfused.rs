@@ -11,9 +11,10 @@
 
 use super::attention::{
     attention_dims, attention_inputs, attention_source, attention_work, candidates_of,
-    operand_buffers, unrunnable, Operands, Params, ATTENTION_DIMENSIONS,
+    operand_buffers, prepare_attention, unrunnable, Built, Operands, Params,
+    ATTENTION_DIMENSIONS,
 };
-use super::{Candidate, Case, KernelCase, Prepared, Work, Workload};
+use super::{Candidate, Case, Prepared, Work, Workload};
 use crate::gpu::{storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec, Stages};
 use crate::reference::{AttentionDims, AttentionInputs};
 
@@ -78,18 +79,18 @@ impl Workload for AttentionUnfused {
         candidate: &Candidate,
         seed: u64,
     ) -> Result<Box<dyn Prepared>, GpuError> {
-        prepare_unfused(gpu, case, candidate, attention_inputs(case, seed), seed)
+        prepare_attention(gpu, case, candidate, attention_inputs(case, seed), seed)
     }
 }
 
 /// Uploads `inputs` and builds the three kernels of `attention_unfused.wgsl`.
-pub(super) fn prepare_unfused(
+pub(super) fn build_unfused(
     gpu: &Gpu,
     case: &Case,
     candidate: &Candidate,
     inputs: AttentionInputs,
     seed: u64,
-) -> Result<Box<dyn Prepared>, GpuError> {
+) -> Result<Built, GpuError> {
     let dims = attention_dims(case);
     let params = Params::of(&dims, 0);
     let operands = Operands::new(gpu, case, inputs, params, seed)?;
@@ -142,8 +143,5 @@ pub(super) fn prepare_unfused(
             )?,
         ),
     ]);
-    Ok(Box::new(KernelCase {
-        kernel: stages,
-        check: operands.check,
-    }))
+    Ok((Box::new(stages), operands.check))
 }

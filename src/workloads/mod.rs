@@ -13,7 +13,8 @@ mod stream;
 mod transfer;
 
 pub use attention::{
-    attention_case, attention_dims, attention_inputs, prepare_attention, round_to, Attention,
+    attention_case, attention_dims, attention_inputs, attention_output, prepare_attention,
+    round_to, Attention,
     ATTENTION_FAMILIES,
 };
 pub use attention_decode::{AttentionDecode, AttentionDecodeSplit};
