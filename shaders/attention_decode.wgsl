@@ -62,6 +62,7 @@ override DECODE_WORKGROUP: u32 = 64u;
 // Splits of the keys (decode_partial and decode_merge; decode takes all).
 override SPLITS: u32 = 1u;
 
+// Keys each invocation scores per stretch (written out below).
 const KEYS_PER_INVOCATION: u32 = 4u;
 const NO_SCORE: f32 = -3.0e38;
 
@@ -79,6 +80,11 @@ fn texel(row: u32, c: u32, fold_log2: u32) -> vec2<u32> {
 fn visible(q_index: vec4<u32>, j: u32) -> vec4<bool> {
     let last = vec4<i32>(q_index) + i32(params.kv_len) - i32(params.q_len);
     return vec4(j < params.kv_len) & (vec4(params.causal == 0u) | (vec4(i32(j)) <= last));
+}
+
+// Scores of 4 rows (one per component) against one key, vec4 by vec4.
+fn dot4(q0: vec4<f32>, q1: vec4<f32>, q2: vec4<f32>, q3: vec4<f32>, key: vec4<f32>) -> vec4<f32> {
+    return vec4(dot(q0, key), dot(q1, key), dot(q2, key), dot(q3, key));
 }
 
 // The 4 query rows a workgroup serves, as global rows of Q and O, their
@@ -140,35 +146,44 @@ fn attend(wid: vec3<u32>, lid: u32, begin: u32, stop: u32) -> Reduced {
     var a2 = vec4(0.0);
     var a3 = vec4(0.0);
     for (var s0 = begin; s0 < end; s0 += stretch) {
-        var local_max = vec4(NO_SCORE);
-        for (var i = 0u; i < KEYS_PER_INVOCATION; i++) {
-            let slot = i * DECODE_WORKGROUP + lid;
-            let j = s0 + slot;
-            let key_row = kv_row + min(j, params.kv_len - 1u);
-            var score = vec4(0.0);
-            for (var cc = 0u; cc < params.d4; cc++) {
-                let key = textureLoad(k_texture, texel(key_row, cc, params.kv_fold_log2));
-                score += vec4(
-                    dot(textureLoad(q_texture, texel(rows.global.x, cc, fold)), key),
-                    dot(textureLoad(q_texture, texel(rows.global.y, cc, fold)), key),
-                    dot(textureLoad(q_texture, texel(rows.global.z, cc, fold)), key),
-                    dot(textureLoad(q_texture, texel(rows.global.w, cc, fold)), key),
-                );
-            }
-            let shown = visible(rows.q_index, j) & vec4(j < end);
-            score = select(vec4(NO_SCORE), score * params.scale_log2, shown);
-            weights[slot] = score;
-            local_max = max(local_max, score);
+        // Scores of this invocation's 4 keys (KEYS_PER_INVOCATION, written
+        // out), each vec4 of Q loaded once for all four.
+        let j = vec4(s0 + lid) + vec4(0u, 1u, 2u, 3u) * DECODE_WORKGROUP;
+        let key_rows = vec4(kv_row) + min(j, vec4(params.kv_len - 1u));
+        var sc0 = vec4(0.0);
+        var sc1 = vec4(0.0);
+        var sc2 = vec4(0.0);
+        var sc3 = vec4(0.0);
+        for (var cc = 0u; cc < params.d4; cc++) {
+            let q0 = textureLoad(q_texture, texel(rows.global.x, cc, fold));
+            let q1 = textureLoad(q_texture, texel(rows.global.y, cc, fold));
+            let q2 = textureLoad(q_texture, texel(rows.global.z, cc, fold));
+            let q3 = textureLoad(q_texture, texel(rows.global.w, cc, fold));
+            sc0 += dot4(q0, q1, q2, q3, textureLoad(k_texture, texel(key_rows.x, cc, params.kv_fold_log2)));
+            sc1 += dot4(q0, q1, q2, q3, textureLoad(k_texture, texel(key_rows.y, cc, params.kv_fold_log2)));
+            sc2 += dot4(q0, q1, q2, q3, textureLoad(k_texture, texel(key_rows.z, cc, params.kv_fold_log2)));
+            sc3 += dot4(q0, q1, q2, q3, textureLoad(k_texture, texel(key_rows.w, cc, params.kv_fold_log2)));
         }
-        let m_new = max(m, reduce4(local_max, true, lid));
-        var local_sum = vec4(0.0);
-        for (var i = 0u; i < KEYS_PER_INVOCATION; i++) {
-            let slot = i * DECODE_WORKGROUP + lid;
-            let shown = visible(rows.q_index, s0 + slot) & vec4(s0 + slot < end);
-            let p = select(vec4(0.0), exp2(weights[slot] - m_new), shown);
-            weights[slot] = p;
-            local_sum += p;
-        }
+        let scale = params.scale_log2;
+        let in0 = visible(rows.q_index, j.x) & vec4(j.x < end);
+        let in1 = visible(rows.q_index, j.y) & vec4(j.y < end);
+        let in2 = visible(rows.q_index, j.z) & vec4(j.z < end);
+        let in3 = visible(rows.q_index, j.w) & vec4(j.w < end);
+        sc0 = select(vec4(NO_SCORE), sc0 * scale, in0);
+        sc1 = select(vec4(NO_SCORE), sc1 * scale, in1);
+        sc2 = select(vec4(NO_SCORE), sc2 * scale, in2);
+        sc3 = select(vec4(NO_SCORE), sc3 * scale, in3);
+        let m_new = max(m, reduce4(max(max(sc0, sc1), max(sc2, sc3)), true, lid));
+        // A masked pair weighs 0 even while its row has seen no key.
+        let p0 = select(vec4(0.0), exp2(sc0 - m_new), in0);
+        let p1 = select(vec4(0.0), exp2(sc1 - m_new), in1);
+        let p2 = select(vec4(0.0), exp2(sc2 - m_new), in2);
+        let p3 = select(vec4(0.0), exp2(sc3 - m_new), in3);
+        weights[lid] = p0;
+        weights[lid + DECODE_WORKGROUP] = p1;
+        weights[lid + 2u * DECODE_WORKGROUP] = p2;
+        weights[lid + 3u * DECODE_WORKGROUP] = p3;
+        let local_sum = (p0 + p1) + (p2 + p3);
         // reduce4 ends with a barrier: every weight is written.
         let alpha = exp2(m - m_new);
         l = l * alpha + reduce4(local_sum, false, lid);
