@@ -83,19 +83,21 @@ var<workgroup> acc: array<vec4<f32>, WORKGROUP_SIZE * 4u * D4>;
 var<workgroup> k_tile: array<vec4<f32>, TILE_VEC4S>;
 var<workgroup> v_tile: array<vec4<f32>, TILE_VEC4S>;
 
-// Vec4 `c` of key (or value) j0 + t.
-fn key_at(kv_row: u32, j0: u32, t: u32, c: u32) -> vec4<f32> {
-    if (STAGED) {
-        return k_tile[t * D4 + c];
-    }
-    return textureLoad(k_texture, texel(kv_row + min(j0 + t, params.kv_len - 1u), c, params.kv_fold_log2));
+// Vec4 `c` of 8 keys (or values), j0..j0+7, as the tile loop uses them.
+struct Tile8 {
+    t0: vec4<f32>,
+    t1: vec4<f32>,
+    t2: vec4<f32>,
+    t3: vec4<f32>,
+    t4: vec4<f32>,
+    t5: vec4<f32>,
+    t6: vec4<f32>,
+    t7: vec4<f32>,
 }
 
-fn value_at(kv_row: u32, j0: u32, t: u32, c: u32) -> vec4<f32> {
-    if (STAGED) {
-        return v_tile[t * D4 + c];
-    }
-    return textureLoad(v_texture, texel(kv_row + min(j0 + t, params.kv_len - 1u), c, params.kv_fold_log2));
+// The texel of vec4 `c` of key (or value) j, clamped into K.
+fn kv_texel(kv_row: u32, j: u32, c: u32) -> vec2<u32> {
+    return texel(kv_row + min(j, params.kv_len - 1u), c, params.kv_fold_log2);
 }
 
 // Loads keys j0..j0+KEY_TILE-1 of K and V into workgroup memory.
@@ -133,11 +135,7 @@ fn update(
     return fma(a, vec4(alpha), low + high);
 }
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn attention_fused(
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(local_invocation_index) lid: u32,
-) {
+fn fused_body(wid: vec3<u32>, lid: u32) {
     let batch = wid.y / params.q_heads;
     let head = wid.y % params.q_heads;
     let kv_heads = params.q_heads / params.group;
@@ -184,14 +182,15 @@ fn attention_fused(
             let q1 = textureLoad(q_texture, texel(q_rows.y, c, fold));
             let q2 = textureLoad(q_texture, texel(q_rows.z, c, fold));
             let q3 = textureLoad(q_texture, texel(q_rows.w, c, fold));
-            s0 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 0u, c));
-            s1 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 1u, c));
-            s2 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 2u, c));
-            s3 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 3u, c));
-            s4 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 4u, c));
-            s5 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 5u, c));
-            s6 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 6u, c));
-            s7 += dot4(q0, q1, q2, q3, key_at(kv_row, j0, 7u, c));
+            let key = tile_at(true, kv_row, j0, c);
+            s0 += dot4(q0, q1, q2, q3, key.t0);
+            s1 += dot4(q0, q1, q2, q3, key.t1);
+            s2 += dot4(q0, q1, q2, q3, key.t2);
+            s3 += dot4(q0, q1, q2, q3, key.t3);
+            s4 += dot4(q0, q1, q2, q3, key.t4);
+            s5 += dot4(q0, q1, q2, q3, key.t5);
+            s6 += dot4(q0, q1, q2, q3, key.t6);
+            s7 += dot4(q0, q1, q2, q3, key.t7);
         }
         // Which (row, key) pairs count: all of them in a tile below the
         // diagonal, else those the mask shows.
@@ -228,14 +227,15 @@ fn attention_fused(
         l = l * alpha + (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7)));
         m = m_new;
         for (var c = 0u; c < params.d4; c++) {
-            let v0 = value_at(kv_row, j0, 0u, c);
-            let v1 = value_at(kv_row, j0, 1u, c);
-            let v2 = value_at(kv_row, j0, 2u, c);
-            let v3 = value_at(kv_row, j0, 3u, c);
-            let v4 = value_at(kv_row, j0, 4u, c);
-            let v5 = value_at(kv_row, j0, 5u, c);
-            let v6 = value_at(kv_row, j0, 6u, c);
-            let v7 = value_at(kv_row, j0, 7u, c);
+            let value = tile_at(false, kv_row, j0, c);
+            let v0 = value.t0;
+            let v1 = value.t1;
+            let v2 = value.t2;
+            let v3 = value.t3;
+            let v4 = value.t4;
+            let v5 = value.t5;
+            let v6 = value.t6;
+            let v7 = value.t7;
             let a = mine + c;
             acc[a] = update(acc[a], alpha.x, p0.x, p1.x, p2.x, p3.x, p4.x, p5.x, p6.x, p7.x,
                             v0, v1, v2, v3, v4, v5, v6, v7);
@@ -268,4 +268,70 @@ fn attention_fused(
             o[o_rows.w + c] = vec4<T>(acc[mine + 3u * D4 + c] * inverse.w);
         }
     }
+}
+
+// @tile-loads
+// K and V vec4s loaded by every invocation: from the textures at addresses
+// the whole workgroup shares, or from the staged tiles.
+
+fn kv_at(is_key: bool, kv_row: u32, j0: u32, t: u32, c: u32) -> vec4<f32> {
+    if (STAGED) {
+        return select(v_tile[t * D4 + c], k_tile[t * D4 + c], is_key);
+    }
+    let at = kv_texel(kv_row, j0 + t, c);
+    if (is_key) {
+        return textureLoad(k_texture, at);
+    }
+    return textureLoad(v_texture, at);
+}
+
+fn tile_at(is_key: bool, kv_row: u32, j0: u32, c: u32) -> Tile8 {
+    return Tile8(
+        kv_at(is_key, kv_row, j0, 0u, c), kv_at(is_key, kv_row, j0, 1u, c),
+        kv_at(is_key, kv_row, j0, 2u, c), kv_at(is_key, kv_row, j0, 3u, c),
+        kv_at(is_key, kv_row, j0, 4u, c), kv_at(is_key, kv_row, j0, 5u, c),
+        kv_at(is_key, kv_row, j0, 6u, c), kv_at(is_key, kv_row, j0, 7u, c),
+    );
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn attention_fused(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    fused_body(wid, lid);
+}
+
+// @subgroup-loads
+// K and V vec4s loaded once per subgroup: lane t (mod 8) of each subgroup
+// loads key j0 + t and the others take it by subgroupBroadcast. Needs
+// subgroups of at least 8 lanes and workgroups of whole subgroups (the host
+// checks both); no particular size is assumed.
+
+var<private> lane: u32;
+
+fn tile_at(is_key: bool, kv_row: u32, j0: u32, c: u32) -> Tile8 {
+    let at = kv_texel(kv_row, j0 + lane % 8u, c);
+    var mine: vec4<f32>;
+    if (is_key) {
+        mine = textureLoad(k_texture, at);
+    } else {
+        mine = textureLoad(v_texture, at);
+    }
+    return Tile8(
+        subgroupBroadcast(mine, 0u), subgroupBroadcast(mine, 1u),
+        subgroupBroadcast(mine, 2u), subgroupBroadcast(mine, 3u),
+        subgroupBroadcast(mine, 4u), subgroupBroadcast(mine, 5u),
+        subgroupBroadcast(mine, 6u), subgroupBroadcast(mine, 7u),
+    );
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn attention_fused(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(subgroup_invocation_id) subgroup_lane: u32,
+) {
+    lane = subgroup_lane;
+    fused_body(wid, lid);
 }

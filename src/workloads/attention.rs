@@ -18,7 +18,7 @@ use bytemuck::{Pod, Zeroable};
 use half::f16;
 
 use super::{
-    constant, require_dtype, seeded_uniform, with_element_type, Candidate, Case, Dtype,
+    constant, require_dtype, subgroups_of_at_least, seeded_uniform, with_element_type, Candidate, Case, Dtype,
     KernelCase, OutputCheck, Prepared, Shape, Work, Workload,
 };
 use crate::gpu::{
@@ -420,19 +420,37 @@ const KEY_TILE: u64 = 8;
 const ROWS_PER_INVOCATION: u32 = 4;
 
 /// The fused variants: where K/V tiles live (`uniform_loads`: read from
-/// storage at addresses the whole workgroup shares; `workgroup_tiles`:
-/// staged in workgroup memory behind barriers), in workgroups of
-/// `WORKGROUP_SIZE` invocations of 4 query rows each.
-const FUSED: [(&str, &[(&str, f64)]); 3] = [
+/// textures at addresses the whole workgroup shares; `workgroup_tiles`:
+/// staged in workgroup memory behind barriers; `subgroup_loads`: read once
+/// per subgroup and handed out by subgroup broadcast, where the adapter has
+/// subgroups of at least 8 lanes), in workgroups of `WORKGROUP_SIZE`
+/// invocations of 4 query rows each.
+const FUSED: [(&str, &[(&str, f64)]); 4] = [
     ("uniform_loads", &[("WORKGROUP_SIZE", 8.0), ("STAGED", 0.0)]),
-    ("uniform_loads", &[("WORKGROUP_SIZE", 16.0), ("STAGED", 0.0)]),
-    ("workgroup_tiles", &[("WORKGROUP_SIZE", 16.0), ("STAGED", 1.0)]),
+    ("workgroup_tiles", &[("WORKGROUP_SIZE", 8.0), ("STAGED", 1.0)]),
+    ("subgroup_loads", &[("WORKGROUP_SIZE", 8.0), ("STAGED", 0.0)]),
+    ("subgroup_loads", &[("WORKGROUP_SIZE", 16.0), ("STAGED", 0.0)]),
 ];
 
 /// The variant offered where no other fits in workgroup memory (d = 256 in
 /// lavapipe's 32 KiB).
 const FUSED_NARROW: [(&str, &[(&str, f64)]); 1] =
     [("uniform_loads", &[("WORKGROUP_SIZE", 4.0), ("STAGED", 0.0)])];
+
+/// The line of `attention.wgsl` where the loads of the subgroup variant
+/// begin (the part before it, from `TILE_PART` on, serves the others).
+const SUBGROUP_PART: &str = "// @subgroup-loads";
+const TILE_PART: &str = "// @tile-loads";
+
+/// `attention.wgsl` with the load functions `variant` uses.
+fn fused_source(variant: &str) -> String {
+    let (common, rest) = SHADER.split_once(TILE_PART).expect("tile part");
+    let (tiles, subgroup) = rest.split_once(SUBGROUP_PART).expect("subgroup part");
+    match variant {
+        "subgroup_loads" => format!("{common}{subgroup}"),
+        _ => format!("{common}{tiles}"),
+    }
+}
 
 /// Workgroup memory `attention.wgsl` takes: the accumulators (4 rows of d
 /// f32 per invocation) and, staged, both K/V tiles.
@@ -467,7 +485,17 @@ impl Workload for Attention {
         let dims = unrunnable(case, gpu)?;
         texture_layouts(&dims, gpu)?;
         let limit = u64::from(gpu.device.limits().max_compute_workgroup_storage_size);
-        let fits = |c: &Candidate| fused_workgroup_bytes(dims.head_dim, &c.constants) <= limit;
+        let subgroup = subgroups_of_at_least(gpu, 8);
+        let fits = |c: &Candidate| {
+            let whole_subgroups = match (c.variant.as_str(), subgroup) {
+                ("subgroup_loads", Some(size)) => {
+                    constant(&c.constants, "WORKGROUP_SIZE").is_multiple_of(size)
+                }
+                ("subgroup_loads", None) => false,
+                _ => true,
+            };
+            whole_subgroups && fused_workgroup_bytes(dims.head_dim, &c.constants) <= limit
+        };
         let mut fitting: Vec<Candidate> = candidates_of(&FUSED).into_iter().filter(fits).collect();
         if fitting.is_empty() {
             fitting = candidates_of(&FUSED_NARROW).into_iter().filter(fits).collect();
@@ -571,7 +599,7 @@ fn build_fused(
         gpu,
         &KernelSpec {
             label: &format!("attention_{}_{}", case.dtype, candidate.variant),
-            source: &attention_source(case.dtype, &dims, SHADER),
+            source: &attention_source(case.dtype, &dims, &fused_source(&candidate.variant)),
             entry_point: "attention_fused",
             constants: &constants,
             // Every index is clamped into its buffer (see the shader).

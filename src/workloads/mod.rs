@@ -246,6 +246,15 @@ pub fn with_element_type(dtype: Dtype, body: &str) -> String {
     format!("{prelude}{body}")
 }
 
+/// The largest subgroup `gpu` may run kernels in, where it has `SUBGROUP`
+/// and every subgroup it may choose has at least `lanes` lanes: a workgroup
+/// that is a multiple of it holds whole subgroups of any size the driver
+/// picks (sizes are powers of two).
+pub fn subgroups_of_at_least(gpu: &Gpu, lanes: u32) -> Option<u32> {
+    let (min, max) = gpu.summary.subgroup_size_range;
+    (gpu.has(wgpu::Features::SUBGROUP) && min >= lanes).then_some(max)
+}
+
 /// Err with the reason when `gpu` cannot run kernels of `dtype`.
 pub fn require_dtype(gpu: &Gpu, dtype: Dtype) -> Result<(), String> {
     match dtype {
