@@ -104,8 +104,8 @@ impl AttentionSizes {
     /// Every attention case of these sizes, f32, prefill then decode.
     fn cases(&self) -> Vec<Case> {
         let [fused, unfused, decode, split] = ATTENTION_FAMILIES;
-        let dims = |(b, hq, hkv): (u64, u64, u64), sq: u64, skv: u64, d: u64, causal| {
-            AttentionDims {
+        let dims =
+            |(b, hq, hkv): (u64, u64, u64), sq: u64, skv: u64, d: u64, causal| AttentionDims {
                 batch: b as usize,
                 q_heads: hq as usize,
                 kv_heads: hkv as usize,
@@ -113,8 +113,7 @@ impl AttentionSizes {
                 kv_len: skv as usize,
                 head_dim: d as usize,
                 causal,
-            }
-        };
+            };
         let mut cases = Vec::new();
         for &length in self.prefill_lengths {
             for &d in self.head_dims {

@@ -28,7 +28,12 @@ fn dims(hq: usize, hkv: usize, sq: usize, skv: usize, d: usize, causal: bool) ->
 }
 
 /// Runs one operation of `candidate` on `inputs` and checks the output.
-fn run_once(gpu: &Gpu, case: &Case, candidate: &Candidate, inputs: AttentionInputs) -> Verification {
+fn run_once(
+    gpu: &Gpu,
+    case: &Case,
+    candidate: &Candidate,
+    inputs: AttentionInputs,
+) -> Verification {
     let prepared = prepare_attention(gpu, case, candidate, inputs, 7).expect("prepare");
     let mut timer = best_timer(gpu).expect("timer");
     prepared.sample(gpu, timer.as_mut(), 1).expect("dispatch");
@@ -160,11 +165,20 @@ fn split_and_one_pass_decode_agree() {
         for shape in decode_shapes() {
             let case = attention_case(one_pass, Dtype::F32, shape);
             let inputs = attention_inputs(&case, 5);
-            let first = by_family(one_pass).unwrap().candidates(&case, &gpu).unwrap()[0].clone();
+            let first = by_family(one_pass)
+                .unwrap()
+                .candidates(&case, &gpu)
+                .unwrap()[0]
+                .clone();
             let whole = attention_output(&gpu, &case, &first, inputs.clone()).unwrap();
             let split_case = attention_case(split, Dtype::F32, shape);
-            for candidate in by_family(split).unwrap().candidates(&split_case, &gpu).unwrap() {
-                let parts = attention_output(&gpu, &split_case, &candidate, inputs.clone()).unwrap();
+            for candidate in by_family(split)
+                .unwrap()
+                .candidates(&split_case, &gpu)
+                .unwrap()
+            {
+                let parts =
+                    attention_output(&gpu, &split_case, &candidate, inputs.clone()).unwrap();
                 let worst = whole
                     .iter()
                     .zip(&parts)

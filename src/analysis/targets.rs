@@ -374,7 +374,11 @@ fn attempts_of<'a>(target: &Target, report: &'a Report) -> Vec<Attempt<'a>> {
                 .measurements
                 .iter()
                 .filter(|m| workloads.contains(&m.workload.as_str()) && m.dtype == dtype)
-                .filter(|m| matching.iter().all(|&(d, size)| m.shape.get(d) == Some(size)))
+                .filter(|m| {
+                    matching
+                        .iter()
+                        .all(|&(d, size)| m.shape.get(d) == Some(size))
+                })
                 .collect();
             let Some(longest) = candidates.iter().filter_map(|m| m.shape.get(along)).max() else {
                 return Vec::new();

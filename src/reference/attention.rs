@@ -125,7 +125,12 @@ pub fn reference_row(dims: &AttentionDims, inputs: &AttentionInputs, row: Row) -
 /// `dtype` computes it: scores as f32 dot products (rounded to f16 for f16,
 /// as an f16 score matrix holds them), softmax in f32, weights rounded to
 /// `dtype`, then the weighted sum in f32 rounded to `dtype`.
-pub fn naive_row(dims: &AttentionDims, inputs: &AttentionInputs, dtype: Dtype, row: Row) -> Vec<f64> {
+pub fn naive_row(
+    dims: &AttentionDims,
+    inputs: &AttentionInputs,
+    dtype: Dtype,
+    row: Row,
+) -> Vec<f64> {
     let round = |x: f32| match dtype {
         Dtype::F32 => x,
         Dtype::F16 => half::f16::from_f32(x).to_f32(),
@@ -239,7 +244,15 @@ mod tests {
 
     #[test]
     fn pair_count_is_the_sum_of_visible_keys() {
-        for (sq, skv) in [(1, 1), (1, 9), (5, 5), (4, 9), (9, 4), (1024, 1024), (7, 257)] {
+        for (sq, skv) in [
+            (1, 1),
+            (1, 9),
+            (5, 5),
+            (4, 9),
+            (9, 4),
+            (1024, 1024),
+            (7, 257),
+        ] {
             for causal in [false, true] {
                 let d = dims(sq, skv, causal);
                 let summed: u64 = (0..sq).map(|i| d.visible_keys(i) as u64).sum();
@@ -264,9 +277,15 @@ mod tests {
         let d = dims(3, 2, true);
         assert_eq!(d.visible_keys(0), 0);
         assert_eq!(reference_row(&d, &inputs, (0, 0, 0)), vec![0.0; 4]);
-        assert_eq!(reference_row(&d, &inputs, (0, 1, 1)), vec![0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(
+            reference_row(&d, &inputs, (0, 1, 1)),
+            vec![0.0, 1.0, 2.0, 3.0]
+        );
         // Equal scores: the mean of both value rows.
-        assert_eq!(reference_row(&d, &inputs, (0, 1, 2)), vec![2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(
+            reference_row(&d, &inputs, (0, 1, 2)),
+            vec![2.0, 3.0, 4.0, 5.0]
+        );
     }
 
     #[test]
@@ -297,6 +316,9 @@ mod tests {
         o[37] += 1e-3;
         assert!(!check_attention(&d, &inputs, &o, Dtype::F32, 1).passed);
         o[37] = f32::NAN;
-        assert_eq!(check_attention(&d, &inputs, &o, Dtype::F32, 1).max_abs_error, None);
+        assert_eq!(
+            check_attention(&d, &inputs, &o, Dtype::F32, 1).max_abs_error,
+            None
+        );
     }
 }

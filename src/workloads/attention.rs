@@ -18,8 +18,8 @@ use bytemuck::{Pod, Zeroable};
 use half::f16;
 
 use super::{
-    constant, require_dtype, subgroups_of_at_least, seeded_uniform, with_element_type, Candidate, Case, Dtype,
-    KernelCase, OutputCheck, Prepared, Shape, Work, Workload,
+    constant, require_dtype, seeded_uniform, subgroups_of_at_least, with_element_type, Candidate,
+    Case, Dtype, KernelCase, OutputCheck, Prepared, Shape, Work, Workload,
 };
 use crate::gpu::{
     read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init, uniform_buffer,
@@ -91,13 +91,13 @@ pub fn attention_dims(case: &Case) -> AttentionDims {
 pub(super) fn unrunnable(case: &Case, gpu: &Gpu) -> Result<AttentionDims, String> {
     require_dtype(gpu, case.dtype)?;
     let dims = attention_dims(case);
-    if dims.q_heads % dims.kv_heads != 0 {
+    if !dims.q_heads.is_multiple_of(dims.kv_heads) {
         return Err(format!(
             "hq ({}) must be a multiple of hkv ({}): each K/V head serves a whole group of query heads",
             dims.q_heads, dims.kv_heads
         ));
     }
-    if dims.head_dim % 4 != 0 || dims.head_dim > MAX_HEAD_DIM {
+    if !dims.head_dim.is_multiple_of(4) || dims.head_dim > MAX_HEAD_DIM {
         return Err(format!(
             "d ({}) must be a multiple of 4 (rows are read as vec4s) and at most {MAX_HEAD_DIM}",
             dims.head_dim
@@ -225,7 +225,10 @@ pub(super) fn attention_source(dtype: Dtype, dims: &AttentionDims, body: &str) -
         Dtype::F16 => "rgba16float",
     };
     let body = body.replace("TEXEL_FORMAT", texel_format);
-    with_element_type(dtype, &format!("const D4: u32 = {}u;\n{body}", dims.head_dim / 4))
+    with_element_type(
+        dtype,
+        &format!("const D4: u32 = {}u;\n{body}", dims.head_dim / 4),
+    )
 }
 
 /// The buffers of one prepared case: O zeroed, the parameters, and the
@@ -281,7 +284,10 @@ pub(super) fn texture_layouts(
     let extent = limits.max_texture_dimension_2d;
     let q_rows = dims.batch * dims.q_heads * dims.q_len;
     let kv_rows = dims.batch * dims.kv_heads * dims.kv_len;
-    match (TextureLayout::of(q_rows, d4, extent), TextureLayout::of(kv_rows, d4, extent)) {
+    match (
+        TextureLayout::of(q_rows, d4, extent),
+        TextureLayout::of(kv_rows, d4, extent),
+    ) {
         (Some(q), Some(kv)) => Ok((q, kv)),
         _ => Err(format!(
             "Q, K and V do not fold into the adapter's largest 2D texture ({extent})"
@@ -427,9 +433,18 @@ const ROWS_PER_INVOCATION: u32 = 4;
 /// invocations of 4 query rows each.
 const FUSED: [(&str, &[(&str, f64)]); 4] = [
     ("uniform_loads", &[("WORKGROUP_SIZE", 8.0), ("STAGED", 0.0)]),
-    ("workgroup_tiles", &[("WORKGROUP_SIZE", 8.0), ("STAGED", 1.0)]),
-    ("subgroup_loads", &[("WORKGROUP_SIZE", 8.0), ("STAGED", 0.0)]),
-    ("subgroup_loads", &[("WORKGROUP_SIZE", 16.0), ("STAGED", 0.0)]),
+    (
+        "workgroup_tiles",
+        &[("WORKGROUP_SIZE", 8.0), ("STAGED", 1.0)],
+    ),
+    (
+        "subgroup_loads",
+        &[("WORKGROUP_SIZE", 8.0), ("STAGED", 0.0)],
+    ),
+    (
+        "subgroup_loads",
+        &[("WORKGROUP_SIZE", 16.0), ("STAGED", 0.0)],
+    ),
 ];
 
 /// The variant offered where no other fits in workgroup memory (d = 256 in
@@ -498,7 +513,10 @@ impl Workload for Attention {
         };
         let mut fitting: Vec<Candidate> = candidates_of(&FUSED).into_iter().filter(fits).collect();
         if fitting.is_empty() {
-            fitting = candidates_of(&FUSED_NARROW).into_iter().filter(fits).collect();
+            fitting = candidates_of(&FUSED_NARROW)
+                .into_iter()
+                .filter(fits)
+                .collect();
         }
         match fitting.is_empty() {
             true => Err(format!(
@@ -589,10 +607,13 @@ fn build_fused(
     let params = Params::of(&dims, 0).folded(layouts);
     let operands = Operands::new(gpu, case, inputs, params, seed)?;
     let [q, k, v] = operands.textures(gpu, layouts)?;
-    let rows_per_workgroup =
-        constant(&candidate.constants, "WORKGROUP_SIZE") * ROWS_PER_INVOCATION;
+    let rows_per_workgroup = constant(&candidate.constants, "WORKGROUP_SIZE") * ROWS_PER_INVOCATION;
     let staged = constant(&candidate.constants, "STAGED") != 0;
-    let tile_vec4s = if staged { KEY_TILE * dims.head_dim as u64 / 4 } else { 1 };
+    let tile_vec4s = if staged {
+        KEY_TILE * dims.head_dim as u64 / 4
+    } else {
+        1
+    };
     let mut constants = candidate.constants.clone();
     constants.push(("TILE_VEC4S".into(), tile_vec4s as f64));
     let kernel = Kernel::build(

@@ -50,7 +50,11 @@ fn reductions(gpu: &Gpu) -> Vec<&'static str> {
 fn source_for(variant: &str) -> String {
     let (common, rest) = SHADER.split_once(TREE_PART).expect("tree part");
     let (tree, subgroup) = rest.split_once(SUBGROUP_PART).expect("subgroup part");
-    let part = if variant.ends_with("subgroup") { subgroup } else { tree };
+    let part = if variant.ends_with("subgroup") {
+        subgroup
+    } else {
+        tree
+    };
     format!("{common}{part}")
 }
 
@@ -72,8 +76,7 @@ fn decode_kernel(
     candidate: &Candidate,
     entry_point: &str,
     splits: u32,
-    operands: &Operands,
-    textures: &[wgpu::TextureView; 3],
+    (operands, textures): &Uploaded,
     partials: Option<(&wgpu::Buffer, &wgpu::Buffer)>,
 ) -> Result<Kernel, GpuError> {
     let dims = attention_dims(case);
@@ -102,6 +105,9 @@ fn decode_kernel(
     )
 }
 
+/// What every decode kernel binds: O and the parameters, Q/K/V as textures.
+type Uploaded = (Operands, [wgpu::TextureView; 3]);
+
 /// Uploads what every decode variant reads: O zeroed, parameters for
 /// `split_len` keys per split, Q/K/V as textures.
 fn upload(
@@ -110,13 +116,19 @@ fn upload(
     inputs: AttentionInputs,
     split_len: usize,
     seed: u64,
-) -> Result<(Operands, [wgpu::TextureView; 3]), GpuError> {
+) -> Result<Uploaded, GpuError> {
     let dims = attention_dims(case);
     let layouts = texture_layouts(&dims, gpu).map_err(|message| GpuError::Wgpu {
         kind: "validation",
         message,
     })?;
-    let operands = Operands::new(gpu, case, inputs, Params::of(&dims, split_len).folded(layouts), seed)?;
+    let operands = Operands::new(
+        gpu,
+        case,
+        inputs,
+        Params::of(&dims, split_len).folded(layouts),
+        seed,
+    )?;
     let textures = operands.textures(gpu, layouts)?;
     Ok((operands, textures))
 }
@@ -171,9 +183,9 @@ pub(super) fn build_decode(
     seed: u64,
 ) -> Result<Built, GpuError> {
     let kv_len = attention_dims(case).kv_len;
-    let (operands, textures) = upload(gpu, case, inputs, kv_len, seed)?;
-    let kernel = decode_kernel(gpu, case, candidate, "decode", 1, &operands, &textures, None)?;
-    Ok((Box::new(kernel), operands.check))
+    let uploaded = upload(gpu, case, inputs, kv_len, seed)?;
+    let kernel = decode_kernel(gpu, case, candidate, "decode", 1, &uploaded, None)?;
+    Ok((Box::new(kernel), uploaded.0.check))
 }
 
 /// Query rows × splits of a split case: the partials' count.
@@ -205,7 +217,10 @@ impl Workload for AttentionDecodeSplit {
         let splits = constant(&candidate.constants, "SPLITS");
         let d = attention_dims(case).head_dim as u64;
         let mut buffers = operand_buffers(case);
-        buffers.push(("partial outputs".into(), partial_count(case, splits) * d * 4));
+        buffers.push((
+            "partial outputs".into(),
+            partial_count(case, splits) * d * 4,
+        ));
         buffers.push(("partial statistics".into(), partial_count(case, splits) * 8));
         buffers
     }
@@ -252,7 +267,7 @@ pub(super) fn build_split(
     let dims = attention_dims(case);
     let splits = constant(&candidate.constants, "SPLITS");
     let split_len = dims.kv_len.div_ceil(splits as usize);
-    let (operands, textures) = upload(gpu, case, inputs, split_len, seed)?;
+    let uploaded = upload(gpu, case, inputs, split_len, seed)?;
     let count = partial_count(case, splits);
     let (partial_o, partial_ml) = gpu.catching(|| {
         (
@@ -266,10 +281,10 @@ pub(super) fn build_split(
         candidate,
         "decode_partial",
         splits,
-        &operands,
-        &textures,
+        &uploaded,
         Some((&partial_o, &partial_ml)),
     )?;
+    let operands = uploaded.0;
     let merge_groups = ((dims.batch * dims.q_heads * dims.q_len * dims.head_dim / 4) as u32)
         .div_ceil(MERGE_WORKGROUP);
     let merge_x = merge_groups.min(MAX_GROUPS_X);

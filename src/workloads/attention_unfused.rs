@@ -11,8 +11,7 @@
 
 use super::attention::{
     attention_dims, attention_inputs, attention_source, attention_work, candidates_of,
-    operand_buffers, prepare_attention, unrunnable, Built, Operands, Params,
-    ATTENTION_DIMENSIONS,
+    operand_buffers, prepare_attention, unrunnable, Built, Operands, Params, ATTENTION_DIMENSIONS,
 };
 use super::{Candidate, Case, Prepared, Work, Workload};
 use crate::gpu::{storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec, Stages};

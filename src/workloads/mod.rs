@@ -14,8 +14,7 @@ mod transfer;
 
 pub use attention::{
     attention_case, attention_dims, attention_inputs, attention_output, prepare_attention,
-    round_to, Attention,
-    ATTENTION_FAMILIES,
+    round_to, Attention, ATTENTION_FAMILIES,
 };
 pub use attention_decode::{AttentionDecode, AttentionDecodeSplit};
 pub use attention_unfused::AttentionUnfused;
