@@ -68,10 +68,10 @@ override WORKGROUP_SIZE: u32 = 8u;
 override STAGED: bool = false;
 // The K/V tiles of the staged variant: KEY_TILE · D4 vec4s each (the host
 // sets 1 for the others, which never touch them).
-override TILE_VEC4S: u32 = 8u * D4;
+override TILE_VEC4S: u32 = 16u * D4;
 
 // Keys per step of the online softmax (written out below).
-const KEY_TILE: u32 = 8u;
+const KEY_TILE: u32 = 16u;
 // The running max before any key: finite, so 2^(m_old − m_new) is 0 or 1,
 // never NaN (f32 always; no f16 sentinel overflows).
 const NO_SCORE: f32 = -3.0e38;
@@ -83,7 +83,7 @@ var<workgroup> acc: array<vec4<f32>, WORKGROUP_SIZE * 4u * D4>;
 var<workgroup> k_tile: array<vec4<f32>, TILE_VEC4S>;
 var<workgroup> v_tile: array<vec4<f32>, TILE_VEC4S>;
 
-// Vec4 `c` of 8 keys (or values), j0..j0+7, as the tile loop uses them.
+// Vec4 `c` of 8 keys (or values), j0..j0+7: half a tile.
 struct Tile8 {
     t0: vec4<f32>,
     t1: vec4<f32>,
@@ -118,21 +118,38 @@ fn visible(rows: vec4<u32>, j: u32) -> vec4<bool> {
     return vec4(j < params.kv_len) & (vec4(params.causal == 0u) | causal_ok);
 }
 
-// Scores of 4 rows (one per component) against one key, vec4 by vec4.
-fn dot4(q0: vec4<f32>, q1: vec4<f32>, q2: vec4<f32>, q3: vec4<f32>, key: vec4<f32>) -> vec4<f32> {
-    return vec4(dot(q0, key), dot(q1, key), dot(q2, key), dot(q3, key));
+// `s` (4 keys from j0, one per column; 4 rows) scaled to base 2, with the
+// pairs the mask hides set to NO_SCORE (`all`: the mask hides none).
+fn shown(s: mat4x4<f32>, rows: vec4<u32>, j0: u32, all: bool) -> mat4x4<f32> {
+    let scale = params.scale_log2;
+    return mat4x4(
+        select(vec4(NO_SCORE), s[0] * scale, vec4(all) | visible(rows, j0)),
+        select(vec4(NO_SCORE), s[1] * scale, vec4(all) | visible(rows, j0 + 1u)),
+        select(vec4(NO_SCORE), s[2] * scale, vec4(all) | visible(rows, j0 + 2u)),
+        select(vec4(NO_SCORE), s[3] * scale, vec4(all) | visible(rows, j0 + 3u)),
+    );
 }
 
-// acc·alpha + Σ_t p_t · value_t for one row (the component each p_t has for it).
-fn update(
-    a: vec4<f32>, alpha: f32,
-    p0: f32, p1: f32, p2: f32, p3: f32, p4: f32, p5: f32, p6: f32, p7: f32,
-    v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>,
-    v4: vec4<f32>, v5: vec4<f32>, v6: vec4<f32>, v7: vec4<f32>,
-) -> vec4<f32> {
-    let low = fma(vec4(p0), v0, fma(vec4(p1), v1, fma(vec4(p2), v2, p3 * v3)));
-    let high = fma(vec4(p4), v4, fma(vec4(p5), v5, fma(vec4(p6), v6, p7 * v7)));
-    return fma(a, vec4(alpha), low + high);
+// Per row, the largest of the 4 keys' scores.
+fn column_max(s: mat4x4<f32>) -> vec4<f32> {
+    return max(max(s[0], s[1]), max(s[2], s[3]));
+}
+
+// Per row, the sum of the 4 keys' weights.
+fn column_sum(p: mat4x4<f32>) -> vec4<f32> {
+    return (p[0] + p[1]) + (p[2] + p[3]);
+}
+
+// The weights 2^(s − m) of 4 keys; a hidden pair weighs 0 even while its
+// row has seen no key (m still NO_SCORE, where 2^(s − m) would be 1).
+fn weights(s: mat4x4<f32>, m: vec4<f32>) -> mat4x4<f32> {
+    let none = vec4(0.0);
+    return mat4x4(
+        select(exp2(s[0] - m), none, s[0] == vec4(NO_SCORE)),
+        select(exp2(s[1] - m), none, s[1] == vec4(NO_SCORE)),
+        select(exp2(s[2] - m), none, s[2] == vec4(NO_SCORE)),
+        select(exp2(s[3] - m), none, s[3] == vec4(NO_SCORE)),
+    );
 }
 
 fn fused_body(wid: vec3<u32>, lid: u32) {
@@ -168,83 +185,61 @@ fn fused_body(wid: vec3<u32>, lid: u32) {
             stage_tile(kv_row, j0, lid);
             workgroupBarrier();
         }
-        var s0 = vec4(0.0);
-        var s1 = vec4(0.0);
-        var s2 = vec4(0.0);
-        var s3 = vec4(0.0);
-        var s4 = vec4(0.0);
-        var s5 = vec4(0.0);
-        var s6 = vec4(0.0);
-        var s7 = vec4(0.0);
+        // Scores of the 4 rows against the tile's 16 keys, 4 keys per
+        // matrix: column t of s_g holds key 4g + t, row r query row r.
+        var s0 = mat4x4<f32>();
+        var s1 = mat4x4<f32>();
+        var s2 = mat4x4<f32>();
+        var s3 = mat4x4<f32>();
         for (var c = 0u; c < params.d4; c++) {
             let fold = params.q_fold_log2;
-            let q0 = textureLoad(q_texture, texel(q_rows.x, c, fold));
-            let q1 = textureLoad(q_texture, texel(q_rows.y, c, fold));
-            let q2 = textureLoad(q_texture, texel(q_rows.z, c, fold));
-            let q3 = textureLoad(q_texture, texel(q_rows.w, c, fold));
-            let key = tile_at(true, kv_row, j0, c);
-            s0 += dot4(q0, q1, q2, q3, key.t0);
-            s1 += dot4(q0, q1, q2, q3, key.t1);
-            s2 += dot4(q0, q1, q2, q3, key.t2);
-            s3 += dot4(q0, q1, q2, q3, key.t3);
-            s4 += dot4(q0, q1, q2, q3, key.t4);
-            s5 += dot4(q0, q1, q2, q3, key.t5);
-            s6 += dot4(q0, q1, q2, q3, key.t6);
-            s7 += dot4(q0, q1, q2, q3, key.t7);
+            // Rows of Q at vec4 c, as the rows of a matrix.
+            let q_c = transpose(mat4x4(
+                textureLoad(q_texture, texel(q_rows.x, c, fold)),
+                textureLoad(q_texture, texel(q_rows.y, c, fold)),
+                textureLoad(q_texture, texel(q_rows.z, c, fold)),
+                textureLoad(q_texture, texel(q_rows.w, c, fold)),
+            ));
+            let low = tile_at(true, kv_row, j0, c);
+            let high = tile_at(true, kv_row, j0 + 8u, c);
+            s0 += q_c * mat4x4(low.t0, low.t1, low.t2, low.t3);
+            s1 += q_c * mat4x4(low.t4, low.t5, low.t6, low.t7);
+            s2 += q_c * mat4x4(high.t0, high.t1, high.t2, high.t3);
+            s3 += q_c * mat4x4(high.t4, high.t5, high.t6, high.t7);
         }
-        // Which (row, key) pairs count: all of them in a tile below the
-        // diagonal, else those the mask shows.
-        let all = vec4(j0 + KEY_TILE <= full_end);
-        let in0 = all | visible(rows, j0);
-        let in1 = all | visible(rows, j0 + 1u);
-        let in2 = all | visible(rows, j0 + 2u);
-        let in3 = all | visible(rows, j0 + 3u);
-        let in4 = all | visible(rows, j0 + 4u);
-        let in5 = all | visible(rows, j0 + 5u);
-        let in6 = all | visible(rows, j0 + 6u);
-        let in7 = all | visible(rows, j0 + 7u);
-        let scale = params.scale_log2;
-        s0 = select(vec4(NO_SCORE), s0 * scale, in0);
-        s1 = select(vec4(NO_SCORE), s1 * scale, in1);
-        s2 = select(vec4(NO_SCORE), s2 * scale, in2);
-        s3 = select(vec4(NO_SCORE), s3 * scale, in3);
-        s4 = select(vec4(NO_SCORE), s4 * scale, in4);
-        s5 = select(vec4(NO_SCORE), s5 * scale, in5);
-        s6 = select(vec4(NO_SCORE), s6 * scale, in6);
-        s7 = select(vec4(NO_SCORE), s7 * scale, in7);
-        let m_new = max(m, max(max(max(s0, s1), max(s2, s3)), max(max(s4, s5), max(s6, s7))));
+        // Scaled to base 2; pairs the mask hides (only in tiles that cross
+        // the diagonal or the end) become NO_SCORE.
+        let all = j0 + KEY_TILE <= full_end;
+        s0 = shown(s0, rows, j0, all);
+        s1 = shown(s1, rows, j0 + 4u, all);
+        s2 = shown(s2, rows, j0 + 8u, all);
+        s3 = shown(s3, rows, j0 + 12u, all);
+        let m_new = max(m, max(max(column_max(s0), column_max(s1)), max(column_max(s2), column_max(s3))));
         let alpha = exp2(m - m_new);
-        // A masked pair weighs 0 even while its row has seen no key (when
-        // m_new is still NO_SCORE and 2^(s − m_new) would be 1).
-        let p0 = select(vec4(0.0), exp2(s0 - m_new), in0);
-        let p1 = select(vec4(0.0), exp2(s1 - m_new), in1);
-        let p2 = select(vec4(0.0), exp2(s2 - m_new), in2);
-        let p3 = select(vec4(0.0), exp2(s3 - m_new), in3);
-        let p4 = select(vec4(0.0), exp2(s4 - m_new), in4);
-        let p5 = select(vec4(0.0), exp2(s5 - m_new), in5);
-        let p6 = select(vec4(0.0), exp2(s6 - m_new), in6);
-        let p7 = select(vec4(0.0), exp2(s7 - m_new), in7);
-        l = l * alpha + (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7)));
+        let p0 = weights(s0, m_new);
+        let p1 = weights(s1, m_new);
+        let p2 = weights(s2, m_new);
+        let p3 = weights(s3, m_new);
+        l = l * alpha + ((column_sum(p0) + column_sum(p1)) + (column_sum(p2) + column_sum(p3)));
         m = m_new;
+        // Transposed, the weights' columns are rows: (V_g · p_gᵀ) column r
+        // is Σ_t p[r][t] · v_t, row r's share of the tile.
+        let w0 = transpose(p0);
+        let w1 = transpose(p1);
+        let w2 = transpose(p2);
+        let w3 = transpose(p3);
         for (var c = 0u; c < params.d4; c++) {
-            let value = tile_at(false, kv_row, j0, c);
-            let v0 = value.t0;
-            let v1 = value.t1;
-            let v2 = value.t2;
-            let v3 = value.t3;
-            let v4 = value.t4;
-            let v5 = value.t5;
-            let v6 = value.t6;
-            let v7 = value.t7;
+            let low = tile_at(false, kv_row, j0, c);
+            let high = tile_at(false, kv_row, j0 + 8u, c);
+            let share = (mat4x4(low.t0, low.t1, low.t2, low.t3) * w0
+                + mat4x4(low.t4, low.t5, low.t6, low.t7) * w1)
+                + (mat4x4(high.t0, high.t1, high.t2, high.t3) * w2
+                + mat4x4(high.t4, high.t5, high.t6, high.t7) * w3);
             let a = mine + c;
-            acc[a] = update(acc[a], alpha.x, p0.x, p1.x, p2.x, p3.x, p4.x, p5.x, p6.x, p7.x,
-                            v0, v1, v2, v3, v4, v5, v6, v7);
-            acc[a + D4] = update(acc[a + D4], alpha.y, p0.y, p1.y, p2.y, p3.y, p4.y, p5.y, p6.y, p7.y,
-                                 v0, v1, v2, v3, v4, v5, v6, v7);
-            acc[a + 2u * D4] = update(acc[a + 2u * D4], alpha.z, p0.z, p1.z, p2.z, p3.z, p4.z, p5.z, p6.z, p7.z,
-                                      v0, v1, v2, v3, v4, v5, v6, v7);
-            acc[a + 3u * D4] = update(acc[a + 3u * D4], alpha.w, p0.w, p1.w, p2.w, p3.w, p4.w, p5.w, p6.w, p7.w,
-                                      v0, v1, v2, v3, v4, v5, v6, v7);
+            acc[a] = fma(acc[a], vec4(alpha.x), share[0]);
+            acc[a + D4] = fma(acc[a + D4], vec4(alpha.y), share[1]);
+            acc[a + 2u * D4] = fma(acc[a + 2u * D4], vec4(alpha.z), share[2]);
+            acc[a + 3u * D4] = fma(acc[a + 3u * D4], vec4(alpha.w), share[3]);
         }
         if (STAGED) {
             workgroupBarrier();
@@ -276,7 +271,10 @@ fn fused_body(wid: vec3<u32>, lid: u32) {
 
 fn kv_at(is_key: bool, kv_row: u32, j0: u32, t: u32, c: u32) -> vec4<f32> {
     if (STAGED) {
-        return select(v_tile[t * D4 + c], k_tile[t * D4 + c], is_key);
+        // Tiles start at multiples of KEY_TILE: j0 is a tile's first or
+        // second half.
+        let at = (j0 % KEY_TILE + t) * D4 + c;
+        return select(v_tile[at], k_tile[at], is_key);
     }
     let at = kv_texel(kv_row, j0 + t, c);
     if (is_key) {

@@ -421,7 +421,7 @@ pub(super) fn candidates_of(rows: &[(&str, &[(&str, f64)])]) -> Vec<Candidate> {
 pub struct Attention;
 
 /// Keys per tile of `attention.wgsl` (`KEY_TILE`).
-const KEY_TILE: u64 = 8;
+const KEY_TILE: u64 = 16;
 /// Query rows each invocation of `attention.wgsl` owns.
 const ROWS_PER_INVOCATION: u32 = 4;
 
