@@ -15,9 +15,10 @@
 // invocation scores KEYS_PER_INVOCATION keys (K read by one invocation per
 // key), the workgroup reduces the stretch's max and sum (through workgroup
 // memory, or subgroup operations where the adapter has them, never assuming
-// a subgroup size), then each invocation accumulates P·V for one vec4 of d
-// over a share of the stretch's keys (V read once per key and vec4). The
-// shares are summed once, at the end. Under the causal mask (bottom-right)
+// a subgroup size), then each invocation accumulates P·V for 4 vec4s of d
+// over a share of the stretch's keys (V read once per key and vec4; each
+// weight read once for 16 products). The shares are summed once, at the
+// end. Under the causal mask (bottom-right)
 // keys past the last row's diagonal are never visited.
 //
 // The host prepends `alias T`, `const D4: u32 = d / 4;`, and replaces
@@ -63,13 +64,14 @@ override DECODE_WORKGROUP: u32 = 64u;
 override SPLITS: u32 = 1u;
 
 // Keys each invocation scores per stretch (written out below).
-const KEYS_PER_INVOCATION: u32 = 4u;
+const KEYS_PER_INVOCATION: u32 = 8u;
 const NO_SCORE: f32 = -3.0e38;
 
 // A stretch's scores, then its weights, per key (4 rows each).
 var<workgroup> weights: array<vec4<f32>, DECODE_WORKGROUP * KEYS_PER_INVOCATION>;
-// Each invocation's accumulators (4 rows) for the final sum of shares.
-var<workgroup> shares: array<vec4<f32>, DECODE_WORKGROUP * 4u>;
+// Each invocation's accumulators (4 vec4s of d × 4 rows) for the final sum
+// of shares.
+var<workgroup> shares: array<mat4x4<f32>, DECODE_WORKGROUP * 4u>;
 
 fn texel(row: u32, c: u32, fold_log2: u32) -> vec2<u32> {
     let side = row & ((1u << fold_log2) - 1u);
@@ -80,11 +82,6 @@ fn texel(row: u32, c: u32, fold_log2: u32) -> vec2<u32> {
 fn visible(q_index: vec4<u32>, j: u32) -> vec4<bool> {
     let last = vec4<i32>(q_index) + i32(params.kv_len) - i32(params.q_len);
     return vec4(j < params.kv_len) & (vec4(params.causal == 0u) | (vec4(i32(j)) <= last));
-}
-
-// Scores of 4 rows (one per component) against one key, vec4 by vec4.
-fn dot4(q0: vec4<f32>, q1: vec4<f32>, q2: vec4<f32>, q3: vec4<f32>, key: vec4<f32>) -> vec4<f32> {
-    return vec4(dot(q0, key), dot(q1, key), dot(q2, key), dot(q3, key));
 }
 
 // The 4 query rows a workgroup serves, as global rows of Q and O, their
@@ -108,23 +105,69 @@ fn rows_of(wid: vec3<u32>) -> Rows {
     return Rows(global, q_index, local < vec4(per_kv_head));
 }
 
+// Scores of 4 keys (columns) for the 4 rows, scaled to base 2, with the
+// pairs the mask hides, and keys outside [.., end), set to NO_SCORE.
+fn hide(s: mat4x4<f32>, q_index: vec4<u32>, j: vec4<u32>, end: u32) -> mat4x4<f32> {
+    let scale = params.scale_log2;
+    return mat4x4(
+        select(vec4(NO_SCORE), s[0] * scale, visible(q_index, j.x) & vec4(j.x < end)),
+        select(vec4(NO_SCORE), s[1] * scale, visible(q_index, j.y) & vec4(j.y < end)),
+        select(vec4(NO_SCORE), s[2] * scale, visible(q_index, j.z) & vec4(j.z < end)),
+        select(vec4(NO_SCORE), s[3] * scale, visible(q_index, j.w) & vec4(j.w < end)),
+    );
+}
+
+// Per row, the largest of 4 keys' scores.
+fn column_max(s: mat4x4<f32>) -> vec4<f32> {
+    return max(max(s[0], s[1]), max(s[2], s[3]));
+}
+
+// Per row, the sum of 4 keys' weights.
+fn column_sum(p: mat4x4<f32>) -> vec4<f32> {
+    return (p[0] + p[1]) + (p[2] + p[3]);
+}
+
+// The weights 2^(s − m) of 4 keys; a hidden pair weighs 0 even while its
+// row has seen no key (m still NO_SCORE, where 2^(s − m) would be 1).
+fn weights_of(s: mat4x4<f32>, m: vec4<f32>) -> mat4x4<f32> {
+    let none = vec4(0.0);
+    return mat4x4(
+        select(exp2(s[0] - m), none, s[0] == vec4(NO_SCORE)),
+        select(exp2(s[1] - m), none, s[1] == vec4(NO_SCORE)),
+        select(exp2(s[2] - m), none, s[2] == vec4(NO_SCORE)),
+        select(exp2(s[3] - m), none, s[3] == vec4(NO_SCORE)),
+    );
+}
+
+// `a` with column r (row r's output) scaled by alpha[r].
+fn rescale(a: mat4x4<f32>, alpha: vec4<f32>) -> mat4x4<f32> {
+    return mat4x4(a[0] * alpha.x, a[1] * alpha.y, a[2] * alpha.z, a[3] * alpha.w);
+}
+
+// a + value ⊗ p: column r gains p[r] · value.
+fn accumulate(a: mat4x4<f32>, value: vec4<f32>, p: vec4<f32>) -> mat4x4<f32> {
+    return mat4x4(
+        fma(value, vec4(p.x), a[0]), fma(value, vec4(p.y), a[1]),
+        fma(value, vec4(p.z), a[2]), fma(value, vec4(p.w), a[3]),
+    );
+}
+
 // The reduced state of one workgroup over keys [begin, end): running max
 // and sum per row, and (in invocations with `owns`) the unnormalized output
-// for vec4 `c` of the 4 rows.
+// of the 4 rows at vec4s c0 .. c0+3 of d (a_k: column r is row r at c0 + k).
 struct Reduced {
     m: vec4<f32>,
     l: vec4<f32>,
-    o0: vec4<f32>,
-    o1: vec4<f32>,
-    o2: vec4<f32>,
-    o3: vec4<f32>,
-    c: u32,
+    a0: mat4x4<f32>,
+    a1: mat4x4<f32>,
+    a2: mat4x4<f32>,
+    a3: mat4x4<f32>,
+    c0: u32,
     owns: bool,
 }
 
 fn attend(wid: vec3<u32>, lid: u32, begin: u32, stop: u32) -> Reduced {
     let rows = rows_of(wid);
-    let kv_heads = params.q_heads / params.group;
     let kv_row = wid.y * params.kv_len;
     var end = stop;
     if (params.causal != 0u) {
@@ -132,79 +175,84 @@ fn attend(wid: vec3<u32>, lid: u32, begin: u32, stop: u32) -> Reduced {
         let seen = clamp(i32(last) + i32(params.kv_len) - i32(params.q_len) + 1, 0, i32(params.kv_len));
         end = min(end, u32(seen));
     }
-    // P·V shares: invocation = c + D4 · share, `shares_count` shares of the keys.
-    let shares_count = DECODE_WORKGROUP / params.d4;
-    let c = lid % params.d4;
-    let share = lid / params.d4;
+    // P·V: invocation = group + groups · share, where a group is 4 vec4s
+    // of d and `shares_count` shares split the keys.
+    let groups = (params.d4 + 3u) / 4u;
+    let shares_count = DECODE_WORKGROUP / groups;
+    let group = lid % groups;
+    let share = lid / groups;
     let owns = share < shares_count;
+    let c0 = group * 4u;
+    let c = min(vec4(c0) + vec4(0u, 1u, 2u, 3u), vec4(params.d4 - 1u));
     let stretch = DECODE_WORKGROUP * KEYS_PER_INVOCATION;
     let fold = params.q_fold_log2;
+    let kv_fold = params.kv_fold_log2;
     var m = vec4(NO_SCORE);
     var l = vec4(0.0);
-    var a0 = vec4(0.0);
-    var a1 = vec4(0.0);
-    var a2 = vec4(0.0);
-    var a3 = vec4(0.0);
+    var a0 = mat4x4<f32>();
+    var a1 = mat4x4<f32>();
+    var a2 = mat4x4<f32>();
+    var a3 = mat4x4<f32>();
     for (var s0 = begin; s0 < end; s0 += stretch) {
-        // Scores of this invocation's 4 keys (KEYS_PER_INVOCATION, written
-        // out), each vec4 of Q loaded once for all four.
-        let j = vec4(s0 + lid) + vec4(0u, 1u, 2u, 3u) * DECODE_WORKGROUP;
-        let key_rows = vec4(kv_row) + min(j, vec4(params.kv_len - 1u));
-        var sc0 = vec4(0.0);
-        var sc1 = vec4(0.0);
-        var sc2 = vec4(0.0);
-        var sc3 = vec4(0.0);
+        // Scores of this invocation's 8 keys (KEYS_PER_INVOCATION), each
+        // vec4 of Q loaded once for all of them.
+        let j_low = vec4(s0 + lid) + vec4(0u, 1u, 2u, 3u) * DECODE_WORKGROUP;
+        let j_high = j_low + 4u * DECODE_WORKGROUP;
+        let last_key = vec4(params.kv_len - 1u);
+        let low_rows = vec4(kv_row) + min(j_low, last_key);
+        let high_rows = vec4(kv_row) + min(j_high, last_key);
+        var low = mat4x4<f32>();
+        var high = mat4x4<f32>();
         for (var cc = 0u; cc < params.d4; cc++) {
-            let q0 = textureLoad(q_texture, texel(rows.global.x, cc, fold));
-            let q1 = textureLoad(q_texture, texel(rows.global.y, cc, fold));
-            let q2 = textureLoad(q_texture, texel(rows.global.z, cc, fold));
-            let q3 = textureLoad(q_texture, texel(rows.global.w, cc, fold));
-            sc0 += dot4(q0, q1, q2, q3, textureLoad(k_texture, texel(key_rows.x, cc, params.kv_fold_log2)));
-            sc1 += dot4(q0, q1, q2, q3, textureLoad(k_texture, texel(key_rows.y, cc, params.kv_fold_log2)));
-            sc2 += dot4(q0, q1, q2, q3, textureLoad(k_texture, texel(key_rows.z, cc, params.kv_fold_log2)));
-            sc3 += dot4(q0, q1, q2, q3, textureLoad(k_texture, texel(key_rows.w, cc, params.kv_fold_log2)));
+            let q_cc = transpose(mat4x4(
+                textureLoad(q_texture, texel(rows.global.x, cc, fold)),
+                textureLoad(q_texture, texel(rows.global.y, cc, fold)),
+                textureLoad(q_texture, texel(rows.global.z, cc, fold)),
+                textureLoad(q_texture, texel(rows.global.w, cc, fold)),
+            ));
+            low += q_cc * mat4x4(
+                textureLoad(k_texture, texel(low_rows.x, cc, kv_fold)),
+                textureLoad(k_texture, texel(low_rows.y, cc, kv_fold)),
+                textureLoad(k_texture, texel(low_rows.z, cc, kv_fold)),
+                textureLoad(k_texture, texel(low_rows.w, cc, kv_fold)),
+            );
+            high += q_cc * mat4x4(
+                textureLoad(k_texture, texel(high_rows.x, cc, kv_fold)),
+                textureLoad(k_texture, texel(high_rows.y, cc, kv_fold)),
+                textureLoad(k_texture, texel(high_rows.z, cc, kv_fold)),
+                textureLoad(k_texture, texel(high_rows.w, cc, kv_fold)),
+            );
         }
-        let scale = params.scale_log2;
-        let in0 = visible(rows.q_index, j.x) & vec4(j.x < end);
-        let in1 = visible(rows.q_index, j.y) & vec4(j.y < end);
-        let in2 = visible(rows.q_index, j.z) & vec4(j.z < end);
-        let in3 = visible(rows.q_index, j.w) & vec4(j.w < end);
-        sc0 = select(vec4(NO_SCORE), sc0 * scale, in0);
-        sc1 = select(vec4(NO_SCORE), sc1 * scale, in1);
-        sc2 = select(vec4(NO_SCORE), sc2 * scale, in2);
-        sc3 = select(vec4(NO_SCORE), sc3 * scale, in3);
-        let m_new = max(m, reduce4(max(max(sc0, sc1), max(sc2, sc3)), true, lid));
-        // A masked pair weighs 0 even while its row has seen no key.
-        let p0 = select(vec4(0.0), exp2(sc0 - m_new), in0);
-        let p1 = select(vec4(0.0), exp2(sc1 - m_new), in1);
-        let p2 = select(vec4(0.0), exp2(sc2 - m_new), in2);
-        let p3 = select(vec4(0.0), exp2(sc3 - m_new), in3);
-        weights[lid] = p0;
-        weights[lid + DECODE_WORKGROUP] = p1;
-        weights[lid + 2u * DECODE_WORKGROUP] = p2;
-        weights[lid + 3u * DECODE_WORKGROUP] = p3;
-        let local_sum = (p0 + p1) + (p2 + p3);
+        low = hide(low, rows.q_index, j_low, end);
+        high = hide(high, rows.q_index, j_high, end);
+        let m_new = max(m, reduce4(max(column_max(low), column_max(high)), true, lid));
+        let p_low = weights_of(low, m_new);
+        let p_high = weights_of(high, m_new);
+        for (var t = 0u; t < 4u; t++) {
+            weights[lid + t * DECODE_WORKGROUP] = p_low[t];
+            weights[lid + (t + 4u) * DECODE_WORKGROUP] = p_high[t];
+        }
         // reduce4 ends with a barrier: every weight is written.
         let alpha = exp2(m - m_new);
-        l = l * alpha + reduce4(local_sum, false, lid);
+        l = l * alpha + reduce4(column_sum(p_low) + column_sum(p_high), false, lid);
         m = m_new;
-        a0 *= alpha.x;
-        a1 *= alpha.y;
-        a2 *= alpha.z;
-        a3 *= alpha.w;
+        a0 = rescale(a0, alpha);
+        a1 = rescale(a1, alpha);
+        a2 = rescale(a2, alpha);
+        a3 = rescale(a3, alpha);
         if (owns) {
             for (var slot = share; slot < stretch; slot += shares_count) {
                 let p = weights[slot];
-                let value = textureLoad(v_texture, texel(kv_row + min(s0 + slot, params.kv_len - 1u), c, params.kv_fold_log2));
-                a0 = fma(vec4(p.x), value, a0);
-                a1 = fma(vec4(p.y), value, a1);
-                a2 = fma(vec4(p.z), value, a2);
-                a3 = fma(vec4(p.w), value, a3);
+                let key = kv_row + min(s0 + slot, params.kv_len - 1u);
+                a0 = accumulate(a0, textureLoad(v_texture, texel(key, c.x, kv_fold)), p);
+                a1 = accumulate(a1, textureLoad(v_texture, texel(key, c.y, kv_fold)), p);
+                a2 = accumulate(a2, textureLoad(v_texture, texel(key, c.z, kv_fold)), p);
+                a3 = accumulate(a3, textureLoad(v_texture, texel(key, c.w, kv_fold)), p);
             }
         }
         workgroupBarrier();
     }
-    // Sum the shares of each vec4 of d.
+    // Sum the shares of each group of d.
     shares[lid * 4u] = a0;
     shares[lid * 4u + 1u] = a1;
     shares[lid * 4u + 2u] = a2;
@@ -212,30 +260,50 @@ fn attend(wid: vec3<u32>, lid: u32, begin: u32, stop: u32) -> Reduced {
     workgroupBarrier();
     if (owns && share == 0u) {
         for (var other = 1u; other < shares_count; other++) {
-            let at = (other * params.d4 + c) * 4u;
+            let at = (other * groups + group) * 4u;
             a0 += shares[at];
             a1 += shares[at + 1u];
             a2 += shares[at + 2u];
             a3 += shares[at + 3u];
         }
     }
-    return Reduced(m, l, a0, a1, a2, a3, c, owns && share == 0u);
+    return Reduced(m, l, a0, a1, a2, a3, c0, owns && share == 0u);
 }
 
-// Writes row `row`'s output vec4 `c`: acc / l, or 0 for a row that saw no key.
-fn store(row: u32, c: u32, acc: vec4<f32>, l: f32) {
-    o[row * D4 + c] = vec4<T>(acc * select(0.0, 1.0 / l, l > 0.0));
+// Writes the rows' output vec4 `c` (column r of `a`: row r): a / l, or 0
+// for a row that saw no key.
+fn store(rows: Rows, c: u32, a: mat4x4<f32>, l: vec4<f32>) {
+    if (c >= params.d4) {
+        return;
+    }
+    let inverse = select(vec4(0.0), 1.0 / l, l > vec4(0.0));
+    if (rows.exists.x) { o[rows.global.x * D4 + c] = vec4<T>(a[0] * inverse.x); }
+    if (rows.exists.y) { o[rows.global.y * D4 + c] = vec4<T>(a[1] * inverse.y); }
+    if (rows.exists.z) { o[rows.global.z * D4 + c] = vec4<T>(a[2] * inverse.z); }
+    if (rows.exists.w) { o[rows.global.w * D4 + c] = vec4<T>(a[3] * inverse.w); }
 }
 
 fn decode_body(wid: vec3<u32>, lid: u32) {
     let r = attend(wid, lid, 0u, params.kv_len);
     let rows = rows_of(wid);
     if (r.owns) {
-        if (rows.exists.x) { store(rows.global.x, r.c, r.o0, r.l.x); }
-        if (rows.exists.y) { store(rows.global.y, r.c, r.o1, r.l.y); }
-        if (rows.exists.z) { store(rows.global.z, r.c, r.o2, r.l.z); }
-        if (rows.exists.w) { store(rows.global.w, r.c, r.o3, r.l.w); }
+        store(rows, r.c0, r.a0, r.l);
+        store(rows, r.c0 + 1u, r.a1, r.l);
+        store(rows, r.c0 + 2u, r.a2, r.l);
+        store(rows, r.c0 + 3u, r.a3, r.l);
     }
+}
+
+// Writes the rows' partial output vec4 `c` (unnormalized) for this split.
+fn store_partial(rows: Rows, split: u32, c: u32, a: mat4x4<f32>) {
+    if (c >= params.d4) {
+        return;
+    }
+    let at = (rows.global * SPLITS + split) * D4 + c;
+    if (rows.exists.x) { partial_o[at.x] = a[0]; }
+    if (rows.exists.y) { partial_o[at.y] = a[1]; }
+    if (rows.exists.z) { partial_o[at.z] = a[2]; }
+    if (rows.exists.w) { partial_o[at.w] = a[3]; }
 }
 
 fn decode_partial_body(wid: vec3<u32>, lid: u32) {
@@ -243,14 +311,14 @@ fn decode_partial_body(wid: vec3<u32>, lid: u32) {
     let stop = min(begin + params.split_len, params.kv_len);
     let r = attend(wid, lid, begin, stop);
     let rows = rows_of(wid);
-    let at = rows.global * SPLITS + wid.x;
     if (r.owns) {
-        if (rows.exists.x) { partial_o[at.x * D4 + r.c] = r.o0; }
-        if (rows.exists.y) { partial_o[at.y * D4 + r.c] = r.o1; }
-        if (rows.exists.z) { partial_o[at.z * D4 + r.c] = r.o2; }
-        if (rows.exists.w) { partial_o[at.w * D4 + r.c] = r.o3; }
+        store_partial(rows, wid.x, r.c0, r.a0);
+        store_partial(rows, wid.x, r.c0 + 1u, r.a1);
+        store_partial(rows, wid.x, r.c0 + 2u, r.a2);
+        store_partial(rows, wid.x, r.c0 + 3u, r.a3);
     }
     if (lid == 0u) {
+        let at = rows.global * SPLITS + wid.x;
         if (rows.exists.x) { partial_ml[at.x] = vec2(r.m.x, r.l.x); }
         if (rows.exists.y) { partial_ml[at.y] = vec2(r.m.y, r.l.y); }
         if (rows.exists.z) { partial_ml[at.z] = vec2(r.m.z, r.l.z); }
@@ -283,7 +351,7 @@ fn decode_merge(
         l += ml.y * weight;
         acc += partial_o[(row * SPLITS + s) * D4 + c] * weight;
     }
-    store(row, c, acc, l);
+    o[row * D4 + c] = vec4<T>(acc * select(0.0, 1.0 / l, l > 0.0));
 }
 
 // @tree-reduction

@@ -23,7 +23,7 @@ const SUBGROUP_PART: &str = "// @subgroup-reduction";
 /// Invocations per workgroup (`DECODE_WORKGROUP`): at least d/4 for d ≤ 256.
 const WORKGROUP: f64 = 64.0;
 /// Keys a workgroup scores at a time (`DECODE_WORKGROUP · KEYS_PER_INVOCATION`).
-const STRETCH: usize = 64 * 4;
+const STRETCH: usize = 64 * 8;
 /// Split counts the split family offers; autotune picks one.
 const SPLIT_COUNTS: [u32; 3] = [4, 16, 64];
 /// Invocations per workgroup of `decode_merge`.
