@@ -7,52 +7,16 @@
 // sees: tiles entirely above the diagonal are skipped, never masked, and only
 // tiles that cross it test each (row, key) pair.
 //
-// The host prepends `alias T = ...;` (f32, or f16 after `enable f16;`) and
-// `const D4: u32 = d / 4;`. Q is B × Hq × Sq × d, K and V are B × Hkv × Skv × d,
-// O like Q, all rows of whole vec4s; Q, K and V are read from textures, O is
-// written to a storage buffer of T. The softmax statistics and the
-// accumulator are f32 whatever T is. Scores are kept in base 2 (scaled by
+// The host prepends `attention_common.wgsl` (the element type T, D4 = d / 4,
+// the parameters, O, and Q, K and V as textures). The softmax statistics and
+// the accumulator are f32 whatever T is. Scores are kept in base 2 (scaled by
 // log2(e)/√d), so exp becomes exp2.
 //
-// Every index is clamped into its buffer (rows past Sq are computed and not
-// stored; keys past Skv are read clamped and masked), which is what lets the
-// host build this module without runtime bounds checks.
+// Every index is clamped into its buffer or texture (rows past Sq are
+// computed and not stored; keys past Skv are read clamped and masked), which
+// is what lets the host build this module without runtime bounds checks.
 //
 // Dispatch: x = ceil(Sq / (4 · WORKGROUP_SIZE)), y = B · Hq.
-
-struct Params {
-    q_heads: u32,     // Hq
-    group: u32,       // Hq / Hkv: query heads per K/V head
-    q_len: u32,       // Sq
-    kv_len: u32,      // Skv
-    causal: u32,      // 1: causal mask
-    scale_log2: f32,  // log2(e) / √d
-    split_len: u32,   // keys per split (decode kernels)
-    kv_len4: u32,     // score row stride in vec4s (unfused kernels)
-    d4: u32,          // d / 4, as D4: loops over d read it here, so that no
-                      // compiler sees their trip count and writes them out
-    q_fold_log2: u32, // Q's rows side by side per texture row, log2
-    kv_fold_log2: u32,// K's and V's, likewise
-    _pad: u32,
-}
-
-@group(0) @binding(3) var<storage, read_write> o: array<vec4<T>>;
-@group(0) @binding(4) var<uniform> params: Params;
-// Q, K and V as read-only storage textures (TEXEL_FORMAT is replaced by the
-// host with rgba32float or rgba16float): a texel is a vec4 of a row, and
-// 2^fold_log2 rows lie side by side in each texture row. Software adapters
-// fetch a texel with one vector load, where a storage-buffer load is a
-// scalar load per lane and component.
-@group(0) @binding(5) var q_texture: texture_storage_2d<TEXEL_FORMAT, read>;
-@group(0) @binding(6) var k_texture: texture_storage_2d<TEXEL_FORMAT, read>;
-@group(0) @binding(7) var v_texture: texture_storage_2d<TEXEL_FORMAT, read>;
-
-// The texel holding vec4 `c` of row `row` of a texture whose rows are
-// folded 2^fold_log2 to a texture row.
-fn texel(row: u32, c: u32, fold_log2: u32) -> vec2<u32> {
-    let side = row & ((1u << fold_log2) - 1u);
-    return vec2(side * D4 + c, row >> fold_log2);
-}
 
 // Invocations per workgroup. Each owns 4 query rows, held as the four
 // components of vec4s (scores, max, sum), so that no per-row state needs an
@@ -72,9 +36,6 @@ override TILE_VEC4S: u32 = 16u * D4;
 
 // Keys per step of the online softmax (written out below).
 const KEY_TILE: u32 = 16u;
-// The running max before any key: finite, so 2^(m_old − m_new) is 0 or 1,
-// never NaN (f32 always; no f16 sentinel overflows).
-const NO_SCORE: f32 = -3.0e38;
 
 // The output accumulators, 4 rows × D4 vec4s per invocation (invocation i's
 // row r at (4i + r)·D4): too many for registers, and addressed by the loop
@@ -111,13 +72,6 @@ fn stage_tile(kv_row: u32, j0: u32, lid: u32) {
     }
 }
 
-// Which of the query rows `rows` see key `j`.
-fn visible(rows: vec4<u32>, j: u32) -> vec4<bool> {
-    let last = vec4<i32>(rows) + i32(params.kv_len) - i32(params.q_len);
-    let causal_ok = vec4(i32(j)) <= last;
-    return vec4(j < params.kv_len) & (vec4(params.causal == 0u) | causal_ok);
-}
-
 // `s` (4 keys from j0, one per column; 4 rows) scaled to base 2, with the
 // pairs the mask hides set to NO_SCORE (`all`: the mask hides none).
 fn shown(s: mat4x4<f32>, rows: vec4<u32>, j0: u32, all: bool) -> mat4x4<f32> {
@@ -127,28 +81,6 @@ fn shown(s: mat4x4<f32>, rows: vec4<u32>, j0: u32, all: bool) -> mat4x4<f32> {
         select(vec4(NO_SCORE), s[1] * scale, vec4(all) | visible(rows, j0 + 1u)),
         select(vec4(NO_SCORE), s[2] * scale, vec4(all) | visible(rows, j0 + 2u)),
         select(vec4(NO_SCORE), s[3] * scale, vec4(all) | visible(rows, j0 + 3u)),
-    );
-}
-
-// Per row, the largest of the 4 keys' scores.
-fn column_max(s: mat4x4<f32>) -> vec4<f32> {
-    return max(max(s[0], s[1]), max(s[2], s[3]));
-}
-
-// Per row, the sum of the 4 keys' weights.
-fn column_sum(p: mat4x4<f32>) -> vec4<f32> {
-    return (p[0] + p[1]) + (p[2] + p[3]);
-}
-
-// The weights 2^(s − m) of 4 keys; a hidden pair weighs 0 even while its
-// row has seen no key (m still NO_SCORE, where 2^(s − m) would be 1).
-fn weights(s: mat4x4<f32>, m: vec4<f32>) -> mat4x4<f32> {
-    let none = vec4(0.0);
-    return mat4x4(
-        select(exp2(s[0] - m), none, s[0] == vec4(NO_SCORE)),
-        select(exp2(s[1] - m), none, s[1] == vec4(NO_SCORE)),
-        select(exp2(s[2] - m), none, s[2] == vec4(NO_SCORE)),
-        select(exp2(s[3] - m), none, s[3] == vec4(NO_SCORE)),
     );
 }
 
@@ -216,10 +148,10 @@ fn fused_body(wid: vec3<u32>, lid: u32) {
         s3 = shown(s3, rows, j0 + 12u, all);
         let m_new = max(m, max(max(column_max(s0), column_max(s1)), max(column_max(s2), column_max(s3))));
         let alpha = exp2(m - m_new);
-        let p0 = weights(s0, m_new);
-        let p1 = weights(s1, m_new);
-        let p2 = weights(s2, m_new);
-        let p3 = weights(s3, m_new);
+        let p0 = weights_of(s0, m_new);
+        let p1 = weights_of(s1, m_new);
+        let p2 = weights_of(s2, m_new);
+        let p3 = weights_of(s3, m_new);
         l = l * alpha + ((column_sum(p0) + column_sum(p1)) + (column_sum(p2) + column_sum(p3)));
         m = m_new;
         // Transposed, the weights' columns are rows: (V_g · p_gᵀ) column r

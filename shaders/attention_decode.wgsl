@@ -18,40 +18,18 @@
 // a subgroup size), then each invocation accumulates P·V for 4 vec4s of d
 // over a share of the stretch's keys (V read once per key and vec4; each
 // weight read once for 16 products). The shares are summed once, at the
-// end. Under the causal mask (bottom-right)
-// keys past the last row's diagonal are never visited.
+// end. Under the causal mask (bottom-right) keys past the last row's
+// diagonal are never visited.
 //
-// The host prepends `alias T`, `const D4: u32 = d / 4;`, and replaces
-// TEXEL_FORMAT; then appends one of the two reduction parts below the
-// common one (`@tree-reduction` or `@subgroup-reduction`). Every index is
-// clamped into its buffer or texture, so the host builds it without runtime
-// bounds checks.
+// The host prepends `attention_common.wgsl`, then keeps the common part of
+// this file and one of its two reduction parts (`@tree-reduction` or
+// `@subgroup-reduction`). Every index is clamped into its buffer or texture,
+// so the host builds it without runtime bounds checks.
 //
 // Dispatch (decode, decode_partial): x = SPLITS, y = B · Hkv,
 // z = ceil(Hq/Hkv · Sq / 4). decode_merge: 64 invocations per workgroup,
 // one per (query row, vec4 of d), x · y workgroups covering them.
 
-struct Params {
-    q_heads: u32,     // Hq
-    group: u32,       // Hq / Hkv: query heads per K/V head
-    q_len: u32,       // Sq
-    kv_len: u32,      // Skv
-    causal: u32,      // 1: causal mask
-    scale_log2: f32,  // log2(e) / √d
-    split_len: u32,   // keys per split
-    kv_len4: u32,     // score row stride in vec4s (unfused kernels)
-    d4: u32,          // d / 4, as D4: loops over d read it here, so that no
-                      // compiler sees their trip count and writes them out
-    q_fold_log2: u32, // Q's rows side by side per texture row, log2
-    kv_fold_log2: u32,// K's and V's, likewise
-    _pad: u32,
-}
-
-@group(0) @binding(3) var<storage, read_write> o: array<vec4<T>>;
-@group(0) @binding(4) var<uniform> params: Params;
-@group(0) @binding(5) var q_texture: texture_storage_2d<TEXEL_FORMAT, read>;
-@group(0) @binding(6) var k_texture: texture_storage_2d<TEXEL_FORMAT, read>;
-@group(0) @binding(7) var v_texture: texture_storage_2d<TEXEL_FORMAT, read>;
 // Partials of decode_partial: per query row and split, D4 vec4s of output
 // and (m, l).
 @group(0) @binding(8) var<storage, read_write> partial_o: array<vec4<f32>>;
@@ -65,24 +43,12 @@ override SPLITS: u32 = 1u;
 
 // Keys each invocation scores per stretch (written out below).
 const KEYS_PER_INVOCATION: u32 = 8u;
-const NO_SCORE: f32 = -3.0e38;
 
 // A stretch's scores, then its weights, per key (4 rows each).
 var<workgroup> weights: array<vec4<f32>, DECODE_WORKGROUP * KEYS_PER_INVOCATION>;
 // Each invocation's accumulators (4 vec4s of d × 4 rows) for the final sum
 // of shares.
 var<workgroup> shares: array<mat4x4<f32>, DECODE_WORKGROUP * 4u>;
-
-fn texel(row: u32, c: u32, fold_log2: u32) -> vec2<u32> {
-    let side = row & ((1u << fold_log2) - 1u);
-    return vec2(side * D4 + c, row >> fold_log2);
-}
-
-// Which of the query rows with indices `q_index` (within Sq) see key `j`.
-fn visible(q_index: vec4<u32>, j: u32) -> vec4<bool> {
-    let last = vec4<i32>(q_index) + i32(params.kv_len) - i32(params.q_len);
-    return vec4(j < params.kv_len) & (vec4(params.causal == 0u) | (vec4(i32(j)) <= last));
-}
 
 // The 4 query rows a workgroup serves, as global rows of Q and O, their
 // index within Sq, and whether each exists (the last group may be short).
@@ -114,28 +80,6 @@ fn hide(s: mat4x4<f32>, q_index: vec4<u32>, j: vec4<u32>, end: u32) -> mat4x4<f3
         select(vec4(NO_SCORE), s[1] * scale, visible(q_index, j.y) & vec4(j.y < end)),
         select(vec4(NO_SCORE), s[2] * scale, visible(q_index, j.z) & vec4(j.z < end)),
         select(vec4(NO_SCORE), s[3] * scale, visible(q_index, j.w) & vec4(j.w < end)),
-    );
-}
-
-// Per row, the largest of 4 keys' scores.
-fn column_max(s: mat4x4<f32>) -> vec4<f32> {
-    return max(max(s[0], s[1]), max(s[2], s[3]));
-}
-
-// Per row, the sum of 4 keys' weights.
-fn column_sum(p: mat4x4<f32>) -> vec4<f32> {
-    return (p[0] + p[1]) + (p[2] + p[3]);
-}
-
-// The weights 2^(s − m) of 4 keys; a hidden pair weighs 0 even while its
-// row has seen no key (m still NO_SCORE, where 2^(s − m) would be 1).
-fn weights_of(s: mat4x4<f32>, m: vec4<f32>) -> mat4x4<f32> {
-    let none = vec4(0.0);
-    return mat4x4(
-        select(exp2(s[0] - m), none, s[0] == vec4(NO_SCORE)),
-        select(exp2(s[1] - m), none, s[1] == vec4(NO_SCORE)),
-        select(exp2(s[2] - m), none, s[2] == vec4(NO_SCORE)),
-        select(exp2(s[3] - m), none, s[3] == vec4(NO_SCORE)),
     );
 }
 

@@ -8,33 +8,16 @@
 //            row that sees no key is all 0;
 //   pv:      O = P·V (a batched matmul).
 //
-// The host prepends `alias T = ...;` and `const D4: u32 = d / 4;`. Q, K, V, O
-// are laid out as for attention.wgsl; S is f32, B·Hq × Sq rows of kv_len4
-// vec4s (Skv padded to a multiple of 4). Every index is clamped or guarded,
-// so the host builds this module without runtime bounds checks.
-
-struct Params {
-    q_heads: u32,     // Hq
-    group: u32,       // Hq / Hkv: query heads per K/V head
-    q_len: u32,       // Sq
-    kv_len: u32,      // Skv
-    causal: u32,      // 1: causal mask
-    scale_log2: f32,  // log2(e) / √d
-    split_len: u32,   // keys per split (decode kernels)
-    kv_len4: u32,     // score row stride in vec4s
-    d4: u32,          // d / 4, as D4: loops over d read it here, so that no
-                      // compiler sees their trip count and writes them out
-    q_fold_log2: u32, // Q's rows side by side per texture row, log2
-    kv_fold_log2: u32,// K's and V's, likewise
-    _pad: u32,
-}
+// The host prepends `attention_common.wgsl` (T, D4, the parameters, O); Q,
+// K and V are storage buffers of T here, laid out alike; S is f32, B·Hq × Sq
+// rows of kv_len4 vec4s (Skv padded to a multiple of 4). Every index is
+// clamped or guarded, so the host builds this module without runtime
+// bounds checks.
 
 @group(0) @binding(0) var<storage, read> q: array<vec4<T>>;
 @group(0) @binding(1) var<storage, read> k: array<vec4<T>>;
 @group(0) @binding(2) var<storage, read> v: array<vec4<T>>;
-@group(0) @binding(3) var<storage, read_write> o: array<vec4<T>>;
-@group(0) @binding(4) var<uniform> params: Params;
-@group(0) @binding(5) var<storage, read_write> s: array<vec4<f32>>;
+@group(0) @binding(10) var<storage, read_write> s: array<vec4<f32>>;
 
 // Invocations per workgroup of each kernel.
 override SCORES_WORKGROUP: u32 = 64u;
@@ -136,11 +119,11 @@ fn softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
         let last = i32(row) + i32(params.kv_len) - i32(params.q_len);
         visible = u32(clamp(last + 1, 0, i32(params.kv_len)));
     }
-    var row_max = -3.0e38;
+    var row_max = NO_SCORE;
     for (var j4 = lid; j4 < params.kv_len4; j4 += SOFTMAX_WORKGROUP) {
         let x = s[base + j4];
         let keys = vec4(j4 * 4u) + vec4(0u, 1u, 2u, 3u);
-        let shown = select(vec4(-3.0e38), x, keys < vec4(visible));
+        let shown = select(vec4(NO_SCORE), x, keys < vec4(visible));
         row_max = max(row_max, max(max(shown.x, shown.y), max(shown.z, shown.w)));
     }
     row_max = workgroup_reduce(row_max, lid, true);

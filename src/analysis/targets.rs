@@ -136,6 +136,38 @@ const DECODE: Pick = Pick::Longest {
     matching: &[("sq", 1)],
 };
 
+/// Decode's K/V bandwidth (one-pass or split, whichever is faster) at the
+/// longest K/V length ÷ the run's best stream copy.
+const fn decode_against_copy(threshold: f64, adapters: Adapters) -> Target {
+    Target {
+        numerator: DECODE,
+        denominator: Against::Best {
+            workload: "stream_copy",
+            same_dtype: false,
+        },
+        threshold: Some(threshold),
+        adapters,
+    }
+}
+
+/// Split decode ÷ one-pass decode at the longest K/V length.
+const fn split_against_one_pass(threshold: Option<f64>, adapters: Adapters) -> Target {
+    Target {
+        numerator: Pick::Longest {
+            workloads: &["attention_decode_split"],
+            dtype: Dtype::F32,
+            along: "skv",
+            matching: &[("sq", 1)],
+        },
+        denominator: Against::SameShape {
+            workload: "attention_decode",
+            changed: &[],
+        },
+        threshold,
+        adapters,
+    }
+}
+
 /// The targets every run is judged by, then the ratios given for information.
 pub const TARGETS: &[Target] = &[
     Target {
@@ -191,24 +223,8 @@ pub const TARGETS: &[Target] = &[
         adapters: Adapters::All,
     },
     // Decode reads K and V near the copy bandwidth.
-    Target {
-        numerator: DECODE,
-        denominator: Against::Best {
-            workload: "stream_copy",
-            same_dtype: false,
-        },
-        threshold: Some(0.5),
-        adapters: Adapters::Software,
-    },
-    Target {
-        numerator: DECODE,
-        denominator: Against::Best {
-            workload: "stream_copy",
-            same_dtype: false,
-        },
-        threshold: Some(0.7),
-        adapters: Adapters::Hardware,
-    },
+    decode_against_copy(0.5, Adapters::Software),
+    decode_against_copy(0.7, Adapters::Hardware),
     // PyTorch on the same GPU: f32 without TF32, and f16.
     Target {
         numerator: Pick::AtBaselineShapes {
@@ -230,34 +246,8 @@ pub const TARGETS: &[Target] = &[
     },
     // Split-KV decode should win where B·Hkv is small (too few workgroups
     // to fill a GPU); a software adapter's few cores are filled either way.
-    Target {
-        numerator: Pick::Longest {
-            workloads: &["attention_decode_split"],
-            dtype: Dtype::F32,
-            along: "skv",
-            matching: &[("sq", 1)],
-        },
-        denominator: Against::SameShape {
-            workload: "attention_decode",
-            changed: &[],
-        },
-        threshold: Some(1.0),
-        adapters: Adapters::Hardware,
-    },
-    Target {
-        numerator: Pick::Longest {
-            workloads: &["attention_decode_split"],
-            dtype: Dtype::F32,
-            along: "skv",
-            matching: &[("sq", 1)],
-        },
-        denominator: Against::SameShape {
-            workload: "attention_decode",
-            changed: &[],
-        },
-        threshold: None,
-        adapters: Adapters::Software,
-    },
+    split_against_one_pass(Some(1.0), Adapters::Hardware),
+    split_against_one_pass(None, Adapters::Software),
     Target {
         numerator: Pick::LargestSquare {
             workload: "matmul",

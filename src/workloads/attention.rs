@@ -10,6 +10,10 @@
 //! - `attention_decode` and `attention_decode_split`: for short Sq, one pass
 //!   over K/V per K/V head, or split-KV with a merge (`attention_decode.rs`).
 //!
+//! Each family is an [`AttentionFamily`]: what sets it apart (its figure,
+//! work, scratch, candidates and kernels) as data, the [`Workload`] methods
+//! implemented once for all four.
+//!
 //! Shapes name their dimensions: `b1_hq32_hkv8_sq1_skv4096_d128_causal`.
 //! d must be a multiple of 4 (rows are read as vec4s) and at most 256;
 //! a shape that breaks a rule is `unsupported`, with the rule in words.
@@ -17,9 +21,11 @@
 use bytemuck::{Pod, Zeroable};
 use half::f16;
 
+use super::attention_decode::{ATTENTION_DECODE, ATTENTION_DECODE_SPLIT};
+use super::attention_unfused::ATTENTION_UNFUSED;
 use super::{
     constant, require_dtype, seeded_uniform, subgroups_of_at_least, with_element_type, Candidate,
-    Case, Dtype, KernelCase, OutputCheck, Prepared, Shape, Work, Workload,
+    Case, Dtype, Figure, KernelCase, OutputCheck, Prepared, Shape, Work, Workload,
 };
 use crate::gpu::{
     read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init, uniform_buffer,
@@ -28,17 +34,27 @@ use crate::gpu::{
 use crate::reference::{check_attention, AttentionDims, AttentionInputs, Verification};
 
 const SHADER: &str = include_str!("../../shaders/attention.wgsl");
+/// What every attention shader shares, prepended to each.
+const COMMON: &str = include_str!("../../shaders/attention_common.wgsl");
 
 /// Dimensions of every attention shape, in order: batch, query heads, K/V
 /// heads, query length, K/V length, head dimension, causal (a switch, 0 or 1).
 pub const ATTENTION_DIMENSIONS: [&str; 7] = ["b", "hq", "hkv", "sq", "skv", "d", "causal"];
 
-/// The attention families: fused, unfused, one-pass decode, split decode.
+/// The attention families.
+const FAMILIES: [&AttentionFamily; 4] = [
+    &ATTENTION,
+    &ATTENTION_UNFUSED,
+    &ATTENTION_DECODE,
+    &ATTENTION_DECODE_SPLIT,
+];
+
+/// The attention families' names: fused, unfused, one-pass decode, split decode.
 pub const ATTENTION_FAMILIES: [&str; 4] = [
-    "attention",
-    "attention_unfused",
-    "attention_decode",
-    "attention_decode_split",
+    ATTENTION.name,
+    ATTENTION_UNFUSED.name,
+    ATTENTION_DECODE.name,
+    ATTENTION_DECODE_SPLIT.name,
 ];
 
 /// Largest head dimension the kernels hold.
@@ -217,18 +233,16 @@ impl Params {
     }
 }
 
-/// WGSL for an attention shader: `body` after the element type and the head
-/// dimension in vec4s (`const D4`), which sizes its private arrays.
+/// WGSL for an attention shader: `body` after the element type, the head
+/// dimension in vec4s (`const D4`, which sizes arrays) and
+/// `attention_common.wgsl`, with the texel format of the dtype.
 pub(super) fn attention_source(dtype: Dtype, dims: &AttentionDims, body: &str) -> String {
     let texel_format = match dtype {
         Dtype::F32 => "rgba32float",
         Dtype::F16 => "rgba16float",
     };
-    let body = body.replace("TEXEL_FORMAT", texel_format);
-    with_element_type(
-        dtype,
-        &format!("const D4: u32 = {}u;\n{body}", dims.head_dim / 4),
-    )
+    let source = format!("const D4: u32 = {}u;\n{COMMON}{body}", dims.head_dim / 4);
+    with_element_type(dtype, &source.replace("TEXEL_FORMAT", texel_format))
 }
 
 /// The buffers of one prepared case: O zeroed, the parameters, and the
@@ -417,9 +431,6 @@ pub(super) fn candidates_of(rows: &[(&str, &[(&str, f64)])]) -> Vec<Candidate> {
         .collect()
 }
 
-/// The fused, flash-style attention workload.
-pub struct Attention;
-
 /// Keys per tile of `attention.wgsl` (`KEY_TILE`).
 const KEY_TILE: u64 = 16;
 /// Query rows each invocation of `attention.wgsl` owns.
@@ -479,9 +490,76 @@ fn fused_workgroup_bytes(head_dim: usize, constants: &[(String, f64)]) -> u64 {
     (invocations * u64::from(ROWS_PER_INVOCATION) * d + tiles) * 4
 }
 
-impl Workload for Attention {
+/// The fused variants' candidates that fit `gpu` (see [`FUSED`]).
+fn fused_candidates(dims: &AttentionDims, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+    texture_layouts(dims, gpu)?;
+    let limit = u64::from(gpu.device.limits().max_compute_workgroup_storage_size);
+    let subgroup = subgroups_of_at_least(gpu, 8);
+    let fits = |c: &Candidate| {
+        let whole_subgroups = match (c.variant.as_str(), subgroup) {
+            ("subgroup_loads", Some(size)) => {
+                constant(&c.constants, "WORKGROUP_SIZE").is_multiple_of(size)
+            }
+            ("subgroup_loads", None) => false,
+            _ => true,
+        };
+        whole_subgroups && fused_workgroup_bytes(dims.head_dim, &c.constants) <= limit
+    };
+    let mut fitting: Vec<Candidate> = candidates_of(&FUSED).into_iter().filter(fits).collect();
+    if fitting.is_empty() {
+        fitting = candidates_of(&FUSED_NARROW)
+            .into_iter()
+            .filter(fits)
+            .collect();
+    }
+    match fitting.is_empty() {
+        true => Err(format!(
+            "no fused variant fits d = {} in the adapter's {limit} bytes of workgroup memory",
+            dims.head_dim
+        )),
+        false => Ok(fitting),
+    }
+}
+
+/// The fused, flash-style attention workload.
+pub const ATTENTION: AttentionFamily = AttentionFamily {
+    name: "attention",
+    judged_by: Figure::FlopPerS,
+    work: attention_work,
+    scratch: no_scratch,
+    candidates: fused_candidates,
+    build: build_fused,
+};
+
+/// One attention family: what sets it apart from the others, as data; the
+/// [`Workload`] methods they share are implemented once, here.
+pub struct AttentionFamily {
+    /// Family name, the first part of its case names.
+    pub name: &'static str,
+    /// The figure its cases are judged by.
+    pub(super) judged_by: Figure,
+    /// Work per operation.
+    pub(super) work: fn(&Case) -> Work,
+    /// Buffers a candidate needs beyond Q, K, V and O, as (description, bytes).
+    pub(super) scratch: fn(&Case, &Candidate) -> Vec<(String, u64)>,
+    /// The candidates `gpu` can run for a shape that keeps the rules.
+    pub(super) candidates: fn(&AttentionDims, &Gpu) -> Result<Vec<Candidate>, String>,
+    /// Uploads inputs and builds a candidate's kernels.
+    pub(super) build: Build,
+}
+
+/// How a family builds a candidate's kernels for inputs of the caller's choosing.
+pub(super) type Build =
+    fn(&Gpu, &Case, &Candidate, AttentionInputs, u64) -> Result<Built, GpuError>;
+
+/// No scratch space (every family but the unfused and split ones).
+pub(super) fn no_scratch(_case: &Case, _candidate: &Candidate) -> Vec<(String, u64)> {
+    Vec::new()
+}
+
+impl Workload for AttentionFamily {
     fn family(&self) -> &'static str {
-        "attention"
+        self.name
     }
 
     fn dimensions(&self) -> &'static [&'static str] {
@@ -489,42 +567,21 @@ impl Workload for Attention {
     }
 
     fn work(&self, case: &Case) -> Work {
-        attention_work(case)
+        (self.work)(case)
     }
 
-    fn buffers(&self, case: &Case, _candidate: &Candidate) -> Vec<(String, u64)> {
-        operand_buffers(case)
+    fn judged_by(&self) -> Figure {
+        self.judged_by
+    }
+
+    fn buffers(&self, case: &Case, candidate: &Candidate) -> Vec<(String, u64)> {
+        let mut buffers = operand_buffers(case);
+        buffers.extend((self.scratch)(case, candidate));
+        buffers
     }
 
     fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
-        let dims = unrunnable(case, gpu)?;
-        texture_layouts(&dims, gpu)?;
-        let limit = u64::from(gpu.device.limits().max_compute_workgroup_storage_size);
-        let subgroup = subgroups_of_at_least(gpu, 8);
-        let fits = |c: &Candidate| {
-            let whole_subgroups = match (c.variant.as_str(), subgroup) {
-                ("subgroup_loads", Some(size)) => {
-                    constant(&c.constants, "WORKGROUP_SIZE").is_multiple_of(size)
-                }
-                ("subgroup_loads", None) => false,
-                _ => true,
-            };
-            whole_subgroups && fused_workgroup_bytes(dims.head_dim, &c.constants) <= limit
-        };
-        let mut fitting: Vec<Candidate> = candidates_of(&FUSED).into_iter().filter(fits).collect();
-        if fitting.is_empty() {
-            fitting = candidates_of(&FUSED_NARROW)
-                .into_iter()
-                .filter(fits)
-                .collect();
-        }
-        match fitting.is_empty() {
-            true => Err(format!(
-                "no fused variant fits d = {} in the adapter's {limit} bytes of workgroup memory",
-                dims.head_dim
-            )),
-            false => Ok(fitting),
-        }
+        (self.candidates)(&unrunnable(case, gpu)?, gpu)
     }
 
     fn prepare(
@@ -550,19 +607,11 @@ fn build(
     inputs: AttentionInputs,
     seed: u64,
 ) -> Result<Built, GpuError> {
-    match case.workload.as_str() {
-        "attention" => build_fused(gpu, case, candidate, inputs, seed),
-        "attention_unfused" => {
-            super::attention_unfused::build_unfused(gpu, case, candidate, inputs, seed)
-        }
-        "attention_decode" => {
-            super::attention_decode::build_decode(gpu, case, candidate, inputs, seed)
-        }
-        "attention_decode_split" => {
-            super::attention_decode::build_split(gpu, case, candidate, inputs, seed)
-        }
-        other => panic!("{other} is not an attention family"),
-    }
+    let family = FAMILIES
+        .iter()
+        .find(|f| f.name == case.workload)
+        .unwrap_or_else(|| panic!("{} is not an attention family", case.workload));
+    (family.build)(gpu, case, candidate, inputs, seed)
 }
 
 /// Prepares `candidate` of any attention family on `inputs` of the

@@ -8,13 +8,12 @@
 //! bytes per second: decode is bound by reading K and V.
 
 use super::attention::{
-    attention_dims, attention_inputs, attention_source, attention_work, candidates_of,
-    operand_buffers, prepare_attention, texture_layouts, unrunnable, Built, Operands, Params,
-    ATTENTION_DIMENSIONS,
+    attention_dims, attention_source, attention_work, candidates_of, no_scratch, texture_layouts,
+    AttentionFamily, Built, Operands, Params,
 };
-use super::{constant, Candidate, Case, Figure, Prepared, Work, Workload};
+use super::{constant, Candidate, Case, Figure};
 use crate::gpu::{storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec, Stages};
-use crate::reference::AttentionInputs;
+use crate::reference::{AttentionDims, AttentionInputs};
 
 const SHADER: &str = include_str!("../../shaders/attention_decode.wgsl");
 const TREE_PART: &str = "// @tree-reduction";
@@ -30,12 +29,6 @@ const SPLIT_COUNTS: [u32; 3] = [4, 16, 64];
 const MERGE_WORKGROUP: u32 = 64;
 /// Most workgroups along x before a grid wraps into y.
 const MAX_GROUPS_X: u32 = 65535;
-
-/// One-pass decode attention.
-pub struct AttentionDecode;
-
-/// Split-KV decode attention with a merge pass.
-pub struct AttentionDecodeSplit;
 
 /// How a variant reduces over its workgroup: `tree` (workgroup memory) or
 /// `subgroup` (subgroup operations, then one slot per subgroup).
@@ -133,49 +126,27 @@ fn upload(
     Ok((operands, textures))
 }
 
-impl Workload for AttentionDecode {
-    fn family(&self) -> &'static str {
-        "attention_decode"
-    }
+/// One-pass decode attention.
+pub const ATTENTION_DECODE: AttentionFamily = AttentionFamily {
+    name: "attention_decode",
+    judged_by: Figure::BytesPerS,
+    work: attention_work,
+    scratch: no_scratch,
+    candidates: one_pass_candidates,
+    build: build_decode,
+};
 
-    fn dimensions(&self) -> &'static [&'static str] {
-        &ATTENTION_DIMENSIONS
-    }
-
-    fn work(&self, case: &Case) -> Work {
-        attention_work(case)
-    }
-
-    fn judged_by(&self) -> Figure {
-        Figure::BytesPerS
-    }
-
-    fn buffers(&self, case: &Case, _candidate: &Candidate) -> Vec<(String, u64)> {
-        operand_buffers(case)
-    }
-
-    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
-        let dims = unrunnable(case, gpu)?;
-        texture_layouts(&dims, gpu)?;
-        Ok(reductions(gpu)
-            .into_iter()
-            .flat_map(|reduction| candidates_of(&[(reduction, &[("DECODE_WORKGROUP", WORKGROUP)])]))
-            .collect())
-    }
-
-    fn prepare(
-        &self,
-        gpu: &Gpu,
-        case: &Case,
-        candidate: &Candidate,
-        seed: u64,
-    ) -> Result<Box<dyn Prepared>, GpuError> {
-        prepare_attention(gpu, case, candidate, attention_inputs(case, seed), seed)
-    }
+/// One candidate per reduction the adapter can do.
+fn one_pass_candidates(dims: &AttentionDims, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+    texture_layouts(dims, gpu)?;
+    Ok(reductions(gpu)
+        .into_iter()
+        .flat_map(|reduction| candidates_of(&[(reduction, &[("DECODE_WORKGROUP", WORKGROUP)])]))
+        .collect())
 }
 
 /// Prepares a one-pass decode of `inputs`.
-pub(super) fn build_decode(
+fn build_decode(
     gpu: &Gpu,
     case: &Case,
     candidate: &Candidate,
@@ -194,70 +165,53 @@ fn partial_count(case: &Case, splits: u32) -> u64 {
     (dims.batch * dims.q_heads * dims.q_len) as u64 * u64::from(splits)
 }
 
-impl Workload for AttentionDecodeSplit {
-    fn family(&self) -> &'static str {
-        "attention_decode_split"
-    }
+/// Split-KV decode attention with a merge pass. Its work is the one-pass
+/// work: the partials (a few per cent of K/V's bytes at most at the suites'
+/// shapes) are left out, since the split count is the tuner's.
+pub const ATTENTION_DECODE_SPLIT: AttentionFamily = AttentionFamily {
+    name: "attention_decode_split",
+    judged_by: Figure::BytesPerS,
+    work: attention_work,
+    scratch: split_scratch,
+    candidates: split_candidates,
+    build: build_split,
+};
 
-    fn dimensions(&self) -> &'static [&'static str] {
-        &ATTENTION_DIMENSIONS
-    }
-
-    /// As one pass: the partials (a few per cent of K/V's bytes at most at
-    /// the suites' shapes) are left out, since the split count is the tuner's.
-    fn work(&self, case: &Case) -> Work {
-        attention_work(case)
-    }
-
-    fn judged_by(&self) -> Figure {
-        Figure::BytesPerS
-    }
-
-    fn buffers(&self, case: &Case, candidate: &Candidate) -> Vec<(String, u64)> {
-        let splits = constant(&candidate.constants, "SPLITS");
-        let d = attention_dims(case).head_dim as u64;
-        let mut buffers = operand_buffers(case);
-        buffers.push((
+/// The partials a split candidate writes and the merge reads.
+fn split_scratch(case: &Case, candidate: &Candidate) -> Vec<(String, u64)> {
+    let splits = constant(&candidate.constants, "SPLITS");
+    let d = attention_dims(case).head_dim as u64;
+    vec![
+        (
             "partial outputs".into(),
             partial_count(case, splits) * d * 4,
-        ));
-        buffers.push(("partial statistics".into(), partial_count(case, splits) * 8));
-        buffers
-    }
+        ),
+        ("partial statistics".into(), partial_count(case, splits) * 8),
+    ]
+}
 
-    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
-        let dims = unrunnable(case, gpu)?;
-        texture_layouts(&dims, gpu)?;
-        let reduction = reductions(gpu)[0];
-        let variant = format!("split_{reduction}");
-        // Splits of at least one stretch of keys each (and always the fewest).
-        let counts = SPLIT_COUNTS
-            .iter()
-            .filter(|&&s| s == SPLIT_COUNTS[0] || dims.kv_len.div_ceil(s as usize) >= STRETCH);
-        Ok(counts
-            .map(|&splits| Candidate {
-                variant: variant.clone(),
-                constants: vec![
-                    ("DECODE_WORKGROUP".into(), WORKGROUP),
-                    ("SPLITS".into(), f64::from(splits)),
-                ],
-            })
-            .collect())
-    }
-
-    fn prepare(
-        &self,
-        gpu: &Gpu,
-        case: &Case,
-        candidate: &Candidate,
-        seed: u64,
-    ) -> Result<Box<dyn Prepared>, GpuError> {
-        prepare_attention(gpu, case, candidate, attention_inputs(case, seed), seed)
-    }
+/// One candidate per split count of at least one stretch of keys per split
+/// (and always the fewest), with the best reduction the adapter has.
+fn split_candidates(dims: &AttentionDims, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+    texture_layouts(dims, gpu)?;
+    let reduction = reductions(gpu)[0];
+    let variant = format!("split_{reduction}");
+    let counts = SPLIT_COUNTS
+        .iter()
+        .filter(|&&s| s == SPLIT_COUNTS[0] || dims.kv_len.div_ceil(s as usize) >= STRETCH);
+    Ok(counts
+        .map(|&splits| Candidate {
+            variant: variant.clone(),
+            constants: vec![
+                ("DECODE_WORKGROUP".into(), WORKGROUP),
+                ("SPLITS".into(), f64::from(splits)),
+            ],
+        })
+        .collect())
 }
 
 /// Prepares a split decode of `inputs`: partial and merge stages.
-pub(super) fn build_split(
+fn build_split(
     gpu: &Gpu,
     case: &Case,
     candidate: &Candidate,

@@ -10,10 +10,10 @@
 //! kernel, read and written by the softmax, read by P·V.
 
 use super::attention::{
-    attention_dims, attention_inputs, attention_source, attention_work, candidates_of,
-    operand_buffers, prepare_attention, unrunnable, Built, Operands, Params, ATTENTION_DIMENSIONS,
+    attention_dims, attention_source, attention_work, candidates_of, AttentionFamily, Built,
+    Operands, Params,
 };
-use super::{Candidate, Case, Prepared, Work, Workload};
+use super::{Candidate, Case, Figure, Work};
 use crate::gpu::{storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec, Stages};
 use crate::reference::{AttentionDims, AttentionInputs};
 
@@ -24,43 +24,18 @@ const WORKGROUP: f64 = 64.0;
 /// Query rows per invocation of the scores and P·V kernels (`TILE_ROWS`).
 const TILE_ROWS: usize = 4;
 
-/// The unfused attention workload.
-pub struct AttentionUnfused;
-
 /// Bytes of the score matrix: B·Hq·Sq rows of Skv padded to whole vec4s, f32.
 fn scores_bytes(dims: &AttentionDims) -> u64 {
     (dims.batch * dims.q_heads * dims.q_len * dims.kv_len.next_multiple_of(4) * 4) as u64
 }
 
-impl Workload for AttentionUnfused {
-    fn family(&self) -> &'static str {
-        "attention_unfused"
-    }
-
-    fn dimensions(&self) -> &'static [&'static str] {
-        &ATTENTION_DIMENSIONS
-    }
-
-    /// The fused work plus the score matrix's round trips: written once,
-    /// read and written by the softmax, read once more.
-    fn work(&self, case: &Case) -> Work {
-        let scores = scores_bytes(&attention_dims(case));
-        let fused = attention_work(case);
-        Work {
-            bytes_read: fused.bytes_read + 2 * scores,
-            bytes_written: fused.bytes_written + 2 * scores,
-            ..fused
-        }
-    }
-
-    fn buffers(&self, case: &Case, _candidate: &Candidate) -> Vec<(String, u64)> {
-        let mut buffers = operand_buffers(case);
-        buffers.push(("scores".into(), scores_bytes(&attention_dims(case))));
-        buffers
-    }
-
-    fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
-        unrunnable(case, gpu)?;
+/// The unfused attention workload.
+pub const ATTENTION_UNFUSED: AttentionFamily = AttentionFamily {
+    name: "attention_unfused",
+    judged_by: Figure::FlopPerS,
+    work: unfused_work,
+    scratch: |case, _candidate| vec![("scores".into(), scores_bytes(&attention_dims(case)))],
+    candidates: |_dims, _gpu| {
         Ok(candidates_of(&[(
             "tiled",
             &[
@@ -69,21 +44,24 @@ impl Workload for AttentionUnfused {
                 ("PV_WORKGROUP", WORKGROUP),
             ],
         )]))
-    }
+    },
+    build: build_unfused,
+};
 
-    fn prepare(
-        &self,
-        gpu: &Gpu,
-        case: &Case,
-        candidate: &Candidate,
-        seed: u64,
-    ) -> Result<Box<dyn Prepared>, GpuError> {
-        prepare_attention(gpu, case, candidate, attention_inputs(case, seed), seed)
+/// The fused work plus the score matrix's round trips: written once, read
+/// and written by the softmax, read once more.
+fn unfused_work(case: &Case) -> Work {
+    let scores = scores_bytes(&attention_dims(case));
+    let fused = attention_work(case);
+    Work {
+        bytes_read: fused.bytes_read + 2 * scores,
+        bytes_written: fused.bytes_written + 2 * scores,
+        ..fused
     }
 }
 
 /// Uploads `inputs` and builds the three kernels of `attention_unfused.wgsl`.
-pub(super) fn build_unfused(
+fn build_unfused(
     gpu: &Gpu,
     case: &Case,
     candidate: &Candidate,
@@ -125,19 +103,19 @@ pub(super) fn build_unfused(
             "scores".into(),
             kernel(
                 "scores",
-                &[(0, &q), (1, &k), (5, &scores)],
+                &[(0, &q), (1, &k), (10, &scores)],
                 (kv_len4.div_ceil(workgroup), row_tiles, heads),
             )?,
         ),
         (
             "softmax".into(),
-            kernel("softmax", &[(5, &scores)], (dims.q_len as u32, heads, 1))?,
+            kernel("softmax", &[(10, &scores)], (dims.q_len as u32, heads, 1))?,
         ),
         (
             "pv".into(),
             kernel(
                 "pv",
-                &[(2, &v), (3, &operands.check.o), (5, &scores)],
+                &[(2, &v), (3, &operands.check.o), (10, &scores)],
                 ((row_tiles * d4).div_ceil(workgroup), heads, 1),
             )?,
         ),

@@ -14,10 +14,10 @@ mod transfer;
 
 pub use attention::{
     attention_case, attention_dims, attention_inputs, attention_output, prepare_attention,
-    round_to, Attention, ATTENTION_FAMILIES,
+    round_to, AttentionFamily, ATTENTION, ATTENTION_FAMILIES,
 };
-pub use attention_decode::{AttentionDecode, AttentionDecodeSplit};
-pub use attention_unfused::AttentionUnfused;
+pub use attention_decode::{ATTENTION_DECODE, ATTENTION_DECODE_SPLIT};
+pub use attention_unfused::ATTENTION_UNFUSED;
 pub use inputs::seeded_uniform;
 pub use latency::{latency_case, Latency};
 pub use matmul::{matmul_case, Matmul};
@@ -153,10 +153,10 @@ pub trait Workload: Sync {
 pub fn all() -> [&'static dyn Workload; 13] {
     [
         &Matmul,
-        &Attention,
-        &AttentionUnfused,
-        &AttentionDecode,
-        &AttentionDecodeSplit,
+        &ATTENTION,
+        &ATTENTION_UNFUSED,
+        &ATTENTION_DECODE,
+        &ATTENTION_DECODE_SPLIT,
         &Peak,
         &STREAM_KERNELS[0],
         &STREAM_KERNELS[1],
