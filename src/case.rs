@@ -75,13 +75,45 @@ impl Shape {
     pub fn sizes(&self) -> impl Iterator<Item = u64> + '_ {
         self.0.iter().map(|(_, size)| *size)
     }
+
+    /// This shape with dimension `name` (if it has it) set to `size`.
+    pub fn with(mut self, name: &str, size: u64) -> Shape {
+        for (n, s) in &mut self.0 {
+            if n == name {
+                *s = size;
+            }
+        }
+        self
+    }
 }
 
+/// Dimensions that are on/off switches (1 or 0) rather than sizes, e.g.
+/// attention's causal mask: a shape names them when on and leaves them out
+/// when off.
+pub const SWITCHES: &[&str] = &["causal"];
+
+/// Most dimensions a shape may have and still be written as bare sizes:
+/// beyond three, a row of sizes cannot be read without the names.
+const BARE_SIZES_MAX_DIMENSIONS: usize = 3;
+
 impl fmt::Display for Shape {
-    /// `512x512x512`.
+    /// `512x512x512`: sizes joined by 'x', for shapes of up to three
+    /// dimensions. Larger shapes name every dimension, and a switch (see
+    /// [`SWITCHES`]) only when it is on: `b1_hq32_hkv8_sq1_skv4096_d128_causal`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sizes: Vec<String> = self.sizes().map(|s| s.to_string()).collect();
-        f.write_str(&sizes.join("x"))
+        if self.0.len() <= BARE_SIZES_MAX_DIMENSIONS {
+            let sizes: Vec<String> = self.sizes().map(|s| s.to_string()).collect();
+            return f.write_str(&sizes.join("x"));
+        }
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .filter_map(|(name, size)| match SWITCHES.contains(&name.as_str()) {
+                true => (*size != 0).then(|| name.clone()),
+                false => Some(format!("{name}{size}")),
+            })
+            .collect();
+        f.write_str(&parts.join("_"))
     }
 }
 

@@ -4,8 +4,10 @@
 use crate::case::{Case, Dtype};
 use crate::gpu::AdapterSummary;
 use crate::measure::SamplingPlan;
+use crate::reference::AttentionDims;
 use crate::workloads::{
-    latency_case, matmul_case, peak_case, stream_case, transfer_case, Direction, StreamKernel,
+    attention_case, latency_case, matmul_case, peak_case, stream_case, transfer_case, Direction,
+    StreamKernel, ATTENTION_FAMILIES,
 };
 
 /// A list of cases and the sampling plan they run under.
@@ -47,6 +49,94 @@ const STANDARD_SOFTWARE: Sizes = Sizes {
     ragged: (1023, 1021, 1019),
 };
 
+/// Attention shapes of a suite: prefill (Sq = Skv) at each length, head
+/// dimension and mask, in the fused and unfused families; decode (Sq = 1)
+/// at each K/V length and head layout, one-pass and split.
+struct AttentionSizes {
+    /// Sq = Skv of the prefill cases.
+    prefill_lengths: &'static [u64],
+    /// (B, Hq, Hkv) of the prefill cases.
+    prefill_heads: (u64, u64, u64),
+    /// Head dimensions of the prefill cases.
+    head_dims: &'static [u64],
+    /// Causal mask off and on, or off only.
+    masks: &'static [bool],
+    /// Skv of the decode cases.
+    decode_lengths: &'static [u64],
+    /// (B, Hq, Hkv) of the decode cases: Llama-like grouped heads, plain multi-head.
+    decode_heads: &'static [(u64, u64, u64)],
+}
+
+const ATTENTION_QUICK_SOFTWARE: AttentionSizes = AttentionSizes {
+    prefill_lengths: &[256],
+    prefill_heads: (1, 8, 8),
+    head_dims: &[64],
+    masks: &[false, true],
+    decode_lengths: &[1024],
+    decode_heads: &[(1, 32, 8)],
+};
+const ATTENTION_QUICK_GPU: AttentionSizes = AttentionSizes {
+    prefill_lengths: &[1024],
+    prefill_heads: (1, 32, 32),
+    head_dims: &[64],
+    masks: &[false, true],
+    decode_lengths: &[4096],
+    decode_heads: &[(1, 32, 8)],
+};
+const ATTENTION_STANDARD_SOFTWARE: AttentionSizes = AttentionSizes {
+    prefill_lengths: &[256, 512, 1024],
+    prefill_heads: (1, 8, 8),
+    head_dims: &[64, 128],
+    masks: &[false, true],
+    decode_lengths: &[1024, 8192],
+    decode_heads: &[(1, 32, 8), (1, 8, 8)],
+};
+const ATTENTION_STANDARD_GPU: AttentionSizes = AttentionSizes {
+    prefill_lengths: &[512, 2048, 8192],
+    prefill_heads: (1, 32, 32),
+    head_dims: &[64, 128],
+    masks: &[false, true],
+    decode_lengths: &[1024, 8192, 32768],
+    decode_heads: &[(1, 32, 8), (1, 32, 32)],
+};
+
+impl AttentionSizes {
+    /// Every attention case of these sizes, f32, prefill then decode.
+    fn cases(&self) -> Vec<Case> {
+        let [fused, unfused, decode, split] = ATTENTION_FAMILIES;
+        let dims =
+            |(b, hq, hkv): (u64, u64, u64), sq: u64, skv: u64, d: u64, causal| AttentionDims {
+                batch: b as usize,
+                q_heads: hq as usize,
+                kv_heads: hkv as usize,
+                q_len: sq as usize,
+                kv_len: skv as usize,
+                head_dim: d as usize,
+                causal,
+            };
+        let mut cases = Vec::new();
+        for &length in self.prefill_lengths {
+            for &d in self.head_dims {
+                for &causal in self.masks {
+                    for family in [fused, unfused] {
+                        let shape = dims(self.prefill_heads, length, length, d, causal);
+                        cases.push(attention_case(family, Dtype::F32, shape));
+                    }
+                }
+            }
+        }
+        for &length in self.decode_lengths {
+            for &heads in self.decode_heads {
+                for family in [decode, split] {
+                    let shape = dims(heads, 1, length, 128, false);
+                    cases.push(attention_case(family, Dtype::F32, shape));
+                }
+            }
+        }
+        cases
+    }
+}
+
 impl Suite {
     /// The suite called `name`, sized for `adapter`: scaled down for a
     /// software adapter, and stream arrays kept within its binding limit.
@@ -55,11 +145,15 @@ impl Suite {
         if name == "calibrate" {
             return Some(calibrate(adapter));
         }
-        let (sizes, plan) = match (name, software) {
-            ("quick", false) => (QUICK_GPU, quick_plan()),
-            ("quick", true) => (QUICK_SOFTWARE, quick_plan()),
-            ("standard", false) => (STANDARD_GPU, standard_plan()),
-            ("standard", true) => (STANDARD_SOFTWARE, standard_plan()),
+        let (sizes, attention, plan) = match (name, software) {
+            ("quick", false) => (QUICK_GPU, ATTENTION_QUICK_GPU, quick_plan()),
+            ("quick", true) => (QUICK_SOFTWARE, ATTENTION_QUICK_SOFTWARE, quick_plan()),
+            ("standard", false) => (STANDARD_GPU, ATTENTION_STANDARD_GPU, standard_plan()),
+            ("standard", true) => (
+                STANDARD_SOFTWARE,
+                ATTENTION_STANDARD_SOFTWARE,
+                standard_plan(),
+            ),
             _ => return None,
         };
         let mut cases: Vec<Case> = sizes
@@ -73,6 +167,7 @@ impl Suite {
         for &s in sizes.squares.iter().rev().take(2).rev() {
             cases.push(matmul_case(Dtype::F16, s, s, s));
         }
+        cases.extend(attention.cases());
         cases.extend(peak_cases(software));
         let stream_elements = large_array_bytes(adapter) / 4;
         for kernel in [

@@ -14,5 +14,5 @@ pub use figures::{best, rate_of, Rate};
 pub use roofs::Roofs;
 pub use summary::summarize;
 pub use targets::{
-    attempted, host_requests, Against, Attempt, HostBaseline, Pick, Side, Target, TARGETS,
+    attempted, host_requests, Adapters, Against, Attempt, HostBaseline, Pick, Side, Target, TARGETS,
 };

@@ -5,7 +5,7 @@
 //! target is one row of [`TARGETS`].
 
 use crate::baseline::HostRequest;
-use crate::case::{Dtype, Roof};
+use crate::case::{Dtype, Roof, Shape};
 use crate::report::{Baseline, Measurement, Report, Status};
 
 /// Which measurements of a run the numerator of a ratio is.
@@ -32,6 +32,20 @@ pub enum Pick {
         /// Element type.
         dtype: Dtype,
     },
+    /// Cases of any of `workloads` in `dtype` whose shapes have the sizes
+    /// `matching` gives, at the largest size of dimension `along` among
+    /// them: one ratio per shape there (the best of those workloads at it),
+    /// e.g. fused attention at the longest prefill length, per head dimension.
+    Longest {
+        /// Workload families, judged together (one-pass and split decode).
+        workloads: &'static [&'static str],
+        /// Element type.
+        dtype: Dtype,
+        /// The dimension whose largest size is picked.
+        along: &'static str,
+        /// Sizes the shape must have, as (dimension, size).
+        matching: &'static [(&'static str, u64)],
+    },
 }
 
 /// What the numerator is held against.
@@ -43,6 +57,34 @@ pub enum Against {
     Host(HostBaseline),
     /// A figure measured elsewhere (`--external`) at the numerator's shape.
     External,
+    /// `workload` at the numerator's shape, with the sizes `changed` gives
+    /// in place of the numerator's (none: the very shape), in any variant.
+    SameShape {
+        /// Workload family.
+        workload: &'static str,
+        /// Dimensions set apart from the numerator's, as (dimension, size).
+        changed: &'static [(&'static str, u64)],
+    },
+    /// The best case of `workload` in the run, at any shape, in the
+    /// numerator's dtype where `same_dtype`.
+    Best {
+        /// Workload family.
+        workload: &'static str,
+        /// Only cases of the numerator's dtype.
+        same_dtype: bool,
+    },
+}
+
+/// The adapters a target applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adapters {
+    /// Every adapter.
+    All,
+    /// Software adapters only, where the host's figure is the device's limit
+    /// or the CPU decides what wins.
+    Software,
+    /// GPUs (anything but a software adapter) only.
+    Hardware,
 }
 
 /// The host baselines chipbench times.
@@ -73,8 +115,57 @@ pub struct Target {
     pub denominator: Against,
     /// The value the ratio should reach; None for a ratio given for information.
     pub threshold: Option<f64>,
-    /// Only on a software adapter, where the host's figure is the device's limit.
-    pub software_only: bool,
+    /// The adapters it applies to.
+    pub adapters: Adapters,
+}
+
+/// Fused attention at the longest prefill length of the run, f32, without
+/// a mask (one ratio per head dimension).
+const FUSED_PREFILL: Pick = Pick::Longest {
+    workloads: &["attention"],
+    dtype: Dtype::F32,
+    along: "sq",
+    matching: &[("causal", 0)],
+};
+
+/// Decode (one-pass or split, whichever is faster) at the longest K/V length.
+const DECODE: Pick = Pick::Longest {
+    workloads: &["attention_decode", "attention_decode_split"],
+    dtype: Dtype::F32,
+    along: "skv",
+    matching: &[("sq", 1)],
+};
+
+/// Decode's K/V bandwidth (one-pass or split, whichever is faster) at the
+/// longest K/V length ÷ the run's best stream copy.
+const fn decode_against_copy(threshold: f64, adapters: Adapters) -> Target {
+    Target {
+        numerator: DECODE,
+        denominator: Against::Best {
+            workload: "stream_copy",
+            same_dtype: false,
+        },
+        threshold: Some(threshold),
+        adapters,
+    }
+}
+
+/// Split decode ÷ one-pass decode at the longest K/V length.
+const fn split_against_one_pass(threshold: Option<f64>, adapters: Adapters) -> Target {
+    Target {
+        numerator: Pick::Longest {
+            workloads: &["attention_decode_split"],
+            dtype: Dtype::F32,
+            along: "skv",
+            matching: &[("sq", 1)],
+        },
+        denominator: Against::SameShape {
+            workload: "attention_decode",
+            changed: &[],
+        },
+        threshold,
+        adapters,
+    }
 }
 
 /// The targets every run is judged by, then the ratios given for information.
@@ -86,7 +177,7 @@ pub const TARGETS: &[Target] = &[
         },
         denominator: Against::Roof(Roof::Compute),
         threshold: Some(0.5),
-        software_only: false,
+        adapters: Adapters::All,
     },
     Target {
         numerator: Pick::Every {
@@ -94,8 +185,46 @@ pub const TARGETS: &[Target] = &[
         },
         denominator: Against::Host(HostBaseline::Memcpy),
         threshold: Some(0.5),
-        software_only: true,
+        adapters: Adapters::Software,
     },
+    // Fused attention must beat its unfused baseline twice over, reach 60%
+    // of the best matmul, and skip what the causal mask hides (80% of the
+    // unmasked throughput on the halved FLOP count).
+    Target {
+        numerator: FUSED_PREFILL,
+        denominator: Against::SameShape {
+            workload: "attention_unfused",
+            changed: &[],
+        },
+        threshold: Some(2.0),
+        adapters: Adapters::All,
+    },
+    Target {
+        numerator: FUSED_PREFILL,
+        denominator: Against::Best {
+            workload: "matmul",
+            same_dtype: true,
+        },
+        threshold: Some(0.6),
+        adapters: Adapters::All,
+    },
+    Target {
+        numerator: Pick::Longest {
+            workloads: &["attention"],
+            dtype: Dtype::F32,
+            along: "sq",
+            matching: &[("causal", 1)],
+        },
+        denominator: Against::SameShape {
+            workload: "attention",
+            changed: &[("causal", 0)],
+        },
+        threshold: Some(0.8),
+        adapters: Adapters::All,
+    },
+    // Decode reads K and V near the copy bandwidth.
+    decode_against_copy(0.5, Adapters::Software),
+    decode_against_copy(0.7, Adapters::Hardware),
     // PyTorch on the same GPU: f32 without TF32, and f16.
     Target {
         numerator: Pick::AtBaselineShapes {
@@ -104,7 +233,7 @@ pub const TARGETS: &[Target] = &[
         },
         denominator: Against::External,
         threshold: Some(0.6),
-        software_only: false,
+        adapters: Adapters::All,
     },
     Target {
         numerator: Pick::AtBaselineShapes {
@@ -113,8 +242,12 @@ pub const TARGETS: &[Target] = &[
         },
         denominator: Against::External,
         threshold: Some(0.4),
-        software_only: false,
+        adapters: Adapters::All,
     },
+    // Split-KV decode should win where B·Hkv is small (too few workgroups
+    // to fill a GPU); a software adapter's few cores are filled either way.
+    split_against_one_pass(Some(1.0), Adapters::Hardware),
+    split_against_one_pass(None, Adapters::Software),
     Target {
         numerator: Pick::LargestSquare {
             workload: "matmul",
@@ -122,7 +255,7 @@ pub const TARGETS: &[Target] = &[
         },
         denominator: Against::Host(HostBaseline::Gemm),
         threshold: None,
-        software_only: false,
+        adapters: Adapters::All,
     },
 ];
 
@@ -154,9 +287,14 @@ pub struct Attempt<'a> {
 /// The ratios `report` attempted: every row of [`TARGETS`] whose two sides
 /// the run tried, whatever came of them.
 pub fn attempted(report: &Report) -> Vec<Attempt<'_>> {
+    let software = report.adapter.is_software();
     TARGETS
         .iter()
-        .filter(|t| !t.software_only || report.adapter.is_software())
+        .filter(|t| match t.adapters {
+            Adapters::All => true,
+            Adapters::Software => software,
+            Adapters::Hardware => !software,
+        })
         .flat_map(|target| attempts_of(target, report))
         .filter(|a| {
             !a.numerator.is_empty()
@@ -194,7 +332,9 @@ fn attempts_of<'a>(target: &Target, report: &'a Report) -> Vec<Attempt<'a>> {
             let kind = match target.denominator {
                 Against::External => format!("external_{workload}"),
                 Against::Host(host) => host.name().to_string(),
-                Against::Roof(_) => return Vec::new(),
+                Against::Roof(_) | Against::SameShape { .. } | Against::Best { .. } => {
+                    return Vec::new()
+                }
             };
             let list = report
                 .baselines
@@ -210,6 +350,45 @@ fn attempts_of<'a>(target: &Target, report: &'a Report) -> Vec<Attempt<'a>> {
                         measurements: same_shape,
                         baseline: Some(b),
                     }
+                })
+                .collect();
+            (list, Some(dtype))
+        }
+        Pick::Longest {
+            workloads,
+            dtype,
+            along,
+            matching,
+        } => {
+            let candidates: Vec<&Measurement> = report
+                .measurements
+                .iter()
+                .filter(|m| workloads.contains(&m.workload.as_str()) && m.dtype == dtype)
+                .filter(|m| {
+                    matching
+                        .iter()
+                        .all(|&(d, size)| m.shape.get(d) == Some(size))
+                })
+                .collect();
+            let Some(longest) = candidates.iter().filter_map(|m| m.shape.get(along)).max() else {
+                return Vec::new();
+            };
+            let mut shapes: Vec<&Shape> = Vec::new();
+            for m in &candidates {
+                if m.shape.get(along) == Some(longest) && !shapes.contains(&&m.shape) {
+                    shapes.push(&m.shape);
+                }
+            }
+            let list = shapes
+                .into_iter()
+                .map(|shape| {
+                    let at_shape = candidates
+                        .iter()
+                        .copied()
+                        .filter(|m| &m.shape == shape)
+                        .collect();
+                    let name = format!("best {dtype} {} {shape}", workloads.join(" or "));
+                    Numerator::of(name, at_shape)
                 })
                 .collect();
             (list, Some(dtype))
@@ -236,6 +415,32 @@ fn attempts_of<'a>(target: &Target, report: &'a Report) -> Vec<Attempt<'a>> {
                         (Side::Measurements(probes), roof_name(roof, dtype))
                     }
                     Against::External => (Side::Baseline(baseline?), "external".to_string()),
+                    Against::SameShape { workload, changed } => {
+                        let mut shape = numerator.first()?.shape.clone();
+                        for &(dimension, size) in changed {
+                            shape = shape.with(dimension, size);
+                        }
+                        let side = of(workload, dtype)
+                            .into_iter()
+                            .filter(|m| m.shape == shape)
+                            .collect();
+                        let name = match changed {
+                            [] => workload.replace('_', " "),
+                            _ => format!("{} {shape}", workload.replace('_', " ")),
+                        };
+                        (Side::Measurements(side), name)
+                    }
+                    Against::Best {
+                        workload,
+                        same_dtype,
+                    } => {
+                        let side = of(workload, dtype.filter(|_| same_dtype));
+                        let name = match (same_dtype, dtype) {
+                            (true, Some(dtype)) => format!("best {dtype} {workload}"),
+                            _ => format!("best {}", workload.replace('_', " ")),
+                        };
+                        (Side::Measurements(side), name)
+                    }
                     Against::Host(host) => {
                         let found = report.baselines.iter().find(|b| {
                             b.name == host.name()
@@ -309,6 +514,7 @@ pub fn host_requests(report: &Report) -> Vec<HostRequest> {
             Pick::LargestSquare { workload, .. }
             | Pick::Every { workload }
             | Pick::AtBaselineShapes { workload, .. } => workload,
+            Pick::Longest { .. } => continue,
         };
         match host {
             HostBaseline::Memcpy => {

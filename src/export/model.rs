@@ -231,11 +231,12 @@ impl CaseRow {
     }
 }
 
-/// `exact` or `freivalds`: how an output was checked, as reports name it.
+/// `exact`, `freivalds` or `sampled`: how an output was checked, as reports name it.
 pub fn check_word(verification: &Verification) -> &'static str {
     match verification.method {
         Method::Exact => "exact",
         Method::Freivalds { .. } => "freivalds",
+        Method::Sampled { .. } => "sampled",
     }
 }
 

@@ -25,6 +25,31 @@ pub trait Dispatch {
     }
 }
 
+/// A boxed operation dispatches as what it holds (a workload choosing
+/// between one kernel and several at run time boxes them).
+impl<D: Dispatch + ?Sized> Dispatch for Box<D> {
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>, repeats: u32) {
+        self.as_ref().record(pass, repeats);
+    }
+
+    fn compile_s(&self) -> f64 {
+        self.as_ref().compile_s()
+    }
+
+    fn sample(
+        &self,
+        gpu: &Gpu,
+        timer: &mut dyn Timer,
+        repeats: u32,
+    ) -> Result<Option<SampleTime>, GpuError> {
+        self.as_ref().sample(gpu, timer, repeats)
+    }
+
+    fn stage_times(&self, gpu: &Gpu, repeats: u32) -> Result<Option<Vec<StageTime>>, GpuError> {
+        self.as_ref().stage_times(gpu, repeats)
+    }
+}
+
 /// `buffers` as bindings 0, 1, 2, ... of a [`KernelSpec`].
 pub fn in_order<'a>(buffers: &[&'a wgpu::Buffer]) -> Vec<(u32, wgpu::BindingResource<'a>)> {
     (0..)

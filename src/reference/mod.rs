@@ -1,8 +1,12 @@
 //! CPU references: what each kernel's output must be, and how close is close
 //! enough. A case whose output fails here is `failed`, never a throughput.
 
+mod attention;
 mod matmul;
 
+pub use attention::{
+    check_attention, exp_allowance, naive_row, reference_row, AttentionDims, AttentionInputs,
+};
 pub use matmul::{check_matmul, freivalds, matmul_f64, matmul_tolerance};
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +21,12 @@ pub enum Method {
     Freivalds {
         /// Independent random vectors tried.
         rounds: u32,
+    },
+    /// Whole rows of the output, drawn at random (with the first and the
+    /// last), each element against a CPU reference accumulated in f64.
+    Sampled {
+        /// Rows checked.
+        rows: u32,
     },
 }
 

@@ -1,6 +1,9 @@
 //! Workloads: what a benchmark case computes. Each family lives in one file and
 //! implements [`Workload`]; the sampler, runner and reports know only the trait.
 
+mod attention;
+mod attention_decode;
+mod attention_unfused;
 mod inputs;
 mod latency;
 mod matmul;
@@ -8,6 +11,12 @@ mod peak;
 mod stream;
 mod transfer;
 
+pub use attention::{
+    attention_case, attention_dims, attention_inputs, attention_output, prepare_attention,
+    round_to, AttentionFamily, ATTENTION, ATTENTION_FAMILIES,
+};
+pub use attention_decode::{ATTENTION_DECODE, ATTENTION_DECODE_SPLIT};
+pub use attention_unfused::ATTENTION_UNFUSED;
 pub use inputs::seeded_uniform;
 pub use latency::{latency_case, Latency};
 pub use matmul::{matmul_case, output_tile, Matmul, MatmulInputs};
@@ -15,7 +24,7 @@ pub use peak::{peak_case, Peak, ITERATIONS_PER_TRIP, LANES_PER_BLOCK};
 pub use stream::{stream_case, Stream, StreamKernel, STREAM_KERNELS};
 pub use transfer::{transfer_case, Direction, Transfer, TRANSFERS};
 
-use crate::case::{Candidate, Case, Dtype, Figure, Roof, Shape, Work};
+use crate::case::{Candidate, Case, Dtype, Figure, Roof, Shape, Work, SWITCHES};
 use crate::gpu::{Dispatch, Gpu, GpuError, Kernel, SampleTime, StageTime, Stages, Timer};
 use crate::reference::Verification;
 
@@ -140,9 +149,13 @@ pub trait Workload: Sync {
 }
 
 /// Every workload chipbench knows.
-pub fn all() -> [&'static dyn Workload; 9] {
+pub fn all() -> [&'static dyn Workload; 13] {
     [
         &Matmul,
+        &ATTENTION,
+        &ATTENTION_UNFUSED,
+        &ATTENTION_DECODE,
+        &ATTENTION_DECODE_SPLIT,
         &Peak,
         &STREAM_KERNELS[0],
         &STREAM_KERNELS[1],
@@ -160,7 +173,7 @@ pub fn by_family(family: &str) -> Option<&'static dyn Workload> {
 }
 
 /// Checks a case from outside (a file, the command line): a known workload,
-/// exactly its dimensions, each at least 1.
+/// exactly its dimensions, each at least 1 (a switch such as `causal`: 0 or 1).
 pub fn validate(case: &Case) -> Result<&'static dyn Workload, String> {
     let workload =
         by_family(&case.workload).ok_or_else(|| format!("unknown workload '{}'", case.workload))?;
@@ -173,8 +186,16 @@ pub fn validate(case: &Case) -> Result<&'static dyn Workload, String> {
             names.join(", ")
         ));
     }
-    if case.shape.sizes().any(|s| s == 0) {
-        return Err(format!("shape {} has a zero dimension", case.shape));
+    for (name, size) in case.shape.names().zip(case.shape.sizes()) {
+        match SWITCHES.contains(&name) {
+            true if size > 1 => {
+                return Err(format!("{name} is a switch: 0 or 1, not {size}"));
+            }
+            false if size == 0 => {
+                return Err(format!("shape {} has a zero dimension", case.shape));
+            }
+            _ => {}
+        }
     }
     Ok(workload)
 }
@@ -221,6 +242,15 @@ pub fn with_element_type(dtype: Dtype, body: &str) -> String {
         Dtype::F16 => "enable f16;\nalias T = f16;\n",
     };
     format!("{prelude}{body}")
+}
+
+/// The largest subgroup `gpu` may run kernels in, where it has `SUBGROUP`
+/// and every subgroup it may choose has at least `lanes` lanes: a workgroup
+/// that is a multiple of it holds whole subgroups of any size the driver
+/// picks (sizes are powers of two).
+pub fn subgroups_of_at_least(gpu: &Gpu, lanes: u32) -> Option<u32> {
+    let (min, max) = gpu.summary.subgroup_size_range;
+    (gpu.has(wgpu::Features::SUBGROUP) && min >= lanes).then_some(max)
 }
 
 /// Err with the reason when `gpu` cannot run kernels of `dtype`.
