@@ -68,7 +68,7 @@ struct AttentionSizes {
 }
 
 const ATTENTION_QUICK_SOFTWARE: AttentionSizes = AttentionSizes {
-    prefill_lengths: &[256],
+    prefill_lengths: &[512],
     prefill_heads: (1, 8, 8),
     head_dims: &[64],
     masks: &[false, true],

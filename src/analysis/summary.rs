@@ -482,4 +482,71 @@ mod tests {
             "{note}"
         );
     }
+
+    /// An attention measurement of `workload` at Sq = Skv = `length` (Sq = 1
+    /// for the decode families), d 64, judged at `rate` (GFLOP/s or GB/s).
+    fn attention(workload: &str, length: u64, causal: u64, rate: f64) -> Measurement {
+        let sq = if workload.contains("decode") {
+            1
+        } else {
+            length
+        };
+        let dims = [
+            ("b", 1),
+            ("hq", 8),
+            ("hkv", 8),
+            ("sq", sq),
+            ("skv", length),
+            ("d", 64),
+            ("causal", causal),
+        ];
+        let (flop, bytes) = (1e9, 1_000_000_000);
+        ok(workload, Dtype::F32, &dims, flop, bytes, 1.0 / rate)
+    }
+
+    fn copy(gb_per_s: f64) -> Measurement {
+        let bytes = 2 << 20;
+        let dims = [("elements", 1 << 18)];
+        let median_s = bytes as f64 / gb_per_s / 1e9;
+        ok("stream_copy", Dtype::F32, &dims, 0.0, bytes, median_s)
+    }
+
+    #[test]
+    fn attention_targets_are_judged_at_the_longest_length_against_their_pairs() {
+        let mut report = report(40.0, 10.0);
+        report.measurements.extend([
+            attention("attention", 256, 0, 30.0),
+            attention("attention", 512, 0, 30.0),
+            attention("attention_unfused", 512, 0, 10.0),
+            attention("attention", 512, 1, 21.0),
+            attention("attention_decode", 8192, 0, 3.0),
+            attention("attention_decode_split", 8192, 0, 6.0),
+            attention("attention_decode", 1024, 0, 9.0),
+            copy(10.0),
+        ]);
+        let summary = summarize(&report, Vec::new());
+        let shape = "b1_hq8_hkv8_sq512_skv512_d64";
+        let fused = ratio(
+            &summary,
+            &format!("best f32 attention {shape} / attention unfused"),
+        );
+        assert!((fused.value.unwrap() - 3.0).abs() < 1e-9, "{fused:?}");
+        assert_eq!(fused.verdict, Verdict::Met);
+        let matmul = ratio(
+            &summary,
+            &format!("best f32 attention {shape} / best f32 matmul"),
+        );
+        assert!((matmul.value.unwrap() - 0.75).abs() < 1e-9, "{matmul:?}");
+        let causal = ratio(&summary, &format!("best f32 attention {shape}_causal"));
+        assert!((causal.value.unwrap() - 0.7).abs() < 1e-9, "{causal:?}");
+        assert_eq!(causal.verdict, Verdict::NotMet);
+        // Decode: the faster of one-pass and split at the longest Skv only.
+        let decode = ratio(
+            &summary,
+            "best f32 attention_decode or attention_decode_split",
+        );
+        assert!(decode.label.contains("skv8192"), "{decode:?}");
+        assert!((decode.value.unwrap() - 0.6).abs() < 1e-9, "{decode:?}");
+        assert!(summary.ratios.iter().all(|r| !r.label.contains("sq256")));
+    }
 }
