@@ -49,15 +49,7 @@ fn assert_clean_error(output: &Output, expected: &str) {
 }
 
 fn reports_in(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        // Profiles made by `calibrate` sit beside the reports they came from.
-        .filter(|p| !p.to_string_lossy().ends_with(".profile.json"))
-        .collect();
-    files.sort();
-    files
+    chipbench::report::report_files(dir).unwrap()
 }
 
 #[test]

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 
 use super::Outcome;
 use crate::model::{self, ChipProfile, OpClassProfile, FOLDS};
-use crate::report::load;
+use crate::report::{load, profile_path};
 use crate::units::{format_percent, format_rate, format_seconds};
 
 /// Fits a profile to `reports` and writes it to `out` (by default beside
@@ -20,7 +20,7 @@ pub fn calibrate(reports: &[PathBuf], out: Option<&Path>) -> Result<Outcome> {
     let profile = model::calibrate(&loaded)?;
     let out = out
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| reports[0].with_extension("profile.json"));
+        .unwrap_or_else(|| profile_path(&reports[0]));
     profile
         .save(&out)
         .with_context(|| format!("cannot write the profile {}", out.display()))?;

@@ -676,15 +676,8 @@ pub(crate) mod tests {
     /// The committed reports, newest name last.
     pub(crate) fn committed() -> Vec<(PathBuf, Report)> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        crate::report::report_files(&dir)
             .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            // Profiles made by `calibrate` sit beside the reports they came from.
-            .filter(|p| !p.to_string_lossy().ends_with(".profile.json"))
-            .collect();
-        paths.sort();
-        paths
             .into_iter()
             .map(|p| {
                 let report = load(&p).unwrap();

@@ -16,7 +16,7 @@ mod store;
 pub use host::Host;
 pub use journal::Journal;
 pub use load::load;
-pub use paths::report_path;
+pub use paths::{profile_path, report_files, report_path};
 pub use schema::*;
 pub use store::{write_atomic, write_json_atomic};
 

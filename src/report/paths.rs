@@ -1,11 +1,13 @@
-//! Where report files go: a fresh name per run, and the journal beside it.
-//! A leaf of `report/`.
+//! Where report files go: a fresh name per run, the journal beside it, and
+//! the profile `calibrate` writes beside it. A leaf of `report/`.
 
 use std::path::{Path, PathBuf};
 
 use super::Report;
 
 const JOURNAL_SUFFIX: &str = ".journal.jsonl";
+/// Ends a chip profile's name: `calibrate` writes `NAME.profile.json` beside `NAME.json`.
+const PROFILE_SUFFIX: &str = ".profile.json";
 
 /// A fresh path for a report in `out_dir`, named from host, adapter, backend
 /// and UTC time; a `-2`, `-3`... suffix keeps it from ever naming an existing file.
@@ -53,4 +55,25 @@ pub fn journal_path(report_path: &Path) -> PathBuf {
 /// Whether `path` names a journal.
 pub fn is_journal(path: &Path) -> bool {
     path.to_string_lossy().ends_with(JOURNAL_SUFFIX)
+}
+
+/// Where `calibrate` puts the profile of the report at `report_path` by default.
+pub fn profile_path(report_path: &Path) -> PathBuf {
+    let stem = report_path.with_extension("");
+    PathBuf::from(format!("{}{PROFILE_SUFFIX}", stem.display()))
+}
+
+/// The finished reports in `dir` (`*.json`, not the profiles beside them),
+/// sorted by name, so oldest first for names chipbench chose.
+pub fn report_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path.to_string_lossy();
+        if name.ends_with(".json") && !name.ends_with(PROFILE_SUFFIX) {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }

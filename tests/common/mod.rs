@@ -56,15 +56,8 @@ pub fn backends() -> Vec<&'static str> {
 /// A committed reference report (`reports/*.json`) of the quick suite on `backend`.
 pub fn committed_quick(backend: &str) -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
-    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+    chipbench::report::report_files(&dir)
         .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        // Profiles made by `calibrate` sit beside the reports they came from.
-        .filter(|p| !p.to_string_lossy().ends_with(".profile.json"))
-        .collect();
-    paths.sort();
-    paths
         .into_iter()
         .find(|p| {
             let report = chipbench::report::load(p).unwrap();
