@@ -4,7 +4,7 @@
 use super::coop::coop_options;
 use super::inputs::Dims;
 use crate::gpu::Gpu;
-use crate::workloads::{constant, Candidate, Case, Dtype, Unavailable};
+use crate::workloads::{constant, subgroups_of_at_least, Candidate, Case, Dtype, Unavailable};
 
 /// Where a kernel reads A and B from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,16 +241,6 @@ pub(super) fn output_tile(variant: &str, constants: &[(String, f64)]) -> Option<
         .map(|offer| offer.variant.family.output_tile(constants))
 }
 
-/// The largest subgroup subgroup kernels may meet: `Some` only where the
-/// adapter has `SUBGROUP` and every subgroup it may choose has at least 8
-/// lanes (a kernel's lanes 0..7 hand out a block's 8 rows of A). Sizes are
-/// powers of two, so a workgroup that is a multiple of the largest holds
-/// whole subgroups of any size the driver picks.
-fn largest_subgroup_size(gpu: &Gpu) -> Option<u32> {
-    let (min, max) = gpu.summary.subgroup_size_range;
-    (gpu.has(wgpu::Features::SUBGROUP) && min >= 8).then_some(max)
-}
-
 /// Whether `gpu` can hold `dims`' A and B as textures (one vec4 per texel).
 fn textures_fit(gpu: &Gpu, dims: Dims) -> bool {
     let limit = gpu.device.limits().max_texture_dimension_2d as usize;
@@ -263,7 +253,8 @@ fn textures_fit(gpu: &Gpu, dims: Dims) -> bool {
 /// The candidates `gpu` can run for `case`, and the variants it cannot, with why.
 pub(super) fn options(case: &Case, gpu: &Gpu) -> (Vec<Candidate>, Vec<Unavailable>) {
     let dims = Dims::of(case);
-    let subgroup_size = largest_subgroup_size(gpu);
+    // A subgroup kernel's lanes 0..7 hand out a block's 8 rows of A.
+    let subgroup_size = subgroups_of_at_least(gpu, 8);
     let workgroup_limit = gpu.device.limits().max_compute_workgroup_storage_size;
     let (mut candidates, mut unavailable) = coop_options(case, gpu);
     for offer in offers(case.dtype) {
