@@ -4,6 +4,8 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::measure::median;
+
 /// Resamples drawn; enough for a stable 95% percentile interval.
 const RESAMPLES: usize = 2000;
 /// Fewer samples than this on a side give no interval.
@@ -26,7 +28,7 @@ pub fn ratio_interval(
         return None;
     }
     let paired = paired && numerator_s.len() == denominator_s.len();
-    let scale = median(denominator_s.to_vec()) / median(numerator_s.to_vec());
+    let scale = median(denominator_s) / median(numerator_s);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut draws: Vec<f64> = (0..RESAMPLES)
         .map(|_| {
@@ -44,7 +46,7 @@ pub fn ratio_interval(
                     resample(&mut rng, denominator_s),
                 )
             };
-            ratio * (median(bottom) / median(top)) / scale
+            ratio * (median(&bottom) / median(&top)) / scale
         })
         .collect();
     draws.sort_by(f64::total_cmp);
@@ -56,16 +58,6 @@ fn resample(rng: &mut ChaCha8Rng, samples: &[f64]) -> Vec<f64> {
     (0..samples.len())
         .map(|_| samples[rng.random_range(0..samples.len())])
         .collect()
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Op, OpClass, Point};
 use crate::analysis::Roofs;
-use crate::measure::percentile;
+use crate::measure::median;
 use crate::report::{Report, Status};
 use crate::workloads::output_tile;
 
@@ -117,13 +117,6 @@ fn class_of(workload: &str, dtype: crate::case::Dtype) -> Option<OpClass> {
     } else {
         None
     }
-}
-
-/// Median of non-empty `values`.
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    percentile(&sorted, 50.0)
 }
 
 /// Every usable point, exclusion and roof of `reports`.
