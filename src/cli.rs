@@ -176,6 +176,11 @@ pub struct RunArgs {
     /// End with a comparison against an earlier report (read and checked before measuring).
     #[arg(long, value_name = "PREVIOUS.json")]
     pub compare: Option<PathBuf>,
+    /// Which node of a fleet this run stands for, kept in the report and its
+    /// file name (default: what Slurm or a Kubernetes Indexed Job says, else
+    /// the host name)
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
 }
 
 /// Options of `chipbench plan`.

@@ -197,7 +197,11 @@ fn report_header(args: &RunArgs, gpu: &Gpu, suite: &Suite, timer: &dyn Timer) ->
         timestamp_period_ns: timer.timestamp_period_ns(),
         mesa_shader_cache_disable: std::env::var(MESA_CACHE_ENV).ok(),
     };
-    Report::begin(gpu.summary.clone(), suite, args.seed, timing)
+    let mut report = Report::begin(gpu.summary.clone(), suite, args.seed, timing);
+    if let Some(node) = &args.node {
+        report.host.node = Some(node.clone());
+    }
+    report
 }
 
 /// A flag Ctrl-C sets; the runner stops between cases once it is set.

@@ -614,8 +614,16 @@ fn header(report: &Report, source: &str) -> Header {
             .trim()
             .to_string(),
         host: format!(
-            "{} ({}, {} logical CPUs; {} {})",
-            host.hostname, host.cpu, host.logical_cpus, host.os, host.kernel
+            "{}{} ({}, {} logical CPUs; {} {})",
+            host.hostname,
+            host.node
+                .as_deref()
+                .map(|node| format!(", node {node}"))
+                .unwrap_or_default(),
+            host.cpu,
+            host.logical_cpus,
+            host.os,
+            host.kernel
         ),
         timing_method: report.timing.method,
         timestamp_period_ns: report.timing.timestamp_period_ns,
