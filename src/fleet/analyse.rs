@@ -67,6 +67,10 @@ pub struct GroupAnalysis {
     pub schema_versions: Vec<u32>,
     /// Each case measured on at least [`MIN_NODES`] of its nodes.
     pub cases: Vec<CaseStats>,
+    /// The group's typical spread across nodes: the median over its cases of
+    /// σ ÷ median. No case is judged with a smaller σ, since a MAD from a
+    /// few nodes can come out near zero by chance.
+    pub pooled_sigma_fraction: f64,
     /// What the reader should know about the group (versions mixed, too few nodes).
     pub notes: Vec<String>,
 }
@@ -108,11 +112,34 @@ pub struct NodeVerdict {
 }
 
 impl NodeVerdict {
-    /// Its compared cases, slowest (lowest z) first.
-    pub fn worst_cases(&self) -> Vec<&CaseScore> {
-        let mut cases: Vec<&CaseScore> = self.cases.iter().collect();
-        cases.sort_by(|a, b| a.z.total_cmp(&b.z));
-        cases
+    /// What decided the verdict, or for a pass its slowest cases.
+    pub fn decided_by(&self) -> String {
+        match self.findings.is_empty() {
+            true => slowest(&self.cases),
+            false => {
+                let texts: Vec<&str> = self.findings.iter().map(|f| f.text.as_str()).collect();
+                texts.join("; ")
+            }
+        }
+    }
+}
+
+/// How many of the slowest cases a verdict names.
+const SLOWEST_NAMED: usize = 3;
+
+/// `slowest: stream_copy_f32_16777216 88.0%, z −6.1, ...`: the cases with
+/// the lowest z, or empty where none was compared.
+fn slowest(scores: &[CaseScore]) -> String {
+    let mut sorted: Vec<&CaseScore> = scores.iter().collect();
+    sorted.sort_by(|a, b| a.z.total_cmp(&b.z));
+    let named: Vec<String> = sorted
+        .iter()
+        .take(SLOWEST_NAMED)
+        .map(|s| s.words())
+        .collect();
+    match named.is_empty() {
+        true => String::new(),
+        false => format!("slowest: {}", named.join("; ")),
     }
 }
 
@@ -294,7 +321,7 @@ impl GroupAnalysis {
                 }
             }
         }
-        let cases = names
+        let cases: Vec<CaseStats> = names
             .into_iter()
             .filter_map(|name| {
                 let measured: Vec<(f64, &super::node::CaseFigure)> = runs
@@ -324,7 +351,15 @@ impl GroupAnalysis {
                 })
             })
             .collect();
+        let spreads: Vec<f64> = cases
+            .iter()
+            .map(|c: &CaseStats| c.reference.sigma / c.reference.median)
+            .collect();
         GroupAnalysis {
+            pooled_sigma_fraction: match spreads.is_empty() {
+                true => 0.0,
+                false => median(&spreads),
+            },
             nodes: runs.len(),
             key,
             compared,
@@ -346,6 +381,7 @@ fn judge(
     earlier: &EarlierFigures,
 ) -> NodeVerdict {
     let t = &options.thresholds;
+    let floor = t.noise_floor.max(group.pooled_sigma_fraction);
     let mut findings = Vec::new();
     for case in &run.cases {
         if let CaseOutcome::Failed { reason } = &case.outcome {
@@ -369,7 +405,7 @@ fn judge(
                     stats.higher_is_better,
                     stats.reference,
                     median_se_fraction,
-                    t.noise_floor,
+                    floor,
                 )),
                 Some(CaseOutcome::Failed { .. }) => {}
                 Some(CaseOutcome::Unsupported) | None => {
@@ -403,7 +439,11 @@ fn judge(
         if let Some(level) = t.judge(aggregate) {
             findings.push(Finding::new(
                 level,
-                format!("its cases at {} of the group median", aggregate.words()),
+                format!(
+                    "its cases at {}; {}",
+                    aggregate.words("the group median"),
+                    slowest(&scores)
+                ),
             ));
         }
     }
@@ -431,5 +471,238 @@ fn judge(
         aggregate,
         cases: scores,
         history,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::node::CaseFigure;
+    use super::*;
+
+    const CASES: [&str; 6] = ["matmul_a", "matmul_b", "peak_a", "stream_a", "stream_b", "latency_a"];
+
+    fn key(chip: &str) -> GroupKey {
+        GroupKey {
+            chip: chip.into(),
+            backend: "vulkan".into(),
+            driver: "d".into(),
+            driver_info: "1".into(),
+        }
+    }
+
+    /// Node `index`'s run: every case at 100 × `speed`, give or take a
+    /// deterministic ±1% that differs by node and case (times for latency).
+    fn run(index: usize, speed: f64) -> NodeRun {
+        let cases = CASES
+            .iter()
+            .enumerate()
+            .map(|(j, case)| {
+                let wobble = 1.0 + 0.005 * (((index * 7 + j * 3) % 5) as f64 - 2.0);
+                let latency = case.starts_with("latency");
+                let rate = 100.0 * speed * wobble;
+                CaseFigure {
+                    case: case.to_string(),
+                    unit: if latency { "s" } else { "GB/s" }.into(),
+                    higher_is_better: !latency,
+                    outcome: CaseOutcome::Measured {
+                        figure: if latency { 1.0 / rate } else { rate },
+                        median_se_fraction: Some(0.002),
+                    },
+                }
+            })
+            .collect();
+        NodeRun {
+            node: format!("n{index}"),
+            source: format!("n{index}.json"),
+            group: key("chip"),
+            schema_version: 2,
+            started_utc: "2026-12-02T08:00:00Z".into(),
+            partial: false,
+            cases,
+        }
+    }
+
+    fn fleet(speeds: &[f64]) -> Vec<NodeRun> {
+        speeds.iter().enumerate().map(|(i, &s)| run(i, s)).collect()
+    }
+
+    fn analysed(runs: Vec<NodeRun>, options: &Options) -> FleetAnalysis {
+        analyse(runs, options, &EarlierFigures::new()).unwrap()
+    }
+
+    fn verdicts(analysis: &FleetAnalysis) -> Vec<(String, Verdict)> {
+        analysis.nodes.iter().map(|n| (n.node.clone(), n.verdict)).collect()
+    }
+
+    fn verdict_of(analysis: &FleetAnalysis, node: &str) -> Verdict {
+        analysis.nodes.iter().find(|n| n.node == node).unwrap().verdict
+    }
+
+    #[test]
+    fn a_node_twelve_percent_slow_fails_and_its_peers_pass() {
+        let mut speeds = vec![1.0; 8];
+        speeds[5] = 0.88;
+        let analysis = analysed(fleet(&speeds), &Options::default());
+        for (node, verdict) in verdicts(&analysis) {
+            let expected = if node == "n5" { Verdict::Fail } else { Verdict::Pass };
+            assert_eq!(verdict, expected, "{node}: {analysis:#?}");
+        }
+        let slow = &analysis.nodes[5];
+        let aggregate = slow.aggregate.unwrap();
+        assert!((aggregate.fraction - 0.88).abs() < 0.01, "{aggregate:?}");
+        assert!(slow.findings[0].text.contains("of the group median"));
+        assert_eq!(analysis.worst(), Verdict::Fail);
+    }
+
+    #[test]
+    fn a_node_seven_percent_slow_warns() {
+        let mut speeds = vec![1.0; 6];
+        speeds[0] = 0.93;
+        let analysis = analysed(fleet(&speeds), &Options::default());
+        assert_eq!(verdict_of(&analysis, "n0"), Verdict::Warn);
+        assert_eq!(analysis.worst(), Verdict::Warn);
+    }
+
+    #[test]
+    fn one_case_off_warns_at_most_and_a_wrong_answer_always_fails() {
+        let mut runs = fleet(&[1.0; 7]);
+        // n1: one case 30% slow; n2: one case wrong, the rest as its peers.
+        runs[1].cases[3].outcome = CaseOutcome::Measured {
+            figure: 70.0,
+            median_se_fraction: Some(0.002),
+        };
+        runs[2].cases[0].outcome = CaseOutcome::Failed {
+            reason: "wrong result: max error 1e-1 exceeds tolerance 1e-4".into(),
+        };
+        let analysis = analysed(runs, &Options::default());
+        assert_eq!(verdict_of(&analysis, "n1"), Verdict::Warn);
+        let n1 = &analysis.nodes[1];
+        assert!(n1.findings[0].text.starts_with("stream_a 70.0%"), "{n1:#?}");
+        assert!(n1.aggregate.unwrap().fraction > 0.98);
+        assert_eq!(verdict_of(&analysis, "n2"), Verdict::Fail);
+        assert!(analysis.nodes[2].findings[0].text.contains("matmul_a failed: wrong result"));
+        for other in ["n0", "n3", "n4", "n5", "n6"] {
+            assert_eq!(verdict_of(&analysis, other), Verdict::Pass);
+        }
+    }
+
+    #[test]
+    fn identical_nodes_do_not_make_a_tiny_difference_a_failure() {
+        let mut runs: Vec<NodeRun> = (0..5).map(|_| run(0, 1.0)).collect();
+        for (i, r) in runs.iter_mut().enumerate() {
+            r.node = format!("n{i}");
+        }
+        for case in &mut runs[4].cases {
+            if let CaseOutcome::Measured { figure, .. } = &mut case.outcome {
+                *figure *= if case.higher_is_better { 0.985 } else { 1.0 / 0.985 };
+            }
+        }
+        let analysis = analysed(runs, &Options::default());
+        assert_eq!(verdict_of(&analysis, "n4"), Verdict::Pass, "{analysis:#?}");
+        let z = analysis.nodes[4].aggregate.unwrap().z;
+        assert!((z + 1.5).abs() < 0.01, "σ is the 1% floor: z {z}");
+    }
+
+    #[test]
+    fn too_few_nodes_are_listed_not_judged() {
+        let analysis = analysed(fleet(&[1.0, 0.5]), &Options::default());
+        assert_eq!(analysis.nodes.len(), 2);
+        assert!(!analysis.groups[0].compared);
+        assert!(analysis.groups[0].notes[0].contains("too few to compare"));
+        for node in &analysis.nodes {
+            assert_eq!(node.verdict, Verdict::Warn);
+            assert!(node.aggregate.is_none());
+        }
+    }
+
+    #[test]
+    fn a_node_reported_twice_keeps_its_newest_run() {
+        let mut runs = fleet(&[1.0, 1.0, 1.0, 1.0]);
+        let mut old = run(3, 0.5);
+        old.started_utc = "2026-12-01T08:00:00Z".into();
+        old.source = "n3-old.json".into();
+        runs.push(old);
+        let analysis = analysed(runs, &Options::default());
+        assert_eq!(analysis.nodes.len(), 4);
+        assert!(analysis.nodes.iter().all(|n| n.verdict == Verdict::Pass));
+        assert!(
+            analysis.notes[0].contains("node n3 reported twice: kept the newest, n3.json"),
+            "{:?}",
+            analysis.notes
+        );
+    }
+
+    #[test]
+    fn expected_nodes_without_a_report_are_missing() {
+        let named = Options {
+            expected: Expected::Nodes(vec!["n0".into(), "n1".into(), "n2".into(), "n9".into()]),
+            ..Options::default()
+        };
+        let analysis = analysed(fleet(&[1.0; 3]), &named);
+        assert_eq!(verdict_of(&analysis, "n9"), Verdict::Missing);
+        assert_eq!(analysis.worst(), Verdict::Missing);
+        let counted = Options {
+            expected: Expected::Count(5),
+            ..Options::default()
+        };
+        let analysis = analysed(fleet(&[1.0; 3]), &counted);
+        assert_eq!(analysis.unnamed_missing, 2);
+        assert_eq!(analysis.worst(), Verdict::Missing);
+        assert!(analysis.notes[0].starts_with("expected 5 nodes, found 3"));
+    }
+
+    #[test]
+    fn groups_are_compared_apart_and_one_group_of_two_chips_is_refused() {
+        let mut runs = fleet(&[1.0; 3]);
+        let mut other: Vec<NodeRun> = fleet(&[0.5; 3]);
+        for r in &mut other {
+            r.group = key("other chip");
+        }
+        runs.extend(other);
+        let analysis = analysed(runs.clone(), &Options::default());
+        assert_eq!(analysis.groups.len(), 2);
+        assert!(analysis.notes[0].starts_with("2 groups"));
+        assert!(analysis.nodes.iter().all(|n| n.verdict == Verdict::Pass));
+        let as_one = Options {
+            group_as_one: true,
+            ..Options::default()
+        };
+        let error = analyse(runs, &as_one, &EarlierFigures::new()).unwrap_err();
+        assert!(matches!(error, FleetError::DifferentChips(ref chips) if chips.len() == 2));
+    }
+
+    #[test]
+    fn a_group_mixing_schema_versions_says_so() {
+        let mut runs = fleet(&[1.0; 3]);
+        runs[0].schema_version = 1;
+        let analysis = analysed(runs, &Options::default());
+        assert_eq!(analysis.groups[0].schema_versions, [1, 2]);
+        assert!(analysis.groups[0].notes[0].contains("mixes report schema versions 1 and 2"));
+    }
+
+    #[test]
+    fn a_node_drifting_from_its_own_history_warns_even_when_the_fleet_drifted_with_it() {
+        // Every node now runs 10% below what it ran before: peers cannot tell.
+        let runs = fleet(&[0.9; 4]);
+        let mut earlier = EarlierFigures::new();
+        for before in fleet(&[1.0; 4]) {
+            for case in &before.cases {
+                let CaseOutcome::Measured { figure, .. } = case.outcome else {
+                    unreachable!()
+                };
+                let history = [figure * 1.01, figure * 0.99, figure];
+                earlier.add(&before.node, &before.group, &case.case, &history);
+            }
+        }
+        let analysis = analyse(runs, &Options::default(), &earlier).unwrap();
+        for node in &analysis.nodes {
+            assert_eq!(node.verdict, Verdict::Warn, "{node:#?}");
+            let history = node.history.as_ref().unwrap();
+            assert!((history.aggregate.fraction - 0.9).abs() < 0.01);
+            assert_eq!(history.earlier_runs, 3);
+            assert!(node.findings[0].text.starts_with("vs own history: 9"));
+        }
+        let steady = analyse(fleet(&[1.0; 4]), &Options::default(), &earlier).unwrap();
+        assert!(steady.nodes.iter().all(|n| n.verdict == Verdict::Pass));
     }
 }

@@ -59,11 +59,12 @@ pub struct HistoryDrift {
 }
 
 impl HistoryDrift {
-    /// `vs own history: 91.0% (weighted median of 12 cases), z −5.0, over up to 6 earlier runs`.
+    /// `vs own history: 91.0% of its earlier medians (weighted median of 12
+    /// cases), z −5.0, over up to 6 earlier runs`.
     pub fn words(&self) -> String {
         format!(
             "vs own history: {}, over up to {} earlier run{}",
-            self.aggregate.words(),
+            self.aggregate.words("its earlier medians"),
             self.earlier_runs,
             if self.earlier_runs == 1 { "" } else { "s" }
         )

@@ -106,10 +106,11 @@ impl Aggregate {
         })
     }
 
-    /// `89.7% (weighted median of 16 cases), z −5.2`.
-    pub fn words(&self) -> String {
+    /// `89.7% of the group median (weighted median of 16 cases), z −5.2`,
+    /// the reference named by `of`.
+    pub fn words(&self, of: &str) -> String {
         format!(
-            "{:.1}% (weighted median of {} case{}), z {}",
+            "{:.1}% of {of} (weighted median of {} case{}), z {}",
             self.fraction * 100.0,
             self.cases,
             if self.cases == 1 { "" } else { "s" },
