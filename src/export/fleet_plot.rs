@@ -34,7 +34,11 @@ pub fn shares_plot(fleet: &FleetAnalysis, index: usize, group: &GroupAnalysis) -
     let shares = nodes
         .iter()
         .flat_map(|n| n.cases.iter().map(|s| s.fraction * 100.0));
-    let lines = [100.0, (1.0 - t.warn_below) * 100.0, (1.0 - t.fail_below) * 100.0];
+    let lines = [
+        100.0,
+        (1.0 - t.warn_below) * 100.0,
+        (1.0 - t.fail_below) * 100.0,
+    ];
     let (low, high) = shares
         .chain(lines)
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
@@ -93,7 +97,10 @@ fn draw(
         let root = SVGBackend::with_string(&mut text, PLOT_SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail_with(&e))?;
         let mut chart = ChartBuilder::on(&root)
-            .caption("share of the group median, node by node", ("sans-serif", 22))
+            .caption(
+                "share of the group median, node by node",
+                ("sans-serif", 22),
+            )
             .margin(18)
             .x_label_area_size(56)
             .y_label_area_size(80)
@@ -132,9 +139,11 @@ fn draw(
             .into_text_style(&root)
             .pos(Pos::new(HPos::Center, VPos::Bottom));
         chart
-            .draw_series(names.iter().enumerate().map(|(i, name)| {
-                Text::new(name.to_string(), (i as f64, y.0), name_style.clone())
-            }))
+            .draw_series(
+                names.iter().enumerate().map(|(i, name)| {
+                    Text::new(name.to_string(), (i as f64, y.0), name_style.clone())
+                }),
+            )
             .map_err(|e| fail_with(&e))?;
         let half = families.len() as f64 / 2.0;
         for (k, &fam) in families.iter().enumerate() {

@@ -161,10 +161,7 @@ pub fn analyse(
     options: &Options,
     earlier: &EarlierFigures,
 ) -> Result<FleetAnalysis, FleetError> {
-    options
-        .thresholds
-        .check()
-        .map_err(FleetError::Thresholds)?;
+    options.thresholds.check().map_err(FleetError::Thresholds)?;
     let mut notes = Vec::new();
     let grouped = group(runs, options.group_as_one)?;
     let mut groups = Vec::new();
@@ -415,7 +412,11 @@ fn judge(
                             format!(
                                 "{} not measured here ({}), measured on {} of {} nodes",
                                 stats.case,
-                                if case.is_some() { "unsupported" } else { "absent" },
+                                if case.is_some() {
+                                    "unsupported"
+                                } else {
+                                    "absent"
+                                },
                                 stats.nodes_measured,
                                 peers.len()
                             ),
@@ -461,7 +462,7 @@ fn judge(
             findings.push(Finding::new(Verdict::Warn, history.words()));
         }
     }
-    findings.sort_by(|a, b| b.level.cmp(&a.level));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.level));
     NodeVerdict {
         node: run.node.clone(),
         group: Some(index),
@@ -479,7 +480,14 @@ mod tests {
     use super::super::node::CaseFigure;
     use super::*;
 
-    const CASES: [&str; 6] = ["matmul_a", "matmul_b", "peak_a", "stream_a", "stream_b", "latency_a"];
+    const CASES: [&str; 6] = [
+        "matmul_a",
+        "matmul_b",
+        "peak_a",
+        "stream_a",
+        "stream_b",
+        "latency_a",
+    ];
 
     fn key(chip: &str) -> GroupKey {
         GroupKey {
@@ -531,11 +539,20 @@ mod tests {
     }
 
     fn verdicts(analysis: &FleetAnalysis) -> Vec<(String, Verdict)> {
-        analysis.nodes.iter().map(|n| (n.node.clone(), n.verdict)).collect()
+        analysis
+            .nodes
+            .iter()
+            .map(|n| (n.node.clone(), n.verdict))
+            .collect()
     }
 
     fn verdict_of(analysis: &FleetAnalysis, node: &str) -> Verdict {
-        analysis.nodes.iter().find(|n| n.node == node).unwrap().verdict
+        analysis
+            .nodes
+            .iter()
+            .find(|n| n.node == node)
+            .unwrap()
+            .verdict
     }
 
     #[test]
@@ -544,7 +561,11 @@ mod tests {
         speeds[5] = 0.88;
         let analysis = analysed(fleet(&speeds), &Options::default());
         for (node, verdict) in verdicts(&analysis) {
-            let expected = if node == "n5" { Verdict::Fail } else { Verdict::Pass };
+            let expected = if node == "n5" {
+                Verdict::Fail
+            } else {
+                Verdict::Pass
+            };
             assert_eq!(verdict, expected, "{node}: {analysis:#?}");
         }
         let slow = &analysis.nodes[5];
@@ -580,7 +601,9 @@ mod tests {
         assert!(n1.findings[0].text.starts_with("stream_a 70.0%"), "{n1:#?}");
         assert!(n1.aggregate.unwrap().fraction > 0.98);
         assert_eq!(verdict_of(&analysis, "n2"), Verdict::Fail);
-        assert!(analysis.nodes[2].findings[0].text.contains("matmul_a failed: wrong result"));
+        assert!(analysis.nodes[2].findings[0]
+            .text
+            .contains("matmul_a failed: wrong result"));
         for other in ["n0", "n3", "n4", "n5", "n6"] {
             assert_eq!(verdict_of(&analysis, other), Verdict::Pass);
         }
@@ -594,7 +617,11 @@ mod tests {
         }
         for case in &mut runs[4].cases {
             if let CaseOutcome::Measured { figure, .. } = &mut case.outcome {
-                *figure *= if case.higher_is_better { 0.985 } else { 1.0 / 0.985 };
+                *figure *= if case.higher_is_better {
+                    0.985
+                } else {
+                    1.0 / 0.985
+                };
             }
         }
         let analysis = analysed(runs, &Options::default());

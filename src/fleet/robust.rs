@@ -75,9 +75,8 @@ const Z_95: f64 = 1.96;
 /// and sample count, `1.2533 · 1.4826·MAD / √n / median`, for reports that
 /// kept no raw samples (schema 1).
 pub fn median_se_fraction_of_summary(median_s: f64, mad_s: f64, samples: usize) -> Option<f64> {
-    (samples >= 2 && median_s > 0.0).then(|| {
-        MEDIAN_SE_FACTOR * MAD_TO_SIGMA * mad_s / (samples as f64).sqrt() / median_s
-    })
+    (samples >= 2 && median_s > 0.0)
+        .then(|| MEDIAN_SE_FACTOR * MAD_TO_SIGMA * mad_s / (samples as f64).sqrt() / median_s)
 }
 
 #[cfg(test)]
@@ -95,14 +94,20 @@ mod tests {
 
     #[test]
     fn a_weighted_median_follows_the_weight() {
-        assert_eq!(weighted_median(&[(1.0, 1.0), (2.0, 1.0), (3.0, 1.0)]), Some(2.0));
+        assert_eq!(
+            weighted_median(&[(1.0, 1.0), (2.0, 1.0), (3.0, 1.0)]),
+            Some(2.0)
+        );
         assert_eq!(weighted_median(&[(1.0, 1.0), (2.0, 1.0)]), Some(1.5));
         // the heavy value wins however far the light ones are
         assert_eq!(
             weighted_median(&[(0.5, 1.0), (1.0, 5.0), (9.0, 1.0), (10.0, 1.0)]),
             Some(1.0)
         );
-        assert_eq!(weighted_median(&[(0.9, 3.0), (1.0, 1.0), (1.1, 1.0)]), Some(0.9));
+        assert_eq!(
+            weighted_median(&[(0.9, 3.0), (1.0, 1.0), (1.1, 1.0)]),
+            Some(0.9)
+        );
         assert_eq!(weighted_median(&[(1.0, 0.0)]), None);
         assert_eq!(weighted_median(&[]), None);
     }
