@@ -3,8 +3,11 @@
 //! line for each kind of bad input, and the detection and false-alarm rates
 //! of synthetic fleets built from a real report.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use common::{assert_clean_error, chipbench, stdout};
 
 use chipbench::fleet::{measure_rates, Trial};
 use chipbench::report::{load, report_files};
@@ -15,27 +18,6 @@ const SLOWED_NODE: &str = "node07";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn chipbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chipbench"))
-        .args(args)
-        .output()
-        .expect("run chipbench")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Asserts exit code 1 and exactly one `error:` line, holding `expected`.
-fn assert_clean_error(output: &Output, expected: &str) {
-    let err = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "stderr: {err}");
-    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
-    assert_eq!(errors.len(), 1, "one error line: {err}");
-    assert!(errors[0].contains(expected), "{expected:?} in {err}");
-    assert!(!err.contains("panicked"), "{err}");
 }
 
 /// Each node's verdict from the terminal table: (node, verdict) rows.
