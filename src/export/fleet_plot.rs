@@ -8,6 +8,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::plots::{colour, family, Plot, PLOT_SIZE};
 use crate::fleet::{FleetAnalysis, GroupAnalysis};
 
+/// Node widths left empty on the right for the legend.
+const LEGEND_ROOM: f64 = 2.0;
+
 /// How far apart, in node widths, the families' dots of one node sit.
 const FAMILY_OFFSET: f64 = 0.06;
 
@@ -91,7 +94,8 @@ fn draw(
     [median, warn, fail]: [f64; 3],
 ) -> Result<String, String> {
     let fail_with = |e: &dyn std::fmt::Display| e.to_string();
-    let x = (-0.5, names.len() as f64 - 0.5);
+    // Room on the right, past the last node, for the legend.
+    let x = (-0.5, names.len() as f64 - 0.5 + LEGEND_ROOM);
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, PLOT_SIZE).into_drawing_area();
@@ -175,7 +179,7 @@ fn draw(
             .map_err(|e| fail_with(&e))?;
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(SeriesLabelPosition::UpperRight)
             .label_font(("sans-serif", 13))
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
