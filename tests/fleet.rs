@@ -171,7 +171,7 @@ fn a_group_mixing_schema_versions_and_a_node_twice_are_said() {
         "{text}"
     );
     assert!(
-        text.contains("node c reported twice: kept the newest"),
+        text.contains("node c reported 2 times: kept the newest"),
         "{text}"
     );
     assert!(

@@ -267,22 +267,32 @@ fn group(runs: Vec<NodeRun>, as_one: bool) -> Result<BTreeMap<GroupKey, Vec<Node
 }
 
 /// One run per node, the newest (by start time, then by source) where a node
-/// reported twice, with a note naming what was left out; in label order.
+/// reported more than once, with a note per such node naming what was left
+/// out; in label order.
 fn newest_per_node(mut runs: Vec<NodeRun>, notes: &mut Vec<String>) -> Vec<NodeRun> {
     runs.sort_by(|a, b| {
         (&a.node, &b.started_utc, &b.source).cmp(&(&b.node, &a.started_utc, &a.source))
     });
-    let mut kept: Vec<NodeRun> = Vec::new();
+    let mut kept: Vec<(NodeRun, Vec<String>)> = Vec::new();
     for run in runs {
-        match kept.last() {
-            Some(newest) if newest.node == run.node => notes.push(format!(
-                "node {} reported twice: kept the newest, {} (started {}); left out {} (started {})",
-                run.node, newest.source, newest.started_utc, run.source, run.started_utc
-            )),
-            _ => kept.push(run),
+        match kept.last_mut() {
+            Some((newest, left_out)) if newest.node == run.node => left_out.push(run.source),
+            _ => kept.push((run, Vec::new())),
         }
     }
-    kept
+    for (newest, left_out) in &kept {
+        if !left_out.is_empty() {
+            notes.push(format!(
+                "node {} reported {} times: kept the newest, {} (started {}); left out {}",
+                newest.node,
+                left_out.len() + 1,
+                newest.source,
+                newest.started_utc,
+                left_out.join(", ")
+            ));
+        }
+    }
+    kept.into_iter().map(|(run, _)| run).collect()
 }
 
 impl GroupAnalysis {
@@ -653,7 +663,7 @@ mod tests {
         assert_eq!(analysis.nodes.len(), 4);
         assert!(analysis.nodes.iter().all(|n| n.verdict == Verdict::Pass));
         assert!(
-            analysis.notes[0].contains("node n3 reported twice: kept the newest, n3.json"),
+            analysis.notes[0].contains("node n3 reported 2 times: kept the newest, n3.json"),
             "{:?}",
             analysis.notes
         );
