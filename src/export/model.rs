@@ -242,11 +242,7 @@ pub fn check_word(verification: &Verification) -> &'static str {
 
 /// `ok`, `failed` or `unsupported`.
 pub fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Ok => "ok",
-        Status::Failed => "failed",
-        Status::Unsupported => "unsupported",
-    }
+    status.word()
 }
 
 /// A host or external figure the run measured beside the GPU cases.

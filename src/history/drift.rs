@@ -1,0 +1,247 @@
+//! A report held against its chip's history: per case, this run's figure
+//! against the median of earlier runs on the same adapter and backend (any
+//! node), how far apart, and whether that is beyond the history's own noise.
+
+use super::{History, Result};
+use crate::analysis::{best, rate_of};
+use crate::measure::median;
+use crate::report::Report;
+
+/// A change smaller than this is never called a drift, however steady the
+/// history: a few percent is what repeat runs of one chip differ by.
+pub const DRIFT_FLOOR: f64 = 0.05;
+
+/// A change is a drift when it is beyond this many of the history's robust
+/// spreads (and beyond [`DRIFT_FLOOR`]).
+pub const SPREADS_OF_NOISE: f64 = 3.0;
+
+/// The MAD of normal data times this is its standard deviation.
+const MAD_TO_SIGMA: f64 = 1.4826;
+
+/// How a case's figure stands against its history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriftVerdict {
+    /// Within the history's noise.
+    Steady,
+    /// Better beyond the noise: a higher rate or a shorter time.
+    Faster,
+    /// Worse beyond the noise.
+    Slower,
+    /// No earlier run has a verified figure for the case.
+    NoHistory,
+    /// This run has no verified figure for the case.
+    NotMeasured,
+}
+
+impl DriftVerdict {
+    /// The verdict in words.
+    pub fn words(self) -> &'static str {
+        match self {
+            DriftVerdict::Steady => "within noise",
+            DriftVerdict::Faster => "DRIFTED faster",
+            DriftVerdict::Slower => "DRIFTED slower",
+            DriftVerdict::NoHistory => "no history",
+            DriftVerdict::NotMeasured => "not measured",
+        }
+    }
+
+    /// Whether the figure moved beyond the noise.
+    pub fn drifted(self) -> bool {
+        matches!(self, DriftVerdict::Faster | DriftVerdict::Slower)
+    }
+}
+
+/// One case of the report against its history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseDrift {
+    /// Case name.
+    pub case: String,
+    /// Unit of the figures: `GFLOP/s`, `GB/s` or `s`.
+    pub unit: Option<String>,
+    /// This run's figure (its best verified measurement of the case).
+    pub figure: Option<f64>,
+    /// Earlier runs with a verified figure for the case.
+    pub earlier_runs: usize,
+    /// Their median.
+    pub history_median: Option<f64>,
+    /// Their robust relative spread: 1.4826 × MAD ÷ median (0 with one run).
+    pub history_spread: Option<f64>,
+    /// This run's figure ÷ the history's median − 1.
+    pub change: Option<f64>,
+    /// Drifted or not.
+    pub verdict: DriftVerdict,
+}
+
+/// A report against its chip's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryComparison {
+    /// The report, as the user named it.
+    pub source: String,
+    /// Its adapter.
+    pub adapter: String,
+    /// Its backend.
+    pub backend: String,
+    /// Its driver and version, e.g. `llvmpipe Mesa 22.3.6`.
+    pub driver: String,
+    /// Earlier runs of the chip (same adapter and backend) in the history.
+    pub earlier_runs: usize,
+    /// The nodes they ran on.
+    pub earlier_nodes: usize,
+    /// Drivers of earlier runs other than this run's, with their run counts.
+    pub other_drivers: Vec<(String, usize)>,
+    /// One per case of the report, in its order.
+    pub cases: Vec<CaseDrift>,
+}
+
+impl History {
+    /// Holds `report` (named `source`) against the runs of its adapter and
+    /// backend that started before it, on any node and any driver (drivers
+    /// other than its own are named).
+    pub fn compare(&self, report: &Report, source: &str) -> Result<HistoryComparison> {
+        let (adapter, backend) = (&report.adapter.name, &report.adapter.backend);
+        let figures = self.chip_figures(adapter, backend, &report.started_utc)?;
+        let runs = self.earlier_runs(adapter, backend, &report.started_utc)?;
+        let driver_of = |driver: &str, info: &str| format!("{driver} {info}");
+        let own_driver = driver_of(&report.adapter.driver, &report.adapter.driver_info);
+        let mut other_drivers: Vec<(String, usize)> = Vec::new();
+        let mut nodes: Vec<&str> = Vec::new();
+        for (node, driver, info) in &runs {
+            if !nodes.contains(&node.as_str()) {
+                nodes.push(node);
+            }
+            let driver = driver_of(driver, info);
+            if driver == own_driver {
+                continue;
+            }
+            match other_drivers.iter_mut().find(|(d, _)| *d == driver) {
+                Some((_, count)) => *count += 1,
+                None => other_drivers.push((driver, 1)),
+            }
+        }
+        let mut cases: Vec<CaseDrift> = Vec::new();
+        for m in &report.measurements {
+            if cases.iter().any(|c| c.case == m.case) {
+                continue;
+            }
+            let now = best(report.measurements.iter().filter(|o| o.case == m.case))
+                .and_then(rate_of);
+            let earlier: Vec<f64> = figures
+                .iter()
+                .filter(|f| f.case == m.case)
+                .map(|f| f.figure)
+                .collect();
+            let higher_is_better = now.map_or(true, |r| r.higher_is_better);
+            cases.push(judge(
+                &m.case,
+                now.map(|r| (r.value, r.unit.to_string())),
+                &earlier,
+                higher_is_better,
+            ));
+        }
+        Ok(HistoryComparison {
+            source: source.to_string(),
+            adapter: adapter.clone(),
+            backend: backend.clone(),
+            driver: own_driver,
+            earlier_runs: runs.len(),
+            earlier_nodes: nodes.len(),
+            other_drivers,
+            cases,
+        })
+    }
+
+    /// Node, driver and driver version of each run of the adapter and
+    /// backend started before `before_utc`.
+    fn earlier_runs(
+        &self,
+        adapter: &str,
+        backend: &str,
+        before_utc: &str,
+    ) -> Result<Vec<(String, String, String)>> {
+        self.select(
+            "SELECT node, driver, driver_info FROM runs \
+             WHERE adapter = ?1 AND backend = ?2 AND started_utc < ?3 ORDER BY started_utc, id",
+            rusqlite::params![adapter, backend, before_utc],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+    }
+}
+
+/// `case`'s figure now (with its unit) against its `earlier` figures.
+fn judge(
+    case: &str,
+    now: Option<(f64, String)>,
+    earlier: &[f64],
+    higher_is_better: bool,
+) -> CaseDrift {
+    let history_median = (!earlier.is_empty()).then(|| median(earlier));
+    let history_spread = history_median.map(|center| {
+        let deviations: Vec<f64> = earlier.iter().map(|f| (f - center).abs()).collect();
+        MAD_TO_SIGMA * median(&deviations) / center
+    });
+    let figure = now.as_ref().map(|(value, _)| *value);
+    let change = figure.zip(history_median).map(|(f, m)| f / m - 1.0);
+    let verdict = match (change, history_spread) {
+        _ if figure.is_none() => DriftVerdict::NotMeasured,
+        (Some(change), Some(spread)) => {
+            let noise = DRIFT_FLOOR.max(SPREADS_OF_NOISE * spread);
+            if change.abs() <= noise {
+                DriftVerdict::Steady
+            } else if (change > 0.0) == higher_is_better {
+                DriftVerdict::Faster
+            } else {
+                DriftVerdict::Slower
+            }
+        }
+        _ => DriftVerdict::NoHistory,
+    };
+    CaseDrift {
+        case: case.to_string(),
+        unit: now.map(|(_, unit)| unit),
+        figure,
+        earlier_runs: earlier.len(),
+        history_median,
+        history_spread,
+        change,
+        verdict,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(now: f64, earlier: &[f64], higher_is_better: bool) -> DriftVerdict {
+        judge("c", Some((now, "GFLOP/s".into())), earlier, higher_is_better).verdict
+    }
+
+    #[test]
+    fn a_change_beyond_the_floor_and_the_spread_is_a_drift_that_knows_its_direction() {
+        let steady = [100.0, 101.0, 99.0, 100.5, 99.5];
+        assert_eq!(verdict(80.0, &steady, true), DriftVerdict::Slower);
+        assert_eq!(verdict(120.0, &steady, true), DriftVerdict::Faster);
+        // A time: longer is slower.
+        assert_eq!(verdict(120.0, &steady, false), DriftVerdict::Slower);
+        // Under the 5% floor, however steady the history.
+        assert_eq!(verdict(104.0, &steady, true), DriftVerdict::Steady);
+    }
+
+    #[test]
+    fn a_noisy_history_widens_the_band() {
+        // MAD 10 around 100: a robust spread of 14.8%, three of them 44%.
+        let noisy = [90.0, 110.0, 100.0, 80.0, 120.0];
+        let case = judge("c", Some((75.0, "GB/s".into())), &noisy, true);
+        assert!((case.history_spread.unwrap() - 0.148_26).abs() < 1e-9);
+        assert_eq!(case.verdict, DriftVerdict::Steady);
+        assert_eq!(verdict(50.0, &noisy, true), DriftVerdict::Slower);
+    }
+
+    #[test]
+    fn without_history_or_figure_there_is_no_verdict() {
+        assert_eq!(verdict(80.0, &[], true), DriftVerdict::NoHistory);
+        assert_eq!(
+            judge("c", None, &[1.0, 2.0], true).verdict,
+            DriftVerdict::NotMeasured
+        );
+    }
+}
