@@ -8,6 +8,7 @@
 
 mod comparison;
 mod csv;
+mod history;
 mod html;
 mod markdown;
 mod model;
@@ -20,6 +21,7 @@ pub use model::{
     AutotuneRow, BandwidthRoof, BaselineRow, CaseRow, ComputeRoof, Header, Metric, ReportRows,
     Roofs, TargetRow, TrialRow, TrialState, WarningOrigin, WarningRow,
 };
+pub use history::{history_comparison, history_rows};
 pub use terminal::Terminal;
 
 use std::fs::File;

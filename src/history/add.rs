@@ -99,9 +99,9 @@ impl History {
             let mut insert = transaction
                 .prepare(
                     "INSERT INTO measurements (run_id, position, case_name, workload, variant, \
-                     dtype, shape, status, verified, median_s, figure, figure_unit, cv, mad_s, \
-                     samples) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                     dtype, shape, status, verified, median_s, figure, figure_unit, spread, cv, \
+                     mad_s, samples) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                 )
                 .map_err(sqlite)?;
             for (position, m) in report.measurements.iter().enumerate() {
@@ -121,6 +121,7 @@ impl History {
                         summary.map(|s| s.median_s),
                         figure.map(|r| r.value),
                         figure.map(|r| r.unit),
+                        summary.and_then(|s| s.relative_spread()),
                         summary.map(|s| s.cv),
                         summary.map(|s| s.mad_s),
                         m.timing.as_ref().map(|t| t.samples as i64),

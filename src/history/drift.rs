@@ -64,8 +64,11 @@ pub struct CaseDrift {
     pub earlier_runs: usize,
     /// Their median.
     pub history_median: Option<f64>,
-    /// Their robust relative spread: 1.4826 × MAD ÷ median (0 with one run).
+    /// Their robust relative spread across runs: 1.4826 × MAD ÷ median
+    /// (None with fewer than [`RUNS_FOR_A_SPREAD`] runs).
     pub history_spread: Option<f64>,
+    /// The relative change beyond which the case drifted (see [`judge`]).
+    pub noise: Option<f64>,
     /// This run's figure ÷ the history's median − 1.
     pub change: Option<f64>,
     /// Drifted or not.
@@ -101,7 +104,14 @@ impl History {
         let (adapter, backend) = (&report.adapter.name, &report.adapter.backend);
         let figures = self.chip_figures(adapter, backend, &report.started_utc)?;
         let runs = self.earlier_runs(adapter, backend, &report.started_utc)?;
-        let driver_of = |driver: &str, info: &str| format!("{driver} {info}");
+        let driver_of = |driver: &str, info: &str| {
+            [driver, info]
+                .iter()
+                .filter(|part| !part.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         let own_driver = driver_of(&report.adapter.driver, &report.adapter.driver_info);
         let mut other_drivers: Vec<(String, usize)> = Vec::new();
         let mut nodes: Vec<&str> = Vec::new();
@@ -123,19 +133,28 @@ impl History {
             if cases.iter().any(|c| c.case == m.case) {
                 continue;
             }
-            let now = best(report.measurements.iter().filter(|o| o.case == m.case))
-                .and_then(rate_of);
-            let earlier: Vec<f64> = figures
+            let best = best(report.measurements.iter().filter(|o| o.case == m.case));
+            let rate = best.and_then(rate_of);
+            let now = rate.map(|r| Spread {
+                figure: r.value,
+                spread: best
+                    .and_then(|b| b.timing.as_ref())
+                    .and_then(|t| t.summary.relative_spread()),
+            });
+            let earlier: Vec<Spread> = figures
                 .iter()
                 .filter(|f| f.case == m.case)
-                .map(|f| f.figure)
+                .map(|f| Spread {
+                    figure: f.figure,
+                    spread: f.spread,
+                })
                 .collect();
-            let higher_is_better = now.map_or(true, |r| r.higher_is_better);
             cases.push(judge(
                 &m.case,
-                now.map(|r| (r.value, r.unit.to_string())),
+                rate.map(|r| r.unit.to_string()),
+                now,
                 &earlier,
-                higher_is_better,
+                rate.is_none_or(|r| r.higher_is_better),
             ));
         }
         Ok(HistoryComparison {
@@ -167,25 +186,50 @@ impl History {
     }
 }
 
-/// `case`'s figure now (with its unit) against its `earlier` figures.
+/// Fewest earlier runs whose spread across runs is trusted; with fewer, the
+/// runs' own spreads stand in (as `compare` judges two reports).
+pub const RUNS_FOR_A_SPREAD: usize = 3;
+
+/// A figure with the relative spread of the samples behind it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Spread {
+    figure: f64,
+    spread: Option<f64>,
+}
+
+/// `case`'s figure now (`now`, in `unit`) against its `earlier` figures.
+/// The noise a change must exceed is the larger of [`DRIFT_FLOOR`] and:
+/// with [`RUNS_FOR_A_SPREAD`] or more earlier runs, [`SPREADS_OF_NOISE`]
+/// times their robust spread across runs; with fewer, this run's spread
+/// and the earlier runs' median spread combined in quadrature.
 fn judge(
     case: &str,
-    now: Option<(f64, String)>,
-    earlier: &[f64],
+    unit: Option<String>,
+    now: Option<Spread>,
+    earlier: &[Spread],
     higher_is_better: bool,
 ) -> CaseDrift {
-    let history_median = (!earlier.is_empty()).then(|| median(earlier));
-    let history_spread = history_median.map(|center| {
-        let deviations: Vec<f64> = earlier.iter().map(|f| (f - center).abs()).collect();
+    let figures: Vec<f64> = earlier.iter().map(|e| e.figure).collect();
+    let history_median = (!figures.is_empty()).then(|| median(&figures));
+    let across_runs = history_median.map(|center| {
+        let deviations: Vec<f64> = figures.iter().map(|f| (f - center).abs()).collect();
         MAD_TO_SIGMA * median(&deviations) / center
     });
-    let figure = now.as_ref().map(|(value, _)| *value);
+    let history_spread = match earlier.len() {
+        n if n >= RUNS_FOR_A_SPREAD => across_runs.map(|s| SPREADS_OF_NOISE * s),
+        _ => {
+            let within: Vec<f64> = earlier.iter().filter_map(|e| e.spread).collect();
+            let within = (!within.is_empty()).then(|| median(&within)).unwrap_or(0.0);
+            let own = now.and_then(|n| n.spread).unwrap_or(0.0);
+            history_median.map(|_| within.hypot(own))
+        }
+    };
+    let figure = now.map(|n| n.figure);
     let change = figure.zip(history_median).map(|(f, m)| f / m - 1.0);
     let verdict = match (change, history_spread) {
         _ if figure.is_none() => DriftVerdict::NotMeasured,
-        (Some(change), Some(spread)) => {
-            let noise = DRIFT_FLOOR.max(SPREADS_OF_NOISE * spread);
-            if change.abs() <= noise {
+        (Some(change), Some(noise)) => {
+            if change.abs() <= DRIFT_FLOOR.max(noise) {
                 DriftVerdict::Steady
             } else if (change > 0.0) == higher_is_better {
                 DriftVerdict::Faster
@@ -197,11 +241,12 @@ fn judge(
     };
     CaseDrift {
         case: case.to_string(),
-        unit: now.map(|(_, unit)| unit),
+        unit,
         figure,
         earlier_runs: earlier.len(),
         history_median,
-        history_spread,
+        history_spread: across_runs.filter(|_| earlier.len() >= RUNS_FOR_A_SPREAD),
+        noise: history_spread.map(|noise| DRIFT_FLOOR.max(noise)),
         change,
         verdict,
     }
@@ -211,36 +256,60 @@ fn judge(
 mod tests {
     use super::*;
 
-    fn verdict(now: f64, earlier: &[f64], higher_is_better: bool) -> DriftVerdict {
-        judge("c", Some((now, "GFLOP/s".into())), earlier, higher_is_better).verdict
+    fn steady(figures: &[f64], spread: f64) -> Vec<Spread> {
+        figures
+            .iter()
+            .map(|&figure| Spread {
+                figure,
+                spread: Some(spread),
+            })
+            .collect()
+    }
+
+    fn verdict(now: f64, earlier: &[Spread], higher_is_better: bool) -> DriftVerdict {
+        let now = Spread {
+            figure: now,
+            spread: Some(0.01),
+        };
+        judge("c", None, Some(now), earlier, higher_is_better).verdict
     }
 
     #[test]
     fn a_change_beyond_the_floor_and_the_spread_is_a_drift_that_knows_its_direction() {
-        let steady = [100.0, 101.0, 99.0, 100.5, 99.5];
-        assert_eq!(verdict(80.0, &steady, true), DriftVerdict::Slower);
-        assert_eq!(verdict(120.0, &steady, true), DriftVerdict::Faster);
+        let history = steady(&[100.0, 101.0, 99.0, 100.5, 99.5], 0.3);
+        assert_eq!(verdict(80.0, &history, true), DriftVerdict::Slower);
+        assert_eq!(verdict(120.0, &history, true), DriftVerdict::Faster);
         // A time: longer is slower.
-        assert_eq!(verdict(120.0, &steady, false), DriftVerdict::Slower);
+        assert_eq!(verdict(120.0, &history, false), DriftVerdict::Slower);
         // Under the 5% floor, however steady the history.
-        assert_eq!(verdict(104.0, &steady, true), DriftVerdict::Steady);
+        assert_eq!(verdict(104.0, &history, true), DriftVerdict::Steady);
     }
 
     #[test]
-    fn a_noisy_history_widens_the_band() {
+    fn a_history_noisy_across_runs_widens_the_band() {
         // MAD 10 around 100: a robust spread of 14.8%, three of them 44%.
-        let noisy = [90.0, 110.0, 100.0, 80.0, 120.0];
-        let case = judge("c", Some((75.0, "GB/s".into())), &noisy, true);
+        let noisy = steady(&[90.0, 110.0, 100.0, 80.0, 120.0], 0.01);
+        let case = judge("c", None, Some(Spread { figure: 75.0, spread: None }), &noisy, true);
         assert!((case.history_spread.unwrap() - 0.148_26).abs() < 1e-9);
+        assert!((case.noise.unwrap() - 0.444_78).abs() < 1e-9);
         assert_eq!(case.verdict, DriftVerdict::Steady);
         assert_eq!(verdict(50.0, &noisy, true), DriftVerdict::Slower);
     }
 
     #[test]
+    fn with_fewer_than_three_runs_their_own_spreads_are_the_noise() {
+        // One earlier run with a 15% spread, this one 1%: 15.0% of noise.
+        let one = steady(&[100.0], 0.15);
+        assert_eq!(verdict(86.0, &one, true), DriftVerdict::Steady);
+        assert_eq!(verdict(84.0, &one, true), DriftVerdict::Slower);
+    }
+
+    #[test]
     fn without_history_or_figure_there_is_no_verdict() {
         assert_eq!(verdict(80.0, &[], true), DriftVerdict::NoHistory);
+        let two = steady(&[1.0, 2.0], 0.0);
         assert_eq!(
-            judge("c", None, &[1.0, 2.0], true).verdict,
+            judge("c", None, None, &two, true).verdict,
             DriftVerdict::NotMeasured
         );
     }

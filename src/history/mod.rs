@@ -14,7 +14,9 @@ mod query;
 mod schema;
 
 pub use add::Added;
-pub use drift::{CaseDrift, DriftVerdict, HistoryComparison, DRIFT_FLOOR, SPREADS_OF_NOISE};
+pub use drift::{
+    CaseDrift, DriftVerdict, HistoryComparison, DRIFT_FLOOR, RUNS_FOR_A_SPREAD, SPREADS_OF_NOISE,
+};
 pub use open::{default_path, BUSY_TIMEOUT_S};
 pub use query::{ChipGroup, EarlierFigure, MeasurementRow, ShowFilter};
 pub use schema::{HISTORY_SCHEMA_VERSION, SCHEMA_SQL};

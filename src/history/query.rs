@@ -49,8 +49,9 @@ pub struct MeasurementRow {
     pub figure_unit: Option<String>,
     /// Median seconds per operation.
     pub median_s: Option<f64>,
-    /// Coefficient of variation of the samples.
-    pub cv: Option<f64>,
+    /// The samples' relative spread: the larger of the CV and half the
+    /// p10–p90 width over the median.
+    pub spread: Option<f64>,
     /// Samples measured.
     pub samples: Option<i64>,
 }
@@ -101,6 +102,9 @@ pub struct EarlierFigure {
     pub figure: f64,
     /// `GFLOP/s`, `GB/s` or `s`.
     pub unit: String,
+    /// The run's relative spread of the samples behind it (see
+    /// [`crate::measure::Summary::relative_spread`]).
+    pub spread: Option<f64>,
 }
 
 impl History {
@@ -109,7 +113,7 @@ impl History {
     pub fn measurements(&self, filter: &ShowFilter) -> Result<Vec<MeasurementRow>> {
         let sql = "SELECT r.id, r.node, r.adapter, r.backend, r.driver_info, r.started_utc, \
                    r.partial, m.case_name, m.variant, m.status, m.figure, m.figure_unit, \
-                   m.median_s, m.cv, m.samples \
+                   m.median_s, m.spread, m.samples \
                    FROM measurements m JOIN runs r ON r.id = m.run_id \
                    WHERE (?1 IS NULL OR LOWER(r.adapter) LIKE ?1 ESCAPE '\\') \
                    AND (?2 IS NULL OR LOWER(m.case_name) LIKE ?2 ESCAPE '\\') \
@@ -130,7 +134,7 @@ impl History {
                 figure: row.get(10)?,
                 figure_unit: row.get(11)?,
                 median_s: row.get(12)?,
-                cv: row.get(13)?,
+                spread: row.get(13)?,
                 samples: row.get(14)?,
             })
         };
@@ -176,7 +180,7 @@ impl History {
         before_utc: &str,
     ) -> Result<Vec<EarlierFigure>> {
         let sql = "SELECT r.id, r.node, r.started_utc, r.driver, r.driver_info, m.case_name, \
-                   m.figure, m.figure_unit \
+                   m.figure, m.figure_unit, m.spread \
                    FROM measurements m JOIN runs r ON r.id = m.run_id \
                    WHERE r.adapter = ?1 AND r.backend = ?2 AND r.started_utc < ?3 \
                    AND m.status = 'ok' AND m.figure IS NOT NULL AND m.figure_unit IS NOT NULL \
@@ -191,6 +195,7 @@ impl History {
                 case: row.get(5)?,
                 figure: row.get(6)?,
                 unit: row.get(7)?,
+                spread: row.get(8)?,
             })
         };
         let mut best: Vec<EarlierFigure> = Vec::new();

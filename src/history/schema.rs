@@ -47,6 +47,7 @@ CREATE TABLE measurements (
     median_s DOUBLE PRECISION,
     figure DOUBLE PRECISION,
     figure_unit TEXT,
+    spread DOUBLE PRECISION,
     cv DOUBLE PRECISION,
     mad_s DOUBLE PRECISION,
     samples INTEGER,
