@@ -6,8 +6,8 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 
-use super::report::{create_outputs, load_one, load_rows, print_written};
 use super::history::compare_with_history;
+use super::report::{create_outputs, load_one, load_rows, print_written};
 use super::Outcome;
 use crate::cli::CompareArgs;
 use crate::export::{Comparison, Exporter, ReportRows, Terminal};

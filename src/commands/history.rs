@@ -22,9 +22,13 @@ pub fn history(args: &HistoryArgs) -> Result<Outcome> {
 
 /// `--db`, else the default path.
 pub(super) fn database_path(db: Option<&Path>) -> Result<PathBuf> {
-    db.map(Path::to_path_buf).or_else(default_path).ok_or_else(|| {
-        anyhow!("no history database: name one with --db (neither XDG_DATA_HOME nor HOME is set)")
-    })
+    db.map(Path::to_path_buf)
+        .or_else(default_path)
+        .ok_or_else(|| {
+            anyhow!(
+                "no history database: name one with --db (neither XDG_DATA_HOME nor HOME is set)"
+            )
+        })
 }
 
 /// Adds each report (a folder: each report in it), one transaction each.

@@ -17,11 +17,11 @@ mod tables;
 mod terminal;
 
 pub use comparison::{ComparedCase, Comparison, Side, UnmatchedCase, Verdict};
+pub use history::{history_comparison, history_rows};
 pub use model::{
     AutotuneRow, BandwidthRoof, BaselineRow, CaseRow, ComputeRoof, Header, Metric, ReportRows,
     Roofs, TargetRow, TrialRow, TrialState, WarningOrigin, WarningRow,
 };
-pub use history::{history_comparison, history_rows};
 pub use terminal::Terminal;
 
 use std::fs::File;

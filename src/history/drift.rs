@@ -289,7 +289,16 @@ mod tests {
     fn a_history_noisy_across_runs_widens_the_band() {
         // MAD 10 around 100: a robust spread of 14.8%, three of them 44%.
         let noisy = steady(&[90.0, 110.0, 100.0, 80.0, 120.0], 0.01);
-        let case = judge("c", None, Some(Spread { figure: 75.0, spread: None }), &noisy, true);
+        let case = judge(
+            "c",
+            None,
+            Some(Spread {
+                figure: 75.0,
+                spread: None,
+            }),
+            &noisy,
+            true,
+        );
         assert!((case.history_spread.unwrap() - 0.148_26).abs() < 1e-9);
         assert!((case.noise.unwrap() - 0.444_78).abs() < 1e-9);
         assert_eq!(case.verdict, DriftVerdict::Steady);

@@ -60,7 +60,9 @@ pub enum HistoryError {
         path: String,
     },
     /// An SQLite database without chipbench's tables.
-    #[error("{path} is not a chipbench history database (an SQLite file without chipbench's tables)")]
+    #[error(
+        "{path} is not a chipbench history database (an SQLite file without chipbench's tables)"
+    )]
     NotHistory {
         /// The file.
         path: String,

@@ -247,3 +247,101 @@ fn contains_pattern(text: &str) -> String {
         .collect();
     format!("%{escaped}%")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{load, Status};
+
+    /// The committed quick run on lavapipe.
+    fn committed() -> (std::path::PathBuf, Report) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("reports/vm_llvmpipe-llvm-15-0-6-256-bits_vulkan_20261202T072710Z.json");
+        let report = load(&path).unwrap();
+        (path, report)
+    }
+
+    /// A copy of `report` run by `node` at `started_utc`, every GFLOP/s times `scale`.
+    fn copy(report: &Report, node: &str, started_utc: &str, scale: f64) -> Report {
+        let mut copy = report.clone();
+        copy.host.node = Some(node.into());
+        copy.started_utc = started_utc.into();
+        for m in &mut copy.measurements {
+            m.gflop_per_s = m.gflop_per_s.map(|g| g * scale);
+        }
+        copy
+    }
+
+    #[test]
+    fn earlier_figures_are_a_nodes_own_verified_runs_of_one_driver_oldest_first() {
+        let (path, report) = committed();
+        let case = "peak_f32_131072x4096";
+        let figure = report
+            .measurements
+            .iter()
+            .find(|m| m.case == case)
+            .and_then(|m| m.gflop_per_s)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut history = History::create_or_open(&dir.path().join("h.sqlite")).unwrap();
+        let mut other_driver = copy(&report, "a", "2026-01-03T00:00:00Z", 3.0);
+        other_driver.adapter.driver_info = "Mesa 99".into();
+        let mut failed = copy(&report, "a", "2026-01-04T00:00:00Z", 4.0);
+        for m in failed.measurements.iter_mut().filter(|m| m.case == case) {
+            m.status = Status::Failed;
+        }
+        // Added out of order: the answer is ordered by start time.
+        for run in [
+            copy(&report, "a", "2026-01-02T00:00:00Z", 1.0),
+            copy(&report, "a", "2026-01-01T00:00:00Z", 0.5),
+            copy(&report, "b", "2026-01-02T12:00:00Z", 2.0),
+            other_driver,
+            failed,
+            copy(&report, "a", "2026-02-01T00:00:00Z", 5.0),
+        ] {
+            history.add(&run, &path).unwrap();
+        }
+        let group = ChipGroup::of(&report);
+        let earlier = history
+            .earlier_figures("a", &group, case, "2026-01-31T00:00:00Z")
+            .unwrap();
+        assert_eq!(earlier, vec![figure * 0.5, figure]);
+        assert!(history
+            .earlier_figures("c", &group, case, "2027-01-01T00:00:00Z")
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn show_filters_by_chip_case_and_node_and_takes_wildcards_literally() {
+        let (path, report) = committed();
+        let dir = tempfile::tempdir().unwrap();
+        let mut history = History::create_or_open(&dir.path().join("h.sqlite")).unwrap();
+        history
+            .add(&copy(&report, "a", "2026-01-01T00:00:00Z", 1.0), &path)
+            .unwrap();
+        history
+            .add(&copy(&report, "b", "2026-01-02T00:00:00Z", 1.0), &path)
+            .unwrap();
+        let show = |chip: Option<&str>, case: Option<&str>, node: Option<&str>| {
+            history
+                .measurements(&ShowFilter {
+                    chip: chip.map(Into::into),
+                    case: case.map(Into::into),
+                    node: node.map(Into::into),
+                })
+                .unwrap()
+        };
+        let all = show(None, None, None);
+        assert_eq!(all.len(), 2 * report.measurements.len());
+        assert_eq!(all[0].node, "a", "the older run first");
+        let matmul_b = show(Some("LLVMPIPE"), Some("MATMUL_F32"), Some("b"));
+        assert!(!matmul_b.is_empty());
+        assert!(matmul_b
+            .iter()
+            .all(|r| r.node == "b" && r.case.starts_with("matmul_f32")));
+        assert!(show(Some("nvidia"), None, None).is_empty());
+        // `%` is a character to find, not LIKE's wildcard.
+        assert!(show(None, Some("matmul%f32"), None).is_empty());
+    }
+}
