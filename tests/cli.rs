@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{assert_clean_error, chipbench, our_errors, stderr};
+use common::{assert_clean_error, chipbench, stderr};
 
 use chipbench::report::{load, Report, Status};
 

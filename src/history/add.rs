@@ -52,12 +52,11 @@ impl History {
             return Err(HistoryError::Duplicate {
                 report: source.display().to_string(),
                 path: path.display().to_string(),
-                node: node.to_string(),
-                adapter: report.adapter.name.clone(),
-                backend: report.adapter.backend.clone(),
-                started_utc: report.started_utc.clone(),
-                added_utc,
-                added_from,
+                run: format!(
+                    "node {node}, {} on {}, started {}",
+                    report.adapter.name, report.adapter.backend, report.started_utc
+                ),
+                added: format!("{added_utc} from {added_from}"),
             });
         }
         let run_id: i64 = transaction

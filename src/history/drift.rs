@@ -219,7 +219,11 @@ fn judge(
         n if n >= RUNS_FOR_A_SPREAD => across_runs.map(|s| SPREADS_OF_NOISE * s),
         _ => {
             let within: Vec<f64> = earlier.iter().filter_map(|e| e.spread).collect();
-            let within = (!within.is_empty()).then(|| median(&within)).unwrap_or(0.0);
+            let within = if within.is_empty() {
+                0.0
+            } else {
+                median(&within)
+            };
             let own = now.and_then(|n| n.spread).unwrap_or(0.0);
             history_median.map(|_| within.hypot(own))
         }

@@ -90,24 +90,16 @@ pub enum HistoryError {
         message: String,
     },
     /// The run is in the history already.
-    #[error("{report} is already in {path}: the same run (node {node}, {adapter} on {backend}, started {started_utc}) was added {added_utc} from {added_from}")]
+    #[error("{report} is already in {path}: the same run ({run}) was added {added}")]
     Duplicate {
         /// The report being added.
         report: String,
         /// The database.
         path: String,
-        /// The run's node label.
-        node: String,
-        /// The run's adapter.
-        adapter: String,
-        /// The run's backend.
-        backend: String,
-        /// When the run started.
-        started_utc: String,
-        /// When the stored copy was added.
-        added_utc: String,
-        /// The file the stored copy was added from.
-        added_from: String,
+        /// The run: node, adapter, backend, start time.
+        run: String,
+        /// When the stored copy was added, and from which file.
+        added: String,
     },
     /// Anything else SQLite reports.
     #[error("{path}: {source}")]
