@@ -75,6 +75,9 @@ pub fn history_comparison(c: &HistoryComparison) -> String {
     for (driver, runs) in &c.other_drivers {
         out += &format!("note: {runs} earlier run(s) used another driver, {driver}; figures may differ for that reason alone\n");
     }
+    for (cpu, runs) in &c.other_host_cpus {
+        out += &format!("note: {runs} earlier run(s) ran on another host CPU, {cpu}; a software adapter's figures are its CPU's\n");
+    }
     let mut table = Table::new(
         "against history",
         &[

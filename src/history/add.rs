@@ -70,14 +70,15 @@ impl History {
             .unwrap_or_else(|_| source.to_path_buf());
         transaction
             .execute(
-                "INSERT INTO runs (id, node, hostname, adapter, backend, driver, driver_info, \
-                 tool_version, report_schema_version, suite, partial, started_utc, finished_utc, \
-                 added_utc, added_from, report_json) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                "INSERT INTO runs (id, node, hostname, host_cpu, adapter, backend, driver, \
+                 driver_info, tool_version, report_schema_version, suite, partial, started_utc, \
+                 finished_utc, added_utc, added_from, report_json) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                 params![
                     run_id,
                     node,
                     report.host.hostname,
+                    report.host.cpu,
                     report.adapter.name,
                     report.adapter.backend,
                     report.adapter.driver,

@@ -92,42 +92,26 @@ pub struct HistoryComparison {
     pub earlier_nodes: usize,
     /// Drivers of earlier runs other than this run's, with their run counts.
     pub other_drivers: Vec<(String, usize)>,
+    /// Host CPUs of earlier runs other than this run's, with their run
+    /// counts: a software adapter's name does not change with the CPU that
+    /// runs it, its figures do.
+    pub other_host_cpus: Vec<(String, usize)>,
     /// One per case of the report, in its order.
     pub cases: Vec<CaseDrift>,
 }
 
 impl History {
     /// Holds `report` (named `source`) against the runs of its adapter and
-    /// backend that started before it, on any node and any driver (drivers
-    /// other than its own are named).
+    /// backend that started before it, on any node, driver or host (drivers
+    /// and host CPUs other than its own are named).
     pub fn compare(&self, report: &Report, source: &str) -> Result<HistoryComparison> {
         let (adapter, backend) = (&report.adapter.name, &report.adapter.backend);
         let figures = self.chip_figures(adapter, backend, &report.started_utc)?;
         let runs = self.earlier_runs(adapter, backend, &report.started_utc)?;
-        let driver_of = |driver: &str, info: &str| {
-            [driver, info]
-                .iter()
-                .filter(|part| !part.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        let own_driver = driver_of(&report.adapter.driver, &report.adapter.driver_info);
-        let mut other_drivers: Vec<(String, usize)> = Vec::new();
-        let mut nodes: Vec<&str> = Vec::new();
-        for (node, driver, info) in &runs {
-            if !nodes.contains(&node.as_str()) {
-                nodes.push(node);
-            }
-            let driver = driver_of(driver, info);
-            if driver == own_driver {
-                continue;
-            }
-            match other_drivers.iter_mut().find(|(d, _)| *d == driver) {
-                Some((_, count)) => *count += 1,
-                None => other_drivers.push((driver, 1)),
-            }
-        }
+        let own_driver = driver_words(&report.adapter.driver, &report.adapter.driver_info);
+        let mut nodes: Vec<&str> = runs.iter().map(|run| run.node.as_str()).collect();
+        nodes.sort_unstable();
+        nodes.dedup();
         let mut cases: Vec<CaseDrift> = Vec::new();
         for m in &report.measurements {
             if cases.iter().any(|c| c.case == m.case) {
@@ -161,29 +145,69 @@ impl History {
             source: source.to_string(),
             adapter: adapter.clone(),
             backend: backend.clone(),
+            other_drivers: others(
+                runs.iter().map(|r| driver_words(&r.driver, &r.driver_info)),
+                &own_driver,
+            ),
+            other_host_cpus: others(runs.iter().map(|r| r.host_cpu.clone()), &report.host.cpu),
             driver: own_driver,
             earlier_runs: runs.len(),
             earlier_nodes: nodes.len(),
-            other_drivers,
             cases,
         })
     }
 
-    /// Node, driver and driver version of each run of the adapter and
-    /// backend started before `before_utc`.
+    /// The runs of the adapter and backend started before `before_utc`.
     fn earlier_runs(
         &self,
         adapter: &str,
         backend: &str,
         before_utc: &str,
-    ) -> Result<Vec<(String, String, String)>> {
+    ) -> Result<Vec<RunContext>> {
         self.select(
-            "SELECT node, driver, driver_info FROM runs \
+            "SELECT node, driver, driver_info, host_cpu FROM runs \
              WHERE adapter = ?1 AND backend = ?2 AND started_utc < ?3 ORDER BY started_utc, id",
             rusqlite::params![adapter, backend, before_utc],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            |row| {
+                Ok(RunContext {
+                    node: row.get(0)?,
+                    driver: row.get(1)?,
+                    driver_info: row.get(2)?,
+                    host_cpu: row.get(3)?,
+                })
+            },
         )
     }
+}
+
+/// What an earlier run ran on, beside its adapter.
+struct RunContext {
+    node: String,
+    driver: String,
+    driver_info: String,
+    host_cpu: String,
+}
+
+/// `llvmpipe Mesa 22.3.6`: a driver's name and version, either left out when empty.
+fn driver_words(driver: &str, info: &str) -> String {
+    [driver, info]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The `values` other than `own`, each with how often it occurs, in order of
+/// first appearance.
+fn others(values: impl Iterator<Item = String>, own: &str) -> Vec<(String, usize)> {
+    let mut counted: Vec<(String, usize)> = Vec::new();
+    for value in values.filter(|v| v != own) {
+        match counted.iter_mut().find(|(seen, _)| *seen == value) {
+            Some((_, count)) => *count += 1,
+            None => counted.push((value, 1)),
+        }
+    }
+    counted
 }
 
 /// Fewest earlier runs whose spread across runs is trusted; with fewer, the

@@ -17,6 +17,7 @@ CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
     node TEXT NOT NULL,
     hostname TEXT NOT NULL,
+    host_cpu TEXT NOT NULL,
     adapter TEXT NOT NULL,
     backend TEXT NOT NULL,
     driver TEXT NOT NULL,
