@@ -209,6 +209,38 @@ fn a_file_that_is_not_a_history_is_refused_and_left_alone() {
         &history(&dir.path().join("missing.sqlite"), &["show"]),
         "no history database at",
     );
+    // A folder that cannot be made: a file stands where it would go.
+    assert_clean_error(
+        &history(
+            &garbage.join("h.sqlite"),
+            &["add", text(&committed("vulkan"))],
+        ),
+        "cannot write the history database",
+    );
+}
+
+#[test]
+fn a_report_that_cannot_be_read_stops_the_adding_keeping_those_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite");
+    let notes = dir.path().join("notes.json");
+    std::fs::write(&notes, "hello").unwrap();
+    let output = history(
+        &db,
+        &[
+            "add",
+            text(&committed("vulkan")),
+            text(&notes),
+            text(&committed("gl")),
+        ],
+    );
+    assert_clean_error(&output, "is not a valid chipbench report");
+    assert!(stderr(&output).contains("the 1 report(s) before it were added and are kept"));
+    let shown = stdout(&ok(history(&db, &["show", "--case", "latency"])));
+    assert!(
+        shown.contains("vulkan") && !shown.contains(" gl "),
+        "{shown}"
+    );
 }
 
 #[test]
