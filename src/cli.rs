@@ -127,7 +127,12 @@ impl CompareArgs {
             (true, _) => "compare --history takes one report",
             (false, _) => "compare needs two or more reports (or one with --history)",
         };
-        Err(Cli::command().error(clap::error::ErrorKind::WrongNumberOfValues, message))
+        let mut command = Cli::command();
+        command.build();
+        let compare = command
+            .find_subcommand_mut("compare")
+            .expect("compare is a subcommand");
+        Err(compare.error(clap::error::ErrorKind::WrongNumberOfValues, message))
     }
 }
 
