@@ -31,6 +31,17 @@ fn history(db: &Path, args: &[&str]) -> std::process::Output {
     chipbench(&all)
 }
 
+/// What `chipbench compare --history --db DB REPORT` printed, asserting it succeeded.
+fn compare_history(db: &Path, report: &Path) -> String {
+    stdout(&ok(chipbench(&[
+        "compare",
+        "--history",
+        "--db",
+        text(db),
+        text(report),
+    ])))
+}
+
 /// Asserts the command succeeded.
 fn ok(output: std::process::Output) -> std::process::Output {
     assert!(output.status.success(), "{}", stderr(&output));
@@ -302,13 +313,7 @@ fn compare_history_flags_a_run_twenty_percent_slower_than_its_chips_past() {
     ok(history(&db, &args));
 
     let same = copy(&source, dir.path(), "node9", "2026-02-01T00:00:00Z", 1.0);
-    let printed = stdout(&ok(chipbench(&[
-        "compare",
-        "--history",
-        "--db",
-        text(&db),
-        text(&same),
-    ])));
+    let printed = compare_history(&db, &same);
     assert!(
         printed.contains("4 earlier run(s) on 4 node(s)"),
         "{printed}"
@@ -319,13 +324,7 @@ fn compare_history_flags_a_run_twenty_percent_slower_than_its_chips_past() {
     );
 
     let slow = copy(&source, dir.path(), "node9", "2026-02-02T00:00:00Z", 1.25);
-    let printed = stdout(&ok(chipbench(&[
-        "compare",
-        "--history",
-        "--db",
-        text(&db),
-        text(&slow),
-    ])));
+    let printed = compare_history(&db, &slow);
     let report = load(&slow).unwrap();
     for m in report
         .measurements
@@ -352,13 +351,7 @@ fn compare_history_flags_a_run_twenty_percent_slower_than_its_chips_past() {
     }
 
     // The earliest run has no history before it.
-    let printed = stdout(&ok(chipbench(&[
-        "compare",
-        "--history",
-        "--db",
-        text(&db),
-        text(&earlier[0]),
-    ])));
+    let printed = compare_history(&db, &earlier[0]);
     assert!(
         printed.contains("no earlier runs of this chip"),
         "{printed}"

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 
-use super::{History, HistoryError, Result};
+use super::{begin_write, History, HistoryError, Result};
 use crate::analysis::{rate_of, Rate};
 use crate::report::{Measurement, Report, Status};
 
@@ -27,10 +27,7 @@ impl History {
     pub fn add(&mut self, report: &Report, source: &Path) -> Result<Added> {
         let path = self.path.clone();
         let sqlite = |error| HistoryError::from_sqlite(&path, error);
-        let transaction = self
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sqlite)?;
+        let transaction = begin_write(&mut self.connection, &path)?;
         let node = report.host.node_label();
         let identity = params![
             node,

@@ -38,6 +38,18 @@ impl History {
     }
 }
 
+/// Begins a write transaction on `connection` (the database at `path`) at
+/// once, so a competing writer is waited for (up to the busy timeout) here
+/// rather than failing halfway through.
+fn begin_write<'c>(
+    connection: &'c mut rusqlite::Connection,
+    path: &Path,
+) -> Result<rusqlite::Transaction<'c>> {
+    connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|error| HistoryError::from_sqlite(path, error))
+}
+
 /// What can go wrong with a history database, each said in one line.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {

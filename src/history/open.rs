@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 
 use super::schema::{HISTORY_SCHEMA_VERSION, MIGRATIONS};
-use super::{History, HistoryError, Result};
+use super::{begin_write, History, HistoryError, Result};
 
 /// How long a command waits for another process's write to finish before
 /// it says the database is locked.
@@ -127,10 +127,7 @@ impl History {
     fn migrate(&mut self) -> Result<()> {
         let path = self.path.clone();
         let sqlite = |error| HistoryError::from_sqlite(&path, error);
-        let transaction = self
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sqlite)?;
+        let transaction = begin_write(&mut self.connection, &path)?;
         // Read again under the write lock: another process may have migrated.
         let from = History::version_in(&transaction).map_err(sqlite)?;
         for migration in &MIGRATIONS[from as usize..] {
