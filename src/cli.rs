@@ -105,7 +105,7 @@ pub struct CompareArgs {
     #[arg(required = true, value_name = "REPORT")]
     pub reports: Vec<PathBuf>,
     /// Hold the report against its chip's earlier runs in the history (same
-    /// adapter and backend, any node; other drivers named): each case's
+    /// adapter and backend, any node; other drivers and host CPUs named): each case's
     /// change from their median, and whether it drifted beyond their spread.
     #[arg(long, conflicts_with_all = ["html", "md", "csv"])]
     pub history: bool,
