@@ -8,6 +8,7 @@
 
 mod comparison;
 mod csv;
+mod history;
 mod html;
 mod markdown;
 mod model;
@@ -16,6 +17,7 @@ mod tables;
 mod terminal;
 
 pub use comparison::{ComparedCase, Comparison, Side, UnmatchedCase, Verdict};
+pub use history::{history_comparison, history_rows};
 pub use model::{
     AutotuneRow, BandwidthRoof, BaselineRow, CaseRow, ComputeRoof, Header, Metric, ReportRows,
     Roofs, TargetRow, TrialRow, TrialState, WarningOrigin, WarningRow,
