@@ -185,8 +185,8 @@ pub struct PlanArgs {
     /// Model: a preset (see `chipbench models`) or a JSON model file.
     #[arg(long, value_name = "PRESET|FILE")]
     pub model: String,
-    /// Chip: h100-sxm or a100-sxm-80gb.
-    #[arg(long)]
+    /// Chip: a catalog id (see `chipbench chips`) or a profile file written by `chipbench calibrate`.
+    #[arg(long, value_name = "CHIP-ID|PROFILE")]
     pub chip: String,
     /// Number of chips.
     #[arg(long, value_name = "N")]

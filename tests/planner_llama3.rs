@@ -12,7 +12,8 @@
 //! and only datasheet figures times the efficiencies its chip table cites.
 //! Nothing here is fitted to these figures. Run with `--nocapture` to see them.
 
-use chipbench::planner::{chips, plan_training, transformer, Layout, TrainPlan, TrainSpec};
+use chipbench::model::chip_cost;
+use chipbench::planner::{plan_training, transformer, Layout, TrainPlan, TrainSpec};
 
 const TOKENS: f64 = 15.6e12;
 const SEQ: u64 = 8192;
@@ -23,10 +24,10 @@ const GLOBAL_BATCH: u64 = 2048;
 /// ones named above: micro-batch 1, selective recomputation, ZeRO 1, BF16.
 fn plan(chips_in_job: u64, layout: &str) -> TrainPlan {
     let model = transformer::resolve("llama3-405b").unwrap();
-    let h100 = chips::datasheet("h100-sxm").unwrap();
+    let h100 = chip_cost("h100-sxm").unwrap();
     let layout: Layout = layout.parse().unwrap();
     let spec = TrainSpec::new(TOKENS, SEQ, GLOBAL_BATCH);
-    let plan = plan_training(&model, &h100, chips_in_job, &layout, &spec).unwrap();
+    let plan = plan_training(&model, h100.as_ref(), chips_in_job, &layout, &spec).unwrap();
     assert!(plan.memory.fits(), "{:?}", plan.memory);
     println!(
         "{chips_in_job} GPUs {layout}: {:.0} TFLOP/s per GPU, MFU {:.1}%, step {:.2} s \

@@ -1,15 +1,15 @@
-//! `chipbench plan`: training or inference of a transformer on N chips,
-//! from the built-in chip figures (the catalog and calibrated profiles
-//! replace them after the model branch lands).
+//! `chipbench plan`: training or inference of a transformer on N chips of
+//! a catalog chip or a calibrated profile (`model::chip_cost`).
 
 use anyhow::Result;
 use serde::Serialize;
 
 use super::Outcome;
 use crate::cli::PlanArgs;
+use crate::model;
 use crate::planner::{
-    chips, plan_inference, plan_training, render, search_layouts, smallest_change, transformer,
-    InferSpec, Layout, Pinned, PlanError, TrainSpec,
+    plan_inference, plan_training, render, search_layouts, smallest_change, transformer, InferSpec,
+    Layout, Pinned, PlanError, TrainSpec,
 };
 
 /// Tokens per step the default global batch aims at (about 4M, the scale
@@ -19,7 +19,8 @@ const DEFAULT_BATCH_TOKENS: u64 = 1 << 22;
 /// Plans what `args` asks and prints it as a table or JSON.
 pub fn plan(args: &PlanArgs) -> Result<Outcome> {
     let model = transformer::resolve(&args.model)?;
-    let chip = chips::datasheet(&args.chip)?;
+    let chip = model::chip_cost(&args.chip)?;
+    let chip = chip.as_ref();
     if args.chips == 0 {
         return Err(PlanError::Input("--chips must be at least 1".into()).into());
     }
@@ -33,7 +34,7 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome> {
             concurrency: args.concurrency,
             precision: args.precision,
         };
-        let plan = plan_inference(&model, &chip, args.chips, &spec)?;
+        let plan = plan_inference(&model, chip, args.chips, &spec)?;
         return print(args.json, &plan, || render::inference(&plan));
     }
     let Some(tokens) = args.tokens else {
@@ -61,14 +62,14 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome> {
             micro_batch: args.micro_batch,
             recompute: args.recompute,
         };
-        let result = search_layouts(&model, &chip, args.chips, &spec, pinned)?;
+        let result = search_layouts(&model, chip, args.chips, &spec, pinned)?;
         return print(args.json, &result, || render::search(&result));
     };
     let layout: Layout = layout.parse()?;
-    let plan = plan_training(&model, &chip, args.chips, &layout, &spec)?;
+    let plan = plan_training(&model, chip, args.chips, &layout, &spec)?;
     if !plan.memory.fits() {
         let memory = &plan.memory;
-        let hint = match smallest_change(&model, &chip, &plan) {
+        let hint = match smallest_change(&model, chip, &plan) {
             Some((change, fixed)) => format!(
                 "the smallest change that fits: {change} ({:.1} GB, step {:.2} s)",
                 fixed.memory.total_bytes / 1e9,
@@ -85,7 +86,8 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome> {
             memory.state.gradients_bytes / 1e9,
             memory.state.optimizer_bytes / 1e9,
             memory.activations_bytes / 1e9,
-            memory.capacity_bytes / 1e9,
+            // Only a plan with a capacity can fail to fit.
+            memory.capacity_bytes.unwrap_or_default() / 1e9,
         ))
         .into());
     }

@@ -21,6 +21,17 @@ fn gb(bytes: f64) -> String {
     format!("{:.1}", bytes / 1e9)
 }
 
+/// `12.3 of 80.0 GB per chip`, or `12.3 GB per chip (capacity unknown)`.
+fn of_capacity(total_bytes: f64, capacity_bytes: Option<f64>) -> String {
+    match capacity_bytes {
+        Some(capacity) => format!("{} of {} GB per chip", gb(total_bytes), gb(capacity)),
+        None => format!(
+            "{} GB per chip (capacity unknown: not checked)",
+            gb(total_bytes)
+        ),
+    }
+}
+
 /// `18.2 GWh`, `350 MWh`, `12.0 kWh`.
 fn format_energy(kwh: f64) -> String {
     if kwh >= 1e6 {
@@ -94,13 +105,13 @@ impl Legend {
         format!("[{}]", index + 1)
     }
 
-    fn render(&self, substitutions: &[String]) -> String {
+    fn render(&self, notes: &[String]) -> String {
         let mut out = String::from("sources\n");
         for (i, source) in self.0.iter().enumerate() {
             let _ = writeln!(out, "  [{}] {source}", i + 1);
         }
-        for note in substitutions {
-            let _ = writeln!(out, "substituted: {note}");
+        for note in notes {
+            let _ = writeln!(out, "{note}");
         }
         out
     }
@@ -160,17 +171,18 @@ pub fn training(plan: &TrainPlan) -> String {
     );
     let _ = writeln!(
         out,
-        "throughput  {} tokens/s · {} per chip · MFU {:.1}% of the {} datasheet peak",
+        "throughput  {} tokens/s · {} per chip · MFU {:.1}% of the {} peak ({})",
         format_count(plan.tokens_per_s),
         format_rate(plan.flop_per_s_per_chip, "FLOP/s"),
         100.0 * plan.mfu,
-        format_rate(plan.peak_flop_per_s, "FLOP/s")
+        format_rate(plan.peak_flop_per_s, "FLOP/s"),
+        plan.peak_kind
     );
-    let _ = writeln!(
+    let _ =
+        writeln!(
         out,
-        "memory      {} of {} GB per chip ({} stage): weights {} · gradients {} · optimizer {} · activations {}{}",
-        gb(memory.total_bytes),
-        gb(memory.capacity_bytes),
+        "memory      {} ({} stage): weights {} · gradients {} · optimizer {} · activations {}{}",
+        of_capacity(memory.total_bytes, memory.capacity_bytes),
         memory.stage,
         gb(memory.state.weights_bytes),
         gb(memory.state.gradients_bytes),
@@ -190,7 +202,8 @@ pub fn training(plan: &TrainPlan) -> String {
         format_count(run.steps),
         format_duration(run.wall_s),
         format_count(run.chip_hours),
-        format_energy(run.energy_kwh),
+        run.energy_kwh
+            .map_or("energy: no TDP figure".to_string(), format_energy),
         run.power_fraction
     );
     let _ = writeln!(
@@ -207,7 +220,7 @@ pub fn training(plan: &TrainPlan) -> String {
         &mut legend,
     ));
     out.push('\n');
-    out.push_str(&legend.render(&plan.substitutions));
+    out.push_str(&legend.render(&plan.notes));
     out
 }
 
@@ -279,9 +292,8 @@ pub fn inference(plan: &InferencePlan) -> String {
     );
     let _ = writeln!(
         out,
-        "memory               {} of {} GB per chip: weights {} · KV cache {} · activations {}",
-        gb(memory.total_bytes),
-        gb(memory.capacity_bytes),
+        "memory               {}: weights {} · KV cache {} · activations {}",
+        of_capacity(memory.total_bytes, memory.capacity_bytes),
         gb(memory.weights_bytes),
         gb(memory.kv_cache_bytes),
         gb(memory.activations_bytes)
@@ -302,7 +314,7 @@ pub fn inference(plan: &InferencePlan) -> String {
         &mut legend,
     ));
     out.push('\n');
-    out.push_str(&legend.render(&plan.substitutions));
+    out.push_str(&legend.render(&plan.notes));
     out
 }
 
