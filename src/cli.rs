@@ -242,6 +242,12 @@ pub struct PlanArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also write the plan as Markdown to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub md: Option<PathBuf>,
+    /// Also write the plan as a self-contained HTML page, its time breakdowns as charts, to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// `15.6T`, `300B`, `2e12`, `4M`: a count with an optional SI suffix.

@@ -1,15 +1,20 @@
 //! `chipbench plan`: training or inference of a transformer on N chips of
 //! a catalog chip or a calibrated profile (`model::chip_cost`).
 
+use std::path::Path;
+
 use anyhow::Result;
 use serde::Serialize;
 
+use super::report::print_written;
 use super::Outcome;
 use crate::cli::PlanArgs;
+use crate::export::{plan_html, plan_markdown, Format, Outputs};
 use crate::model;
+use crate::planner::render::{inference_page, search_page, training_page, PlanPage};
 use crate::planner::{
-    plan_inference, plan_training, render, search_layouts, smallest_change, transformer, InferSpec,
-    Layout, Pinned, PlanError, TrainSpec,
+    plan_inference, plan_training, search_layouts, smallest_change, transformer, InferSpec, Layout,
+    Pinned, PlanError, TrainSpec,
 };
 
 /// Tokens per step the default global batch aims at (about 4M, the scale
@@ -19,6 +24,15 @@ const DEFAULT_BATCH_TOKENS: u64 = 1 << 22;
 /// Plans what `args` asks and prints it as a table or JSON.
 pub fn plan(args: &PlanArgs) -> Result<Outcome> {
     let model = transformer::resolve(&args.model)?;
+    let wanted: Vec<(Format, &Path)> = [
+        (Format::Markdown, args.md.as_deref()),
+        (Format::Html, args.html.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(format, path)| path.map(|p| (format, p)))
+    .collect();
+    // Created before planning, so a path that cannot be written fails first.
+    let outputs = Outputs::create(&wanted)?;
     let chip = model::chip_cost(&args.chip)?;
     let chip = chip.as_ref();
     if args.chips == 0 {
@@ -35,7 +49,7 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome> {
             precision: args.precision,
         };
         let plan = plan_inference(&model, chip, args.chips, &spec)?;
-        return print(args.json, &plan, || render::inference(&plan));
+        return print(args.json, &plan, inference_page(&plan), outputs);
     }
     let Some(tokens) = args.tokens else {
         return Err(PlanError::Input("--train needs --tokens (e.g. 15.6T)".into()).into());
@@ -63,7 +77,7 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome> {
             recompute: args.recompute,
         };
         let result = search_layouts(&model, chip, args.chips, &spec, pinned)?;
-        return print(args.json, &result, || render::search(&result));
+        return print(args.json, &result, search_page(&result), outputs);
     };
     let layout: Layout = layout.parse()?;
     let plan = plan_training(&model, chip, args.chips, &layout, &spec)?;
@@ -91,15 +105,24 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome> {
         ))
         .into());
     }
-    print(args.json, &plan, || render::training(&plan))
+    print(args.json, &plan, training_page(&plan), outputs)
 }
 
-/// Prints `value` as JSON, or the text `render` makes.
-fn print<T: Serialize>(json: bool, value: &T, render: impl FnOnce() -> String) -> Result<Outcome> {
+/// Prints `value` as JSON, or `page` as text (with the files written);
+/// writes `page` to each of `outputs`.
+fn print<T: Serialize>(json: bool, value: &T, page: PlanPage, outputs: Outputs) -> Result<Outcome> {
     if json {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {
-        print!("{}", render());
+        print!("{}", page.text());
+    }
+    let written = outputs.write(|format| match format {
+        Format::Html => plan_html(&page),
+        _ => plan_markdown(&page),
+    })?;
+    if !json {
+        // JSON on stdout stays one document.
+        print_written(&written);
     }
     Ok(Outcome::Success)
 }

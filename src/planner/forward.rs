@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::cost::{Ledger, OpCost, Precision, Timed};
 use super::ops::{
-    embedding_ops, forward_flop, forward_time, head_ops, layer_ops, Op, Slice, ACTIVATION_BYTES,
+    embedding_ops, forward_flop, forward_time, head_ops, layer_ops, Op, Slice, Work,
+    ACTIVATION_BYTES,
 };
 use super::parallel::{link_for, ring_all_reduce_bytes};
 use super::transformer::Transformer;
@@ -45,11 +46,55 @@ impl ForwardShape {
     }
 }
 
+/// What bounds an operation's kind of work, as a plan's chart groups them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpKind {
+    /// A matrix multiplication.
+    Matmul,
+    /// Fused attention.
+    Attention,
+    /// Norms, activations, residual adds, the KV cache write: bytes moved.
+    MemoryBound,
+    /// A collective between chips.
+    Communication,
+}
+
+impl OpKind {
+    /// Every kind, in the order charts stack them.
+    pub const ALL: [OpKind; 4] = [
+        OpKind::Matmul,
+        OpKind::Attention,
+        OpKind::MemoryBound,
+        OpKind::Communication,
+    ];
+
+    /// `matmul`, `attention`, `memory-bound`, `communication`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OpKind::Matmul => "matmul",
+            OpKind::Attention => "attention",
+            OpKind::MemoryBound => "memory-bound",
+            OpKind::Communication => "communication",
+        }
+    }
+
+    fn of(work: &Work) -> OpKind {
+        match work {
+            Work::Matmul(_) => OpKind::Matmul,
+            Work::Attention(_) => OpKind::Attention,
+            Work::Memory { .. } => OpKind::MemoryBound,
+        }
+    }
+}
+
 /// One operation of a forward pass, over all the layers it runs in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OpTime {
     /// What people call it, e.g. `qkv projection`.
     pub name: String,
+    /// Its kind of work.
+    pub kind: OpKind,
     /// How many times it runs in the pass (layers × identical copies).
     pub runs: f64,
     /// FLOPs of all its runs on this chip (0 for bandwidth-bound ops).
@@ -75,6 +120,7 @@ pub fn forward_pass(
     let layers = model.layers as f64;
     let timed = |op: &Op, runs: f64| OpTime {
         name: op.name.to_string(),
+        kind: OpKind::of(&op.work),
         runs: runs * op.count,
         flop: forward_flop(op) * runs,
         time: scaled(forward_time(op, cost, precision), runs),
@@ -89,6 +135,7 @@ pub fn forward_pass(
         slice.tokens() * 2.0 * slice.kv_heads(model) * model.head_dim() as f64 * slice.kv_bytes;
     ops.push(OpTime {
         name: "kv cache write".into(),
+        kind: OpKind::MemoryBound,
         runs: layers,
         flop: 0.0,
         time: scaled(cost.memory_bound(cache), layers),
@@ -104,6 +151,7 @@ pub fn forward_pass(
         );
         ops.push(OpTime {
             name: "tensor-parallel all-reduce".into(),
+            kind: OpKind::Communication,
             runs: 2.0 * layers,
             flop: 0.0,
             time: scaled(cost.transfer(link, bytes), 2.0 * layers),
@@ -130,6 +178,22 @@ pub fn ledger_of(ops: &[OpTime]) -> (Ledger, f64) {
         ledger.add(&op.name, &op.time, 1.0);
     }
     (ledger, ops.iter().map(|op| op.flop).sum())
+}
+
+/// Seconds of `ops` by kind, in [`OpKind::ALL`]'s order, kinds without time left out.
+pub fn seconds_by_kind(ops: &[OpTime]) -> Vec<(OpKind, f64)> {
+    OpKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let seconds = ops
+                .iter()
+                .filter(|op| op.kind == kind)
+                .map(|op| op.time.seconds)
+                .sum();
+            (kind, seconds)
+        })
+        .filter(|(_, seconds)| *seconds > 0.0)
+        .collect()
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub mod train;
 pub mod transformer;
 
 pub use cost::{ChipFacts, Cited, Datasheet, Efficiencies, Link, OpCost, Precision, Source, Timed};
-pub use forward::{forward_pass, ForwardShape, OpTime};
+pub use forward::{forward_pass, ForwardShape, OpKind, OpTime};
 pub use infer::{plan_inference, InferSpec, InferencePlan};
 pub use memory::Recompute;
 pub use parallel::Layout;
