@@ -127,7 +127,7 @@ fn without_a_layout_the_search_prints_its_choice_and_runners_up() {
             "--tokens",
             "1T",
         ],
-        &["runners-up", "312 TFLOP/s"],
+        &["Runners-up", "312 TFLOP/s"],
     );
 }
 
