@@ -398,3 +398,31 @@ fn any_catalog_chip_can_be_planned_and_cites_what_it_assumed() {
         "has no BF16 FLOP/s figure in the catalog",
     );
 }
+
+#[test]
+fn a_mixture_of_experts_serves_with_its_router_experts_and_kv_cache() {
+    let text = assert_prints(
+        &[
+            "plan",
+            "--model",
+            "mixtral-8x7b",
+            "--chip",
+            "h100-sxm",
+            "--chips",
+            "2",
+            "--infer",
+            "--prompt",
+            "1024",
+            "--generate",
+            "256",
+            "--concurrency",
+            "16",
+        ],
+        &["router", "expert up", "expert down", "time to first token"],
+    );
+    // Mixtral: 32 layers × 2 (K, V) × 8 kv heads ÷ 2 chips × 128 × 2 bytes = 64 KiB per token.
+    assert!(
+        text.contains("KV cache             1.3 GB per chip: 64 KiB per token"),
+        "{text}"
+    );
+}

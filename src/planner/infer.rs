@@ -41,6 +41,8 @@ pub struct InferenceMemory {
     pub weights_bytes: f64,
     /// This chip's share of the KV cache at the longest context.
     pub kv_cache_bytes: f64,
+    /// Of it, the bytes one token of one request keeps (K and V of every layer).
+    pub kv_bytes_per_token: f64,
     /// The prefill's largest intermediate tensors.
     pub activations_bytes: f64,
     /// All of it.
@@ -220,13 +222,9 @@ fn inference_memory(
     let kv_heads = (model.kv_heads() as f64 / tp).max(1.0);
     let weights_bytes = model.total_params() as f64 * spec.precision.weight_bytes() / tp;
     let context = (spec.prompt + spec.generate) as f64;
-    let kv_cache_bytes = spec.concurrency as f64
-        * context
-        * model.layers as f64
-        * 2.0
-        * kv_heads
-        * model.head_dim() as f64
-        * spec.kv_bytes();
+    let kv_bytes_per_token =
+        model.layers as f64 * 2.0 * kv_heads * model.head_dim() as f64 * spec.kv_bytes();
+    let kv_cache_bytes = spec.concurrency as f64 * context * kv_bytes_per_token;
     let up_width = if model.gated_mlp { 2.0 } else { 1.0 } * model.d_ff as f64 / tp;
     let activations_bytes = (spec.concurrency * spec.prompt) as f64
         * (model.d_model as f64 + up_width)
@@ -234,6 +232,7 @@ fn inference_memory(
     InferenceMemory {
         weights_bytes,
         kv_cache_bytes,
+        kv_bytes_per_token,
         activations_bytes,
         total_bytes: weights_bytes + kv_cache_bytes + activations_bytes,
         capacity_bytes,

@@ -376,53 +376,65 @@ pub fn search(result: &SearchResult) -> String {
 /// An inference plan as a page.
 pub fn inference_page(plan: &InferencePlan) -> PlanPage {
     let (spec, memory) = (&plan.spec, &plan.memory);
-    let facts = [
-        (
-            "requests",
-            format!(
-                "{} at once · prompt {} tokens · generate {} tokens",
-                spec.concurrency, spec.prompt, spec.generate
+    let facts =
+        [
+            (
+                "requests",
+                format!(
+                    "{} at once · prompt {} tokens · generate {} tokens",
+                    spec.concurrency, spec.prompt, spec.generate
+                ),
             ),
-        ),
-        (
-            "time to first token",
-            format!(
-                "{} (prefill of {}: {} per chip, {:.1}% of peak)",
-                format_seconds(plan.ttft_s),
-                plural(spec.concurrency, "prompt"),
-                format_rate(plan.prefill_flop_per_s_per_chip, "FLOP/s"),
-                100.0 * plan.prefill_mfu
+            (
+                "time to first token",
+                format!(
+                    "{} (prefill of {}: {} per chip, {:.1}% of peak)",
+                    format_seconds(plan.ttft_s),
+                    plural(spec.concurrency, "prompt"),
+                    format_rate(plan.prefill_flop_per_s_per_chip, "FLOP/s"),
+                    100.0 * plan.prefill_mfu
+                ),
             ),
-        ),
-        (
-            "inter-token latency",
-            format!(
+            (
+                "inter-token latency",
+                format!(
                 "{} (a decode step at the mean context {}: weights and KV cache read per token)",
                 format_seconds(plan.itl_s),
                 spec.prompt + spec.generate / 2
             ),
-        ),
-        (
-            "throughput",
-            format!(
-                "{} tokens/s generated ({} × {:.1} tokens/s); a request takes {}",
-                format_count(plan.throughput_tokens_per_s),
-                plural(spec.concurrency, "stream"),
-                plan.stream_tokens_per_s,
-                format_seconds(plan.request_s)
             ),
-        ),
-        (
-            "memory",
-            format!(
-                "{}: weights {} · KV cache {} · activations {}",
-                of_capacity(memory.total_bytes, memory.capacity_bytes),
-                gb(memory.weights_bytes),
+            (
+                "throughput",
+                format!(
+                    "{} tokens/s generated ({} × {:.1} tokens/s); a request takes {}",
+                    format_count(plan.throughput_tokens_per_s),
+                    plural(spec.concurrency, "stream"),
+                    plan.stream_tokens_per_s,
+                    format_seconds(plan.request_s)
+                ),
+            ),
+            (
+                "KV cache",
+                format!(
+                "{} GB per chip: {:.0} KiB per token (K and V of every layer, {}) × {} tokens × {}",
                 gb(memory.kv_cache_bytes),
-                gb(memory.activations_bytes)
+                memory.kv_bytes_per_token / 1024.0,
+                if spec.kv_bytes() == 1.0 { "FP8" } else { "BF16" },
+                spec.prompt + spec.generate,
+                plural(spec.concurrency, "request"),
             ),
-        ),
-    ];
+            ),
+            (
+                "memory",
+                format!(
+                    "{}: weights {} · KV cache {} · activations {}",
+                    of_capacity(memory.total_bytes, memory.capacity_bytes),
+                    gb(memory.weights_bytes),
+                    gb(memory.kv_cache_bytes),
+                    gb(memory.activations_bytes)
+                ),
+            ),
+        ];
     let mut legend = Legend::default();
     let tables = vec![
         time_table(
