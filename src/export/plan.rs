@@ -41,6 +41,15 @@ fn sources_table(page: &PlanPage) -> Table {
     }
 }
 
+/// The page's tables, then its sources and notes.
+fn tables(page: &PlanPage) -> Vec<Table> {
+    page.tables
+        .iter()
+        .map(Table::from)
+        .chain([sources_table(page)])
+        .collect()
+}
+
 /// `page` as GitHub-flavoured Markdown.
 pub fn plan_markdown(page: &PlanPage) -> String {
     let mut out = format!("## {}\n\n", markdown::cell(&page.title));
@@ -62,12 +71,7 @@ pub fn plan_markdown(page: &PlanPage) -> String {
         );
     }
     out.push('\n');
-    for t in page
-        .tables
-        .iter()
-        .map(Table::from)
-        .chain([sources_table(page)])
-    {
+    for t in tables(page) {
         out += &markdown::table(&t);
     }
     out
@@ -84,12 +88,7 @@ pub fn plan_html(page: &PlanPage) -> String {
     for b in &page.breakdowns {
         body += &html::figure(&breakdown(&b.title, &b.parts_s));
     }
-    for t in page
-        .tables
-        .iter()
-        .map(Table::from)
-        .chain([sources_table(page)])
-    {
+    for t in tables(page) {
         body += &html::table(&t);
     }
     html::page(&page.title, &body)

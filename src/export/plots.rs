@@ -219,6 +219,21 @@ struct Frame<'t> {
     legend: SeriesLabelPosition,
 }
 
+/// Draws the legend of `chart`'s labelled series at `position`, boxed.
+fn draw_legend<'a, 'b: 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(("sans-serif", 14))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 /// Draws one log-log plot into an SVG string: the frame (title, labelled
 /// axes, grid), then `marks` in order, then the legend.
 fn log_plot(frame: Frame<'_>, marks: Vec<Mark>) -> Result<String, String> {
@@ -248,14 +263,7 @@ fn log_plot(frame: Frame<'_>, marks: Vec<Mark>) -> Result<String, String> {
         for mark in marks {
             draw(&mut chart, mark)?;
         }
-        chart
-            .configure_series_labels()
-            .position(frame.legend)
-            .label_font(("sans-serif", 14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| fail(&e))?;
+        draw_legend(&mut chart, frame.legend)?;
         root.present().map_err(|e| fail(&e))?;
     }
     Ok(text)
@@ -631,14 +639,7 @@ pub fn breakdown(title: &str, parts_s: &[(String, f64)]) -> Plot {
                     .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], style));
                 start = end;
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .label_font(("sans-serif", 14))
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK)
-                .draw()
-                .map_err(|e| fail(&e))?;
+            draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
             root.present().map_err(|e| fail(&e))?;
         }
         Ok(text)
