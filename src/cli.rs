@@ -274,8 +274,8 @@ pub struct PlanArgs {
     /// Model: a preset (see `chipbench models`) or a JSON model file.
     #[arg(long, value_name = "PRESET|FILE")]
     pub model: String,
-    /// Chip: h100-sxm or a100-sxm-80gb.
-    #[arg(long)]
+    /// Chip: a catalog id (see `chipbench chips`) or a profile file written by `chipbench calibrate`.
+    #[arg(long, value_name = "CHIP-ID|PROFILE")]
     pub chip: String,
     /// Number of chips.
     #[arg(long, value_name = "N")]
@@ -331,6 +331,12 @@ pub struct PlanArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also write the plan as Markdown to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub md: Option<PathBuf>,
+    /// Also write the plan as a self-contained HTML page, its time breakdowns as charts, to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// `15.6T`, `300B`, `2e12`, `4M`: a count with an optional SI suffix.
