@@ -151,6 +151,10 @@ pub struct FleetArgs {
     /// differ (refused when the chips differ).
     #[arg(long)]
     pub group_as_one: bool,
+    /// Also hold each node against its own earlier runs in this history
+    /// database (`chipbench history add`): a drift the whole fleet shares warns.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
     /// Warn when a node's cases are this many percent below the group median...
     #[arg(long, value_name = "PCT", default_value_t = Thresholds::default().warn_below * 100.0)]
     pub warn_below: f64,
