@@ -240,6 +240,38 @@ fn report_and_compare_pages_render_every_plot_in_chromium() {
 }
 
 #[test]
+fn a_fleet_page_draws_every_nodes_cases_in_chromium() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("fleet.html");
+    let fleet = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fleet");
+    let output = Command::new(env!("CARGO_BIN_EXE_chipbench"))
+        .args([
+            "fleet",
+            fleet.to_str().unwrap(),
+            "--html",
+            page.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    // The example fleet has a slowed node: exit 4 (warn) or 5 (fail).
+    assert!(
+        matches!(output.status.code(), Some(4 | 5)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // One group of 10 nodes × 16 cases: a dot for each, and the legend's.
+    let expected = Expected {
+        plots: 1,
+        mark: "circle",
+        marks: 160,
+    };
+    check_in_chromium(&chromium, &page, &expected);
+}
+
+#[test]
 fn a_plan_page_draws_its_time_breakdowns_in_chromium() {
     let Some(chromium) = chromium_or_skip() else {
         return;

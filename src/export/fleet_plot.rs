@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::plots::{colour, family, Plot, PLOT_SIZE};
+use super::plots::{colour, draw_legend, family, Plot, PLOT_SIZE};
 use crate::fleet::{FleetAnalysis, GroupAnalysis};
 
 /// Node widths left empty on the right for the legend.
@@ -177,14 +177,7 @@ fn draw(
                 ))
             }))
             .map_err(|e| fail_with(&e))?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(("sans-serif", 13))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| fail_with(&e))?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(|e| fail_with(&e))?;
     }
     Ok(text)

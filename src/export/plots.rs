@@ -220,7 +220,7 @@ struct Frame<'t> {
 }
 
 /// Draws the legend of `chart`'s labelled series at `position`, boxed.
-fn draw_legend<'a, 'b: 'a, CT: CoordTranslate>(
+pub(super) fn draw_legend<'a, 'b: 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
     position: SeriesLabelPosition,
 ) -> Result<(), String> {
