@@ -491,7 +491,7 @@ fn fused_workgroup_bytes(head_dim: usize, constants: &[(String, f64)]) -> u64 {
 }
 
 /// The fused variants' candidates that fit `gpu` (see [`FUSED`]).
-fn fused_candidates(dims: &AttentionDims, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+pub(super) fn fused_candidates(dims: &AttentionDims, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
     texture_layouts(dims, gpu)?;
     let limit = u64::from(gpu.device.limits().max_compute_workgroup_storage_size);
     let subgroup = subgroups_of_at_least(gpu, 8);
@@ -656,6 +656,32 @@ fn build_fused(
     let params = Params::of(&dims, 0).folded(layouts);
     let operands = Operands::new(gpu, case, inputs, params, seed)?;
     let [q, k, v] = operands.textures(gpu, layouts)?;
+    let bound = Bound {
+        params: &operands.params,
+        o: &operands.check.o,
+        qkv: [&q, &k, &v],
+    };
+    let kernel = fused_kernel(gpu, case.dtype, &dims, candidate, &bound)?;
+    Ok((Box::new(kernel), operands.check))
+}
+
+/// What an attention kernel binds, wherever it came from: the parameters
+/// (the [`Params`] of its dims, folded as its textures are), O, and Q, K
+/// and V as read-only storage textures.
+pub(super) struct Bound<'a> {
+    pub params: &'a wgpu::Buffer,
+    pub o: &'a wgpu::Buffer,
+    pub qkv: [&'a wgpu::TextureView; 3],
+}
+
+/// The fused kernel of `candidate` at `dims` over `bound`.
+pub(super) fn fused_kernel(
+    gpu: &Gpu,
+    dtype: Dtype,
+    dims: &AttentionDims,
+    candidate: &Candidate,
+    bound: &Bound<'_>,
+) -> Result<Kernel, GpuError> {
     let rows_per_workgroup = constant(&candidate.constants, "WORKGROUP_SIZE") * ROWS_PER_INVOCATION;
     let staged = constant(&candidate.constants, "STAGED") != 0;
     let tile_vec4s = if staged {
@@ -665,21 +691,22 @@ fn build_fused(
     };
     let mut constants = candidate.constants.clone();
     constants.push(("TILE_VEC4S".into(), tile_vec4s as f64));
-    let kernel = Kernel::build(
+    let [q, k, v] = bound.qkv;
+    Kernel::build(
         gpu,
         &KernelSpec {
-            label: &format!("attention_{}_{}", case.dtype, candidate.variant),
-            source: &attention_source(case.dtype, &dims, &fused_source(&candidate.variant)),
+            label: &format!("attention_{dtype}_{}", candidate.variant),
+            source: &attention_source(dtype, dims, &fused_source(&candidate.variant)),
             entry_point: "attention_fused",
             constants: &constants,
             // Every index is clamped into its buffer (see the shader).
             bounds_checked: false,
             bindings: &[
-                (3, operands.check.o.as_entire_binding()),
-                (4, operands.params.as_entire_binding()),
-                (5, wgpu::BindingResource::TextureView(&q)),
-                (6, wgpu::BindingResource::TextureView(&k)),
-                (7, wgpu::BindingResource::TextureView(&v)),
+                (3, bound.o.as_entire_binding()),
+                (4, bound.params.as_entire_binding()),
+                (5, wgpu::BindingResource::TextureView(q)),
+                (6, wgpu::BindingResource::TextureView(k)),
+                (7, wgpu::BindingResource::TextureView(v)),
             ],
             workgroups: (
                 (dims.q_len as u32).div_ceil(rows_per_workgroup),
@@ -687,8 +714,7 @@ fn build_fused(
                 1,
             ),
         },
-    )?;
-    Ok((Box::new(kernel), operands.check))
+    )
 }
 
 #[cfg(test)]

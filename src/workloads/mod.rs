@@ -4,6 +4,7 @@
 mod attention;
 mod attention_decode;
 mod attention_unfused;
+mod block;
 mod inputs;
 mod latency;
 mod matmul;
@@ -17,6 +18,10 @@ pub use attention::{
 };
 pub use attention_decode::{ATTENTION_DECODE, ATTENTION_DECODE_SPLIT};
 pub use attention_unfused::ATTENTION_UNFUSED;
+pub use block::{
+    block_case, block_dims, block_stages, block_work, prepare_block, Block, BlockStage, Step,
+    BLOCK_DIMENSIONS,
+};
 pub use inputs::seeded_uniform;
 pub use latency::{latency_case, Latency};
 pub use matmul::{matmul_case, output_tile, Matmul, MatmulInputs};
@@ -149,13 +154,14 @@ pub trait Workload: Sync {
 }
 
 /// Every workload chipbench knows.
-pub fn all() -> [&'static dyn Workload; 13] {
+pub fn all() -> [&'static dyn Workload; 14] {
     [
         &Matmul,
         &ATTENTION,
         &ATTENTION_UNFUSED,
         &ATTENTION_DECODE,
         &ATTENTION_DECODE_SPLIT,
+        &Block,
         &Peak,
         &STREAM_KERNELS[0],
         &STREAM_KERNELS[1],
