@@ -4,9 +4,9 @@
 use crate::case::{Case, Dtype};
 use crate::gpu::AdapterSummary;
 use crate::measure::SamplingPlan;
-use crate::reference::AttentionDims;
+use crate::reference::{AttentionDims, BlockDims};
 use crate::workloads::{
-    attention_case, latency_case, matmul_case, peak_case, stream_case, transfer_case, Direction,
+    attention_case, block_case, latency_case, matmul_case, peak_case, stream_case, transfer_case, Direction,
     StreamKernel, ATTENTION_FAMILIES,
 };
 
@@ -24,7 +24,7 @@ pub struct Suite {
 }
 
 /// Names accepted by `--suite`.
-pub const SUITE_NAMES: [&str; 3] = ["quick", "standard", "calibrate"];
+pub const SUITE_NAMES: [&str; 4] = ["quick", "standard", "calibrate", "block"];
 
 /// Square sizes and one ragged shape per suite, for a GPU and for a software adapter.
 struct Sizes {
@@ -144,6 +144,9 @@ impl Suite {
         let software = adapter.is_software();
         if name == "calibrate" {
             return Some(calibrate(adapter));
+        }
+        if name == "block" {
+            return Some(block(software));
         }
         let (sizes, attention, plan) = match (name, software) {
             ("quick", false) => (QUICK_GPU, ATTENTION_QUICK_GPU, quick_plan()),
@@ -273,6 +276,44 @@ fn calibrate(adapter: &AdapterSummary) -> Suite {
         name: "calibrate".into(),
         cases,
         plan: calibrate_plan(),
+        scaled_for_software: software,
+    }
+}
+
+/// Layers of the `block` suite's cases: GPT-2 124M's 12 on a GPU, the whole
+/// forward pass between embedding and LM head; one on a software adapter,
+/// where a layer of a 512-token prefill takes a second per operation and
+/// two layers made the suite take 8 minutes from a cold tuning cache on
+/// lavapipe (the tests chain two layers).
+const BLOCK_LAYERS_GPU: usize = 12;
+const BLOCK_LAYERS_SOFTWARE: usize = 1;
+
+/// The `block` suite: GPT-2 124M's layers (d_model 768, 12 heads of 64,
+/// d_ff 3072), batch 1, f32: prefill of 128, 256 and 512 tokens, and one
+/// decode step against a KV cache of 512 (511 earlier tokens and its own);
+/// sampled like `quick`. Software adapters run [`BLOCK_LAYERS_SOFTWARE`]
+/// layers at the same widths.
+fn block(software: bool) -> Suite {
+    let layers = match software {
+        true => BLOCK_LAYERS_SOFTWARE,
+        false => BLOCK_LAYERS_GPU,
+    };
+    let gpt2 = |tokens, kv_len| {
+        block_case(BlockDims {
+            layers,
+            tokens,
+            kv_len,
+            d_model: 768,
+            heads: 12,
+            d_ff: 3072,
+        })
+    };
+    let mut cases: Vec<Case> = [128, 256, 512].map(|s| gpt2(s, s)).to_vec();
+    cases.push(gpt2(1, 512));
+    Suite {
+        name: "block".into(),
+        cases,
+        plan: quick_plan(),
         scaled_for_software: software,
     }
 }

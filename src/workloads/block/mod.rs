@@ -16,8 +16,11 @@
 //! A candidate is a matmul variant and tile (the matmul workload's own
 //! candidates for the up and down projections' shapes, so that autotune
 //! picks among what it picks from for a matmul) run by every projection,
-//! joined by `+` to the attention variant: on a software adapter the one
-//! autotune chose for attention alone in both backends' standard reports
+//! joined by `+` to the attention variant. On a software adapter, where
+//! each candidate costs a compile and a screening of the whole stack, only
+//! the first tile shape the matmul workload offers for each variant is
+//! tried. The attention variant is the one autotune chose for attention
+//! alone on both software backends in their standard reports
 //! (`subgroup_loads` where the adapter has subgroups, else `uniform_loads`,
 //! workgroups of 8; `tree` for decode), so that the search stays one
 //! dimension long: compiling is slow there.
@@ -178,10 +181,17 @@ impl Workload for Block {
         let attention = attention_variant(&dims, gpu)?;
         let (s, d, ff) = (dims.tokens as u64, dims.d_model as u64, dims.d_ff as u64);
         let down = composable_candidates(&matmul_case(Dtype::F32, s, d, ff), gpu);
+        let mut variants_seen = Vec::new();
         Ok(
             composable_candidates(&matmul_case(Dtype::F32, s, ff, d), gpu)
                 .into_iter()
                 .filter(|c| down.contains(c))
+                // A software adapter tries one tile shape per variant.
+                .filter(|c| {
+                    let first = !variants_seen.contains(&c.variant);
+                    variants_seen.push(c.variant.clone());
+                    first || !gpu.summary.is_software()
+                })
                 .map(|c| Candidate {
                     variant: format!("{}+{attention}", c.variant),
                     constants: c.constants,
