@@ -37,7 +37,9 @@ fn run_once(gpu: &Gpu, case: &Case, candidate: &Candidate, omit: &[Step]) -> Ver
 /// matmul reads buffers (the two ways the block writes matmul operands).
 fn both_operand_kinds(candidates: &[Candidate]) -> Vec<&Candidate> {
     let textures = candidates.iter().find(|c| c.variant.starts_with("texture"));
-    let buffers = candidates.iter().find(|c| !c.variant.starts_with("texture"));
+    let buffers = candidates
+        .iter()
+        .find(|c| !c.variant.starts_with("texture"));
     textures.into_iter().chain(buffers).collect()
 }
 
@@ -77,7 +79,12 @@ fn a_block_missing_a_stage_fails_the_check() {
     for gpu in common::gpus() {
         let candidate = &Block.candidates(&case, &gpu).expect("runnable")[0];
         assert!(run_once(&gpu, &case, candidate, &[]).passed);
-        for missing in [Step::Residual1, Step::Residual2, Step::Gelu, Step::SplitHeads] {
+        for missing in [
+            Step::Residual1,
+            Step::Residual2,
+            Step::Gelu,
+            Step::SplitHeads,
+        ] {
             let verdict = run_once(&gpu, &case, candidate, &[missing]);
             assert!(
                 !verdict.passed,

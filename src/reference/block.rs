@@ -215,7 +215,12 @@ fn attend<R: Real>(dims: &BlockDims, qkv: &[R], past_kv: &[Vec<f32>; 2], rows: &
             };
             let q = &qkv[t * 3 * d + h * hd..][..hd];
             let scores: Vec<R> = (0..=past + t)
-                .map(|j| q.iter().zip(kv(0, j)).fold(R::ZERO, |s, (&a, &b)| s + a * b) * scale)
+                .map(|j| {
+                    q.iter()
+                        .zip(kv(0, j))
+                        .fold(R::ZERO, |s, (&a, &b)| s + a * b)
+                        * scale
+                })
                 .collect();
             let max = scores
                 .iter()
@@ -269,12 +274,6 @@ fn forward<R: Real>(dims: &BlockDims, inputs: &BlockInputs, rows: &[usize]) -> V
         x = layer(dims, weights, &x, if last { rows } else { &every });
     }
     x
-}
-
-/// The stack's output at every token row, in f64.
-pub fn block_reference(dims: &BlockDims, inputs: &BlockInputs) -> Vec<f64> {
-    let every: Vec<usize> = (0..dims.tokens).collect();
-    forward::<f64>(dims, inputs, &every)
 }
 
 /// Checks `out` (tokens × d_model, as f32) against the f64 reference: every

@@ -58,4 +58,3 @@ pub fn gemm_into<T: GemmElement>(a: &[T], b: &[T], c: &mut [T], m: usize, n: usi
         )
     }
 }
-

@@ -10,7 +10,7 @@ pub use attention::{
     check_attention, exp_allowance, naive_row, reference_row, AttentionDims, AttentionInputs,
 };
 pub use block::{
-    block_reference, check_block, BlockDims, BlockInputs, LayerWeights, LAYER_NORM_EPSILON,
+    check_block, BlockDims, BlockInputs, LayerWeights, LAYER_NORM_EPSILON,
 };
 pub use gemm::{gemm_into, GemmElement};
 pub use matmul::{check_matmul, freivalds, matmul_f64, matmul_tolerance};

@@ -169,7 +169,10 @@ pub const ATTENTION_DECODE: AttentionFamily = AttentionFamily {
 };
 
 /// One candidate per reduction the adapter can do.
-pub(super) fn one_pass_candidates(dims: &AttentionDims, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+pub(super) fn one_pass_candidates(
+    dims: &AttentionDims,
+    gpu: &Gpu,
+) -> Result<Vec<Candidate>, String> {
     texture_layouts(dims, gpu)?;
     Ok(reductions(gpu)
         .into_iter()

@@ -103,7 +103,9 @@ pub(super) fn split_candidate(candidate: &Candidate) -> (Candidate, String) {
 /// dtype other than f32.
 fn rules(case: &Case) -> Result<BlockDims, String> {
     if case.dtype != Dtype::F32 {
-        return Err("a block runs in f32 only (its LayerNorm, GELU and cache kernels are f32)".into());
+        return Err(
+            "a block runs in f32 only (its LayerNorm, GELU and cache kernels are f32)".into(),
+        );
     }
     let dims = block_dims(case);
     if dims.kv_len < dims.tokens {

@@ -71,7 +71,13 @@ enum Matrix {
 
 impl Matrix {
     /// A `rows × cols` matrix holding `values` (zeros when empty).
-    fn new(gpu: &Gpu, textures: bool, label: &str, (rows, cols): (usize, usize), values: &[f32]) -> Matrix {
+    fn new(
+        gpu: &Gpu,
+        textures: bool,
+        label: &str,
+        (rows, cols): (usize, usize),
+        values: &[f32],
+    ) -> Matrix {
         let zeros;
         let values = match values.is_empty() {
             true => {
@@ -120,7 +126,12 @@ struct Layer {
 
 /// A head-major texture of `rows` rows of `head_d4` texels folded by
 /// `layout`, holding `values` (fewer than all rows: the rest are zero).
-fn head_texture(gpu: &Gpu, label: &str, layout: TextureLayout, values: &[f32]) -> wgpu::TextureView {
+fn head_texture(
+    gpu: &Gpu,
+    label: &str,
+    layout: TextureLayout,
+    values: &[f32],
+) -> wgpu::TextureView {
     let mut padded = values.to_vec();
     padded.resize(layout.width as usize * layout.height as usize * 4, 0.0);
     texture_init(
@@ -135,14 +146,28 @@ fn head_texture(gpu: &Gpu, label: &str, layout: TextureLayout, values: &[f32]) -
 }
 
 impl Layer {
-    fn upload(gpu: &Gpu, dims: &BlockDims, textures: bool, kv_layout: TextureLayout, w: &LayerWeights) -> Layer {
-        let (d, ff, hd, past, kv) = (dims.d_model, dims.d_ff, dims.head_dim(), dims.past(), dims.kv_len);
-        let buffer = |label, values: &[f32]| storage_buffer_init(gpu, label, bytemuck::cast_slice(values));
+    fn upload(
+        gpu: &Gpu,
+        dims: &BlockDims,
+        textures: bool,
+        kv_layout: TextureLayout,
+        w: &LayerWeights,
+    ) -> Layer {
+        let (d, ff, hd, past, kv) = (
+            dims.d_model,
+            dims.d_ff,
+            dims.head_dim(),
+            dims.past(),
+            dims.kv_len,
+        );
+        let buffer =
+            |label, values: &[f32]| storage_buffer_init(gpu, label, bytemuck::cast_slice(values));
         // The cache's rows of each head at the start of its kv_len rows.
         let cache = |values: &[f32]| -> Vec<f32> {
             let mut rows = vec![0.0; dims.heads * kv * hd];
             for h in 0..dims.heads {
-                rows[h * kv * hd..][..past * hd].copy_from_slice(&values[h * past * hd..][..past * hd]);
+                rows[h * kv * hd..][..past * hd]
+                    .copy_from_slice(&values[h * past * hd..][..past * hd]);
             }
             rows
         };
@@ -244,10 +269,14 @@ pub fn prepare_block(
         _pad: [0; 3],
     };
     let (params, attention_params, acts, layers) = gpu.catching(|| {
-        let zeroed = |label, elements: usize| storage_buffer_zeroed(gpu, label, elements as u64 * 4);
+        let zeroed =
+            |label, elements: usize| storage_buffer_zeroed(gpu, label, elements as u64 * 4);
         let acts = Activations {
             input: storage_buffer_init(gpu, "x", bytemuck::cast_slice(&inputs.x)),
-            streams: [zeroed("stream after attention", s * d), zeroed("stream after MLP", s * d)],
+            streams: [
+                zeroed("stream after attention", s * d),
+                zeroed("stream after MLP", s * d),
+            ],
             qkv: zeroed("QKV", s * 3 * d),
             q: head_texture(gpu, "Q", layouts.0, &[]),
             attended: zeroed("attention output", s * d),
@@ -291,7 +320,15 @@ pub fn prepare_block(
     };
     let columns = |vec4s: usize| ((vec4s as u32).div_ceil(WORKGROUP), s as u32, 1);
     let projection = |(m, n, k), a: &Matrix, b: &Matrix, c: &wgpu::Buffer| {
-        matmul_kernel(gpu, Dtype::F32, &matmul, (m, n, k), a.operand(), b.operand(), c)
+        matmul_kernel(
+            gpu,
+            Dtype::F32,
+            &matmul,
+            (m, n, k),
+            a.operand(),
+            b.operand(),
+            c,
+        )
     };
     let mut stages = Vec::new();
     for (index, layer) in layers.iter().enumerate() {
@@ -347,7 +384,13 @@ pub fn prepare_block(
                         &bound,
                         None,
                     )?,
-                    _ => fused_kernel(gpu, Dtype::F32, &attention_dims, &attention_candidate, &bound)?,
+                    _ => fused_kernel(
+                        gpu,
+                        Dtype::F32,
+                        &attention_dims,
+                        &attention_candidate,
+                        &bound,
+                    )?,
                 },
                 Step::MergeHeads => small(
                     "merge_heads",

@@ -95,8 +95,7 @@ pub fn matmul_kernel(
         n_vec4: (padded.n / 4) as u32,
         _pad: 0,
     };
-    let dims_buffer =
-        gpu.catching(|| uniform_buffer(gpu, "dims", bytemuck::bytes_of(&uniform)))?;
+    let dims_buffer = gpu.catching(|| uniform_buffer(gpu, "dims", bytemuck::bytes_of(&uniform)))?;
     // A and B at bindings 0 and 1 (buffers) or 4 and 5 (textures), as
     // matmul.wgsl declares them; C and dims at 2 and 3.
     let mut bindings = vec![
@@ -111,7 +110,10 @@ pub fn matmul_kernel(
             (Operand::Texture(view), Source::Textures) => {
                 bindings.push((texture_at, wgpu::BindingResource::TextureView(view)))
             }
-            _ => panic!("{} reads its operands from {:?}", offer.name, variant.source),
+            _ => panic!(
+                "{} reads its operands from {:?}",
+                offer.name, variant.source
+            ),
         }
     }
     let (x, y) = variant
