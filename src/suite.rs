@@ -316,9 +316,7 @@ fn block_suite(software: bool) -> Suite {
         true => BLOCK_LAYERS_SOFTWARE,
         false => BLOCK_LAYERS_GPU,
     };
-    let mut cases: Vec<Case> = [128, 256, 512]
-        .map(|s| gpt2_block(layers, s, s))
-        .to_vec();
+    let mut cases: Vec<Case> = [128, 256, 512].map(|s| gpt2_block(layers, s, s)).to_vec();
     cases.push(gpt2_block(layers, 1, 512));
     Suite {
         name: "block".into(),

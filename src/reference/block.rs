@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::attention::exp_allowance;
 use super::gemm::{gemm_into, GemmElement};
-use super::{AttentionDims, Method, Verification};
+use super::{within_twice_naive, AttentionDims, Method, Verification};
 
 /// Most token rows checked in full; above it, sampled rows.
 const FULL_CHECK_MAX_ROWS: usize = 32;
@@ -299,25 +299,15 @@ pub fn check_block(dims: &BlockDims, inputs: &BlockInputs, out: &[f32], seed: u6
     let naive = forward::<f32>(dims, inputs, &rows);
     let d = dims.d_model;
     let got = rows.iter().flat_map(|&t| &out[t * d..][..d]);
-    let (mut naive_error, mut worst) = (0.0f64, Some(0.0f64));
-    for ((&got, &want), naive) in got.zip(&want).zip(naive) {
-        naive_error = naive_error.max((naive.wide() - want).abs());
-        let got = f64::from(got);
-        worst = match got.is_finite() {
-            true => worst.map(|w| w.max((got - want).abs())),
-            false => None,
-        };
-    }
-    let tolerance = 2.0 * naive_error + exp_allowance(dims.kv_len);
-    Verification {
-        method: match full {
-            true => Method::Exact,
-            false => Method::Sampled {
-                rows: rows.len() as u32,
-            },
+    let elements = got
+        .zip(want)
+        .zip(naive)
+        .map(|((&g, w), n)| (f64::from(g), w, n.wide()));
+    let method = match full {
+        true => Method::Exact,
+        false => Method::Sampled {
+            rows: rows.len() as u32,
         },
-        max_abs_error: worst,
-        tolerance,
-        passed: worst.is_some_and(|e| e <= tolerance),
-    }
+    };
+    within_twice_naive(elements, exp_allowance(dims.kv_len), method)
 }

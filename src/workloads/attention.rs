@@ -24,8 +24,9 @@ use half::f16;
 use super::attention_decode::{ATTENTION_DECODE, ATTENTION_DECODE_SPLIT};
 use super::attention_unfused::ATTENTION_UNFUSED;
 use super::{
-    constant, require_dtype, seeded_uniform, subgroups_of_at_least, with_element_type, Candidate,
-    Case, Dtype, Figure, KernelCase, OutputCheck, Prepared, Shape, Work, Workload,
+    constant, dimension, named_shape, require_dtype, seeded_uniform, subgroups_of_at_least,
+    with_element_type, Candidate, Case, Dtype, Figure, KernelCase, OutputCheck, Prepared, Work,
+    Workload,
 };
 use crate::gpu::{
     read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init, uniform_buffer,
@@ -72,25 +73,16 @@ pub fn attention_case(family: &str, dtype: Dtype, dims: AttentionDims) -> Case {
         dims.head_dim,
         usize::from(dims.causal),
     ];
-    let named: Vec<(&str, u64)> = ATTENTION_DIMENSIONS
-        .iter()
-        .zip(sizes)
-        .map(|(&name, size)| (name, size as u64))
-        .collect();
     Case {
         workload: family.into(),
         dtype,
-        shape: Shape::new(&named),
+        shape: named_shape(&ATTENTION_DIMENSIONS, &sizes),
     }
 }
 
 /// The dimensions of an attention case.
 pub fn attention_dims(case: &Case) -> AttentionDims {
-    let dim = |name| {
-        case.shape
-            .get(name)
-            .unwrap_or_else(|| panic!("attention case lacks {name}")) as usize
-    };
+    let dim = |name| dimension(case, name);
     AttentionDims {
         batch: dim("b"),
         q_heads: dim("hq"),

@@ -219,6 +219,24 @@ pub fn check_fits(
     Ok(())
 }
 
+/// A shape of the dimensions `names`, sized `sizes` in the same order.
+fn named_shape(names: &[&str], sizes: &[usize]) -> Shape {
+    let named: Vec<(&str, u64)> = names
+        .iter()
+        .zip(sizes)
+        .map(|(&name, &size)| (name, size as u64))
+        .collect();
+    Shape::new(&named)
+}
+
+/// The size of dimension `name` of `case`. Panics on a shape without it,
+/// which [`validate`] refuses before any case is built.
+fn dimension(case: &Case, name: &str) -> usize {
+    case.shape
+        .get(name)
+        .unwrap_or_else(|| panic!("{} case lacks {name}", case.workload)) as usize
+}
+
 /// The value of `override` constant `name` among a candidate's `constants`.
 /// Panics if it is missing: every candidate a workload offers names the
 /// constants its own dispatch arithmetic reads.

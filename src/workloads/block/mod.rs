@@ -39,7 +39,9 @@ pub use stages::{block_stages, block_work, BlockStage, Step};
 use super::attention::{fused_candidates, texture_layouts, MAX_HEAD_DIM};
 use super::attention_decode::one_pass_candidates;
 use super::matmul::composable_candidates;
-use super::{matmul_case, Candidate, Case, Dtype, Prepared, Shape, Work, Workload};
+use super::{
+    dimension, matmul_case, named_shape, Candidate, Case, Dtype, Prepared, Work, Workload,
+};
 use crate::gpu::{Gpu, GpuError};
 use crate::reference::BlockDims;
 
@@ -57,25 +59,16 @@ pub fn block_case(dims: BlockDims) -> Case {
         dims.heads,
         dims.d_ff,
     ];
-    let named: Vec<(&str, u64)> = BLOCK_DIMENSIONS
-        .iter()
-        .zip(sizes)
-        .map(|(&name, size)| (name, size as u64))
-        .collect();
     Case {
         workload: "block".into(),
         dtype: Dtype::F32,
-        shape: Shape::new(&named),
+        shape: named_shape(&BLOCK_DIMENSIONS, &sizes),
     }
 }
 
 /// The dimensions of a block case.
 pub fn block_dims(case: &Case) -> BlockDims {
-    let dim = |name| {
-        case.shape
-            .get(name)
-            .unwrap_or_else(|| panic!("block case lacks {name}")) as usize
-    };
+    let dim = |name| dimension(case, name);
     BlockDims {
         layers: dim("l"),
         tokens: dim("s"),
