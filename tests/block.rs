@@ -2,7 +2,8 @@
 //! the prompt, and enough tokens that the check samples rows) and a decode
 //! step against the f64 reference, through a matmul variant that reads
 //! buffers and one that reads textures; a block missing a stage fails the
-//! check; the work of one layer is the hand-counted sum of its stages.
+//! check; each stage is timed once over every layer where the device times
+//! inside passes; the work of one layer is the hand-counted sum of its stages.
 
 mod common;
 
@@ -172,5 +173,25 @@ fn shapes_that_break_a_rule_are_refused_with_the_rule() {
         };
         let error = Block.candidates(&broken, gpu).expect_err(name);
         assert!(error.contains(rule), "{error}");
+    }
+}
+
+#[test]
+fn each_stage_is_timed_once_over_every_layer() {
+    let case = block_case(narrow(9, 9));
+    let inside_passes =
+        wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES;
+    for gpu in common::gpus() {
+        let candidate = &Block.candidates(&case, &gpu).expect("runnable")[0];
+        let prepared = prepare_block(&gpu, &case, candidate, 5, &[]).expect("prepare");
+        let Some(times) = prepared.stage_times(&gpu, 2).expect("timed") else {
+            assert!(!gpu.has(inside_passes), "{}", gpu.summary.backend);
+            continue;
+        };
+        // Two layers, twelve stages each: one time per stage, both layers' summed.
+        let names: Vec<&str> = times.iter().map(|t| t.stage.as_str()).collect();
+        let expected: Vec<&str> = Step::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(names, expected, "{}", gpu.summary.backend);
+        assert!(times.iter().all(|t| t.seconds > 0.0), "{times:?}");
     }
 }
