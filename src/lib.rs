@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod export;
 pub mod gpu;
+pub mod history;
 pub mod measure;
 pub mod model;
 pub mod paired;

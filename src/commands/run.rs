@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::compare::Previous;
+use super::history::RunHistory;
 use super::report::{html_beside, print_written};
 use super::Outcome;
 use crate::analysis;
@@ -39,6 +40,10 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         external.extend(baseline::load_external(path)?);
     }
     let previous = args.compare.as_deref().map(Previous::load).transpose()?;
+    let history = args
+        .history
+        .then(|| RunHistory::open(args.db.as_deref()))
+        .transpose()?;
     if std::env::var_os(MESA_CACHE_ENV).is_none() {
         // Before any driver loads; nothing else runs yet.
         std::env::set_var(MESA_CACHE_ENV, "true");
@@ -136,6 +141,9 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     if let Some(previous) = previous {
         previous.print_against(rows);
     }
+    if let Some(history) = history {
+        history.add(&report, &report_path)?;
+    }
 
     Ok(outcome(&report))
 }
@@ -197,7 +205,11 @@ fn report_header(args: &RunArgs, gpu: &Gpu, suite: &Suite, timer: &dyn Timer) ->
         timestamp_period_ns: timer.timestamp_period_ns(),
         mesa_shader_cache_disable: std::env::var(MESA_CACHE_ENV).ok(),
     };
-    Report::begin(gpu.summary.clone(), suite, args.seed, timing)
+    let mut report = Report::begin(gpu.summary.clone(), suite, args.seed, timing);
+    if let Some(node) = &args.node {
+        report.host.node = Some(node.clone());
+    }
+    report
 }
 
 /// A flag Ctrl-C sets; the runner stops between cases once it is set.

@@ -99,6 +99,7 @@ mod tests {
                 cpu: "AMD EPYC".into(),
                 physical_cores: Some(2),
                 logical_cpus: 2,
+                node: None,
             },
             adapter: AdapterSummary::example(),
             suite: SuiteInfo {

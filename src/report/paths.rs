@@ -9,7 +9,7 @@ const JOURNAL_SUFFIX: &str = ".journal.jsonl";
 /// Ends a chip profile's name: `calibrate` writes `NAME.profile.json` beside `NAME.json`.
 const PROFILE_SUFFIX: &str = ".profile.json";
 
-/// A fresh path for a report in `out_dir`, named from host, adapter, backend
+/// A fresh path for a report in `out_dir`, named from node (or host), adapter, backend
 /// and UTC time; a `-2`, `-3`... suffix keeps it from ever naming an existing file.
 pub fn report_path(out_dir: &Path, report: &Report) -> PathBuf {
     let started = report
@@ -19,7 +19,7 @@ pub fn report_path(out_dir: &Path, report: &Report) -> PathBuf {
         .collect::<String>();
     let stem = format!(
         "{}_{}_{}_{}",
-        slug(&report.host.hostname),
+        slug(report.host.node_label()),
         slug(&report.adapter.name),
         report.adapter.backend,
         started
