@@ -283,7 +283,8 @@ pub struct PredictArgs {
 /// Options of `chipbench run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Suite to run: `quick` (seconds) or `standard` (minutes).
+    /// Suite to run: `quick` (seconds), `standard` (minutes), `calibrate` (a
+    /// per-chip model's measurements) or `block` (GPT-2 layers, prefill and decode).
     #[arg(long, default_value = "quick")]
     pub suite: String,
     /// Run only cases whose name contains PATTERN, e.g. `512x512` or `matmul_f32`.

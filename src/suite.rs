@@ -4,10 +4,10 @@
 use crate::case::{Case, Dtype};
 use crate::gpu::AdapterSummary;
 use crate::measure::SamplingPlan;
-use crate::reference::AttentionDims;
+use crate::reference::{AttentionDims, BlockDims};
 use crate::workloads::{
-    attention_case, latency_case, matmul_case, peak_case, stream_case, transfer_case, Direction,
-    StreamKernel, ATTENTION_FAMILIES,
+    attention_case, block_case, latency_case, matmul_case, peak_case, stream_case, transfer_case,
+    Direction, StreamKernel, ATTENTION_FAMILIES,
 };
 
 /// A list of cases and the sampling plan they run under.
@@ -24,7 +24,7 @@ pub struct Suite {
 }
 
 /// Names accepted by `--suite`.
-pub const SUITE_NAMES: [&str; 3] = ["quick", "standard", "calibrate"];
+pub const SUITE_NAMES: [&str; 4] = ["quick", "standard", "calibrate", "block"];
 
 /// Square sizes and one ragged shape per suite, for a GPU and for a software adapter.
 struct Sizes {
@@ -145,6 +145,9 @@ impl Suite {
         if name == "calibrate" {
             return Some(calibrate(adapter));
         }
+        if name == "block" {
+            return Some(block_suite(software));
+        }
         let (sizes, attention, plan) = match (name, software) {
             ("quick", false) => (QUICK_GPU, ATTENTION_QUICK_GPU, quick_plan()),
             ("quick", true) => (QUICK_SOFTWARE, ATTENTION_QUICK_SOFTWARE, quick_plan()),
@@ -168,6 +171,11 @@ impl Suite {
             cases.push(matmul_case(Dtype::F16, s, s, s));
         }
         cases.extend(attention.cases());
+        if name == "quick" {
+            // The smallest prefill of the block suite: 29 s on lavapipe from
+            // a cold tuning cache, within quick's budget of about 3 minutes.
+            cases.push(block_suite(software).cases[0].clone());
+        }
         cases.extend(peak_cases(software));
         let stream_elements = large_array_bytes(adapter) / 4;
         for kernel in [
@@ -273,6 +281,47 @@ fn calibrate(adapter: &AdapterSummary) -> Suite {
         name: "calibrate".into(),
         cases,
         plan: calibrate_plan(),
+        scaled_for_software: software,
+    }
+}
+
+/// Layers of the `block` suite's cases: GPT-2 124M's 12 on a GPU, the whole
+/// forward pass between embedding and LM head; one on a software adapter,
+/// where a layer of a 512-token prefill takes a second per operation and
+/// two layers made the suite take 8 minutes from a cold tuning cache on
+/// lavapipe (the tests chain two layers).
+const BLOCK_LAYERS_GPU: usize = 12;
+const BLOCK_LAYERS_SOFTWARE: usize = 1;
+
+/// A block case of `layers` GPT-2 124M layers (d_model 768, 12 heads of 64,
+/// d_ff 3072) computing `tokens` token rows against `kv_len` keys.
+fn gpt2_block(layers: usize, tokens: usize, kv_len: usize) -> Case {
+    block_case(BlockDims {
+        layers,
+        tokens,
+        kv_len,
+        d_model: 768,
+        heads: 12,
+        d_ff: 3072,
+    })
+}
+
+/// The `block` suite: GPT-2 124M's layers (d_model 768, 12 heads of 64,
+/// d_ff 3072), batch 1, f32: prefill of 128, 256 and 512 tokens, and one
+/// decode step against a KV cache of 512 (511 earlier tokens and its own);
+/// sampled like `quick`. Software adapters run [`BLOCK_LAYERS_SOFTWARE`]
+/// layers at the same widths.
+fn block_suite(software: bool) -> Suite {
+    let layers = match software {
+        true => BLOCK_LAYERS_SOFTWARE,
+        false => BLOCK_LAYERS_GPU,
+    };
+    let mut cases: Vec<Case> = [128, 256, 512].map(|s| gpt2_block(layers, s, s)).to_vec();
+    cases.push(gpt2_block(layers, 1, 512));
+    Suite {
+        name: "block".into(),
+        cases,
+        plan: quick_plan(),
         scaled_for_software: software,
     }
 }
@@ -397,6 +446,26 @@ fn standard_plan() -> SamplingPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_block_suite_is_gpt2_prefill_and_a_decode_step() {
+        let names: Vec<String> = block_suite(false).cases.iter().map(Case::name).collect();
+        assert_eq!(
+            names,
+            [
+                "block_f32_l12_s128_kv128_d768_h12_ff3072",
+                "block_f32_l12_s256_kv256_d768_h12_ff3072",
+                "block_f32_l12_s512_kv512_d768_h12_ff3072",
+                "block_f32_l12_s1_kv512_d768_h12_ff3072",
+            ]
+        );
+        let software = block_suite(true);
+        assert!(software.scaled_for_software);
+        assert!(software.cases.iter().all(|c| c.shape.get("l") == Some(1)));
+        for case in &software.cases {
+            assert!(crate::workloads::validate(case).is_ok(), "{}", case.name());
+        }
+    }
 
     #[test]
     fn calibrate_shapes_cover_what_moves_a_matmul() {

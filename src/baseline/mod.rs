@@ -16,7 +16,7 @@ use half::f16;
 
 use crate::case::{Dtype, Shape};
 use crate::measure::Summary;
-use crate::reference::{check_elements, check_matmul, Verification};
+use crate::reference::{check_elements, check_matmul, gemm_into, Verification};
 use crate::report::Baseline;
 use crate::workloads::MatmulInputs;
 
@@ -98,54 +98,6 @@ pub fn host_gemm(dtype: Dtype, m: usize, n: usize, k: usize, seed: u64) -> Basel
         gb_per_s: None,
         verification: Some(check_matmul(&a, &b, &c, m, n, k, dtype, seed)),
         samples_s: samples,
-    }
-}
-
-/// An element type the `gemm` crate multiplies, with the scale factors its
-/// call takes.
-trait GemmElement: Copy + 'static {
-    const ZERO: Self;
-    const ONE: Self;
-}
-
-impl GemmElement for f32 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-}
-
-impl GemmElement for f16 {
-    const ZERO: Self = f16::ZERO;
-    const ONE: Self = f16::ONE;
-}
-
-/// c = a·b with the `gemm` crate on every host core; a, b and c are m×k,
-/// k×n and m×n, row-major, of f32 or f16.
-fn gemm_into<T: GemmElement>(a: &[T], b: &[T], c: &mut [T], m: usize, n: usize, k: usize) {
-    assert!(a.len() == m * k && b.len() == k * n && c.len() == m * n);
-    // SAFETY: a, b and c are m×k, k×n and m×n row-major (row stride = columns,
-    // column stride 1), as asserted, alive and unaliased for the call.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-            false,
-            a.as_ptr(),
-            1,
-            k as isize,
-            b.as_ptr(),
-            1,
-            n as isize,
-            T::ZERO, // alpha: c is not read
-            T::ONE,  // beta: scales a·b
-            false,
-            false,
-            false,
-            gemm::Parallelism::Rayon(0),
-        )
     }
 }
 

@@ -49,7 +49,8 @@ impl Dispatch for Stages {
     }
 
     /// GPU seconds per operation in each stage, over `repeats` operations in
-    /// one pass with a timestamp between stages. None where the device
+    /// one pass with a timestamp between stages; stages of the same name
+    /// are reported once, their times summed, in the order they first run. None where the device
     /// cannot write timestamps inside a pass, or a timestamp was impossible.
     fn stage_times(&self, gpu: &Gpu, repeats: u32) -> Result<Option<Vec<StageTime>>, GpuError> {
         let needed =
@@ -121,15 +122,18 @@ impl Dispatch for Stages {
             };
             seconds[i % self.stages.len()] += s / f64::from(repeats);
         }
-        Ok(Some(
-            self.stages
-                .iter()
-                .zip(seconds)
-                .map(|((stage, _), seconds)| StageTime {
+        // Stages sharing a name (one kernel in each layer of a stack) are
+        // one stage of the operation: their times add up.
+        let mut merged: Vec<StageTime> = Vec::new();
+        for ((stage, _), seconds) in self.stages.iter().zip(seconds) {
+            match merged.iter_mut().find(|t| &t.stage == stage) {
+                Some(time) => time.seconds += seconds,
+                None => merged.push(StageTime {
                     stage: stage.clone(),
                     seconds,
-                })
-                .collect(),
-        ))
+                }),
+            }
+        }
+        Ok(Some(merged))
     }
 }

@@ -11,7 +11,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{Method, Verification};
+use super::{within_twice_naive, Method, Verification};
 use crate::case::Dtype;
 
 /// Largest B·Hq·Sq·Skv·d checked over the whole output; above it, sampled rows.
@@ -198,32 +198,20 @@ pub fn check_attention(
         picked
     };
     let d = dims.head_dim;
-    let (mut naive_error, mut worst) = (0.0f64, Some(0.0f64));
-    for &index in &indices {
+    let elements = indices.iter().flat_map(|&index| {
         let row = row_at(index);
         let want = reference_row(dims, inputs, row);
         let naive = naive_row(dims, inputs, dtype, row);
-        for ((&got, &want), naive) in o[index * d..][..d].iter().zip(&want).zip(naive) {
-            naive_error = naive_error.max((naive - want).abs());
-            let got = f64::from(got);
-            worst = match got.is_finite() {
-                true => worst.map(|w| w.max((got - want).abs())),
-                false => None,
-            };
-        }
-    }
-    let tolerance = 2.0 * naive_error + exp_allowance(dims.kv_len);
-    Verification {
-        method: match full {
-            true => Method::Exact,
-            false => Method::Sampled {
-                rows: indices.len() as u32,
-            },
+        let got = o[index * d..][..d].iter().map(|&x| f64::from(x));
+        got.zip(want).zip(naive).map(|((g, w), n)| (g, w, n))
+    });
+    let method = match full {
+        true => Method::Exact,
+        false => Method::Sampled {
+            rows: indices.len() as u32,
         },
-        max_abs_error: worst,
-        tolerance,
-        passed: worst.is_some_and(|e| e <= tolerance),
-    }
+    };
+    within_twice_naive(elements, exp_allowance(dims.kv_len), method)
 }
 
 #[cfg(test)]

@@ -2,11 +2,15 @@
 //! enough. A case whose output fails here is `failed`, never a throughput.
 
 mod attention;
+mod block;
+mod gemm;
 mod matmul;
 
 pub use attention::{
     check_attention, exp_allowance, naive_row, reference_row, AttentionDims, AttentionInputs,
 };
+pub use block::{check_block, BlockDims, BlockInputs, LayerWeights, LAYER_NORM_EPSILON};
+pub use gemm::{gemm_into, GemmElement};
 pub use matmul::{check_matmul, freivalds, matmul_f64, matmul_tolerance};
 
 use serde::{Deserialize, Serialize};
@@ -70,4 +74,32 @@ fn max_deviation(got: impl Iterator<Item = f64>, want: impl Iterator<Item = f64>
         worst = worst.max((g - w).abs());
     }
     Some(worst)
+}
+
+/// The verdict on elements given as (device, reference, naive
+/// same-precision implementation) triples, checked by `method`: passes
+/// when no device element is NaN or infinite and none deviates from the
+/// reference by more than twice the naive implementation's largest
+/// deviation plus `allowance` (FlashAttention's criterion, and room for
+/// what the device's math functions may add).
+fn within_twice_naive(
+    elements: impl Iterator<Item = (f64, f64, f64)>,
+    allowance: f64,
+    method: Method,
+) -> Verification {
+    let (mut naive_error, mut worst) = (0.0f64, Some(0.0f64));
+    for (got, want, naive) in elements {
+        naive_error = naive_error.max((naive - want).abs());
+        worst = match got.is_finite() {
+            true => worst.map(|w| w.max((got - want).abs())),
+            false => None,
+        };
+    }
+    let tolerance = 2.0 * naive_error + allowance;
+    Verification {
+        method,
+        max_abs_error: worst,
+        tolerance,
+        passed: worst.is_some_and(|e| e <= tolerance),
+    }
 }

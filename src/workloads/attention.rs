@@ -24,8 +24,9 @@ use half::f16;
 use super::attention_decode::{ATTENTION_DECODE, ATTENTION_DECODE_SPLIT};
 use super::attention_unfused::ATTENTION_UNFUSED;
 use super::{
-    constant, require_dtype, seeded_uniform, subgroups_of_at_least, with_element_type, Candidate,
-    Case, Dtype, Figure, KernelCase, OutputCheck, Prepared, Shape, Work, Workload,
+    constant, dimension, named_shape, require_dtype, seeded_uniform, subgroups_of_at_least,
+    with_element_type, Candidate, Case, Dtype, Figure, KernelCase, OutputCheck, Prepared, Work,
+    Workload,
 };
 use crate::gpu::{
     read_buffer, storage_buffer_init, storage_buffer_zeroed, texture_init, uniform_buffer,
@@ -72,25 +73,16 @@ pub fn attention_case(family: &str, dtype: Dtype, dims: AttentionDims) -> Case {
         dims.head_dim,
         usize::from(dims.causal),
     ];
-    let named: Vec<(&str, u64)> = ATTENTION_DIMENSIONS
-        .iter()
-        .zip(sizes)
-        .map(|(&name, size)| (name, size as u64))
-        .collect();
     Case {
         workload: family.into(),
         dtype,
-        shape: Shape::new(&named),
+        shape: named_shape(&ATTENTION_DIMENSIONS, &sizes),
     }
 }
 
 /// The dimensions of an attention case.
 pub fn attention_dims(case: &Case) -> AttentionDims {
-    let dim = |name| {
-        case.shape
-            .get(name)
-            .unwrap_or_else(|| panic!("attention case lacks {name}")) as usize
-    };
+    let dim = |name| dimension(case, name);
     AttentionDims {
         batch: dim("b"),
         q_heads: dim("hq"),
@@ -491,7 +483,7 @@ fn fused_workgroup_bytes(head_dim: usize, constants: &[(String, f64)]) -> u64 {
 }
 
 /// The fused variants' candidates that fit `gpu` (see [`FUSED`]).
-fn fused_candidates(dims: &AttentionDims, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+pub(super) fn fused_candidates(dims: &AttentionDims, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
     texture_layouts(dims, gpu)?;
     let limit = u64::from(gpu.device.limits().max_compute_workgroup_storage_size);
     let subgroup = subgroups_of_at_least(gpu, 8);
@@ -656,6 +648,32 @@ fn build_fused(
     let params = Params::of(&dims, 0).folded(layouts);
     let operands = Operands::new(gpu, case, inputs, params, seed)?;
     let [q, k, v] = operands.textures(gpu, layouts)?;
+    let bound = Bound {
+        params: &operands.params,
+        o: &operands.check.o,
+        qkv: [&q, &k, &v],
+    };
+    let kernel = fused_kernel(gpu, case.dtype, &dims, candidate, &bound)?;
+    Ok((Box::new(kernel), operands.check))
+}
+
+/// What an attention kernel binds, wherever it came from: the parameters
+/// (the [`Params`] of its dims, folded as its textures are), O, and Q, K
+/// and V as read-only storage textures.
+pub(super) struct Bound<'a> {
+    pub params: &'a wgpu::Buffer,
+    pub o: &'a wgpu::Buffer,
+    pub qkv: [&'a wgpu::TextureView; 3],
+}
+
+/// The fused kernel of `candidate` at `dims` over `bound`.
+pub(super) fn fused_kernel(
+    gpu: &Gpu,
+    dtype: Dtype,
+    dims: &AttentionDims,
+    candidate: &Candidate,
+    bound: &Bound<'_>,
+) -> Result<Kernel, GpuError> {
     let rows_per_workgroup = constant(&candidate.constants, "WORKGROUP_SIZE") * ROWS_PER_INVOCATION;
     let staged = constant(&candidate.constants, "STAGED") != 0;
     let tile_vec4s = if staged {
@@ -665,21 +683,22 @@ fn build_fused(
     };
     let mut constants = candidate.constants.clone();
     constants.push(("TILE_VEC4S".into(), tile_vec4s as f64));
-    let kernel = Kernel::build(
+    let [q, k, v] = bound.qkv;
+    Kernel::build(
         gpu,
         &KernelSpec {
-            label: &format!("attention_{}_{}", case.dtype, candidate.variant),
-            source: &attention_source(case.dtype, &dims, &fused_source(&candidate.variant)),
+            label: &format!("attention_{dtype}_{}", candidate.variant),
+            source: &attention_source(dtype, dims, &fused_source(&candidate.variant)),
             entry_point: "attention_fused",
             constants: &constants,
             // Every index is clamped into its buffer (see the shader).
             bounds_checked: false,
             bindings: &[
-                (3, operands.check.o.as_entire_binding()),
-                (4, operands.params.as_entire_binding()),
-                (5, wgpu::BindingResource::TextureView(&q)),
-                (6, wgpu::BindingResource::TextureView(&k)),
-                (7, wgpu::BindingResource::TextureView(&v)),
+                (3, bound.o.as_entire_binding()),
+                (4, bound.params.as_entire_binding()),
+                (5, wgpu::BindingResource::TextureView(q)),
+                (6, wgpu::BindingResource::TextureView(k)),
+                (7, wgpu::BindingResource::TextureView(v)),
             ],
             workgroups: (
                 (dims.q_len as u32).div_ceil(rows_per_workgroup),
@@ -687,8 +706,7 @@ fn build_fused(
                 1,
             ),
         },
-    )?;
-    Ok((Box::new(kernel), operands.check))
+    )
 }
 
 #[cfg(test)]

@@ -9,9 +9,9 @@
 
 use super::attention::{
     attention_dims, attention_source, attention_work, candidates_of, no_scratch, texture_layouts,
-    AttentionFamily, Built, Operands, Params,
+    AttentionFamily, Bound, Built, Operands, Params,
 };
-use super::{constant, Candidate, Case, Figure};
+use super::{constant, Candidate, Case, Dtype, Figure};
 use crate::gpu::{storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec, Stages};
 use crate::reference::{AttentionDims, AttentionInputs};
 
@@ -52,8 +52,7 @@ fn source_for(variant: &str) -> String {
 }
 
 /// Workgroups (x = splits, y = B·Hkv, z = row groups of 4) of the decode kernels.
-fn grid(case: &Case, splits: u32) -> (u32, u32, u32) {
-    let dims = attention_dims(case);
+fn grid(dims: &AttentionDims, splits: u32) -> (u32, u32, u32) {
     let rows_per_kv_head = dims.q_heads / dims.kv_heads * dims.q_len;
     (
         splits,
@@ -62,44 +61,77 @@ fn grid(case: &Case, splits: u32) -> (u32, u32, u32) {
     )
 }
 
-/// The decode kernel `entry_point` of `candidate` over `operands`.
-fn decode_kernel(
+/// The decode kernel `entry_point` of `candidate` (of the family named
+/// `family`) at `dims` over `bound`: writing O, or with `partials` the
+/// split partials instead.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn decode_kernel(
     gpu: &Gpu,
-    case: &Case,
+    (family, dtype): (&str, Dtype),
+    dims: &AttentionDims,
     candidate: &Candidate,
     entry_point: &str,
     splits: u32,
-    (operands, textures): &Uploaded,
+    bound: &Bound<'_>,
     partials: Option<(&wgpu::Buffer, &wgpu::Buffer)>,
 ) -> Result<Kernel, GpuError> {
-    let dims = attention_dims(case);
+    let [q, k, v] = bound.qkv;
     let mut bindings = vec![
-        (4, operands.params.as_entire_binding()),
-        (5, wgpu::BindingResource::TextureView(&textures[0])),
-        (6, wgpu::BindingResource::TextureView(&textures[1])),
-        (7, wgpu::BindingResource::TextureView(&textures[2])),
+        (4, bound.params.as_entire_binding()),
+        (5, wgpu::BindingResource::TextureView(q)),
+        (6, wgpu::BindingResource::TextureView(k)),
+        (7, wgpu::BindingResource::TextureView(v)),
     ];
     match partials {
         Some((o, ml)) => bindings.extend([(8, o.as_entire_binding()), (9, ml.as_entire_binding())]),
-        None => bindings.push((3, operands.check.o.as_entire_binding())),
+        None => bindings.push((3, bound.o.as_entire_binding())),
     }
     Kernel::build(
         gpu,
         &KernelSpec {
-            label: &format!("{}_{}_{}", case.workload, case.dtype, candidate.variant),
-            source: &attention_source(case.dtype, &dims, &source_for(&candidate.variant)),
+            label: &format!("{family}_{dtype}_{}", candidate.variant),
+            source: &attention_source(dtype, dims, &source_for(&candidate.variant)),
             entry_point,
             constants: &candidate.constants,
             // Every index is clamped into its buffer or texture (see the shader).
             bounds_checked: false,
             bindings: &bindings,
-            workgroups: grid(case, splits),
+            workgroups: grid(dims, splits),
         },
     )
 }
 
 /// What every decode kernel binds: O and the parameters, Q/K/V as textures.
 type Uploaded = (Operands, [wgpu::TextureView; 3]);
+
+/// [`decode_kernel`] of `case`'s family over what [`upload`] uploaded.
+fn uploaded_kernel(
+    gpu: &Gpu,
+    case: &Case,
+    candidate: &Candidate,
+    (entry_point, splits): (&str, u32),
+    (operands, textures): &Uploaded,
+    partials: Option<(&wgpu::Buffer, &wgpu::Buffer)>,
+) -> Result<Kernel, GpuError> {
+    let [q, k, v] = textures;
+    let bound = Bound {
+        params: &operands.params,
+        o: &operands.check.o,
+        qkv: [q, k, v],
+    };
+    let family = (case.workload.as_str(), case.dtype);
+    let dims = attention_dims(case);
+    decode_kernel(
+        gpu,
+        family,
+        &dims,
+        candidate,
+        entry_point,
+        splits,
+        &bound,
+        partials,
+    )
+}
 
 /// Uploads what every decode variant reads: O zeroed, parameters for
 /// `split_len` keys per split, Q/K/V as textures.
@@ -137,7 +169,10 @@ pub const ATTENTION_DECODE: AttentionFamily = AttentionFamily {
 };
 
 /// One candidate per reduction the adapter can do.
-fn one_pass_candidates(dims: &AttentionDims, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+pub(super) fn one_pass_candidates(
+    dims: &AttentionDims,
+    gpu: &Gpu,
+) -> Result<Vec<Candidate>, String> {
     texture_layouts(dims, gpu)?;
     Ok(reductions(gpu)
         .into_iter()
@@ -155,7 +190,7 @@ fn build_decode(
 ) -> Result<Built, GpuError> {
     let kv_len = attention_dims(case).kv_len;
     let uploaded = upload(gpu, case, inputs, kv_len, seed)?;
-    let kernel = decode_kernel(gpu, case, candidate, "decode", 1, &uploaded, None)?;
+    let kernel = uploaded_kernel(gpu, case, candidate, ("decode", 1), &uploaded, None)?;
     Ok((Box::new(kernel), uploaded.0.check))
 }
 
@@ -229,12 +264,11 @@ fn build_split(
             storage_buffer_zeroed(gpu, "partial statistics", count * 8),
         )
     })?;
-    let partial = decode_kernel(
+    let partial = uploaded_kernel(
         gpu,
         case,
         candidate,
-        "decode_partial",
-        splits,
+        ("decode_partial", splits),
         &uploaded,
         Some((&partial_o, &partial_ml)),
     )?;

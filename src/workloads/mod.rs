@@ -4,6 +4,7 @@
 mod attention;
 mod attention_decode;
 mod attention_unfused;
+mod block;
 mod inputs;
 mod latency;
 mod matmul;
@@ -17,6 +18,10 @@ pub use attention::{
 };
 pub use attention_decode::{ATTENTION_DECODE, ATTENTION_DECODE_SPLIT};
 pub use attention_unfused::ATTENTION_UNFUSED;
+pub use block::{
+    block_case, block_dims, block_stages, block_work, prepare_block, Block, BlockStage, Step,
+    BLOCK_DIMENSIONS,
+};
 pub use inputs::seeded_uniform;
 pub use latency::{latency_case, Latency};
 pub use matmul::{matmul_case, output_tile, Matmul, MatmulInputs};
@@ -149,13 +154,14 @@ pub trait Workload: Sync {
 }
 
 /// Every workload chipbench knows.
-pub fn all() -> [&'static dyn Workload; 13] {
+pub fn all() -> [&'static dyn Workload; 14] {
     [
         &Matmul,
         &ATTENTION,
         &ATTENTION_UNFUSED,
         &ATTENTION_DECODE,
         &ATTENTION_DECODE_SPLIT,
+        &Block,
         &Peak,
         &STREAM_KERNELS[0],
         &STREAM_KERNELS[1],
@@ -211,6 +217,24 @@ pub fn check_fits(
         gpu.check_buffer_fits(&format!("{} {what}", case.name()), bytes)?;
     }
     Ok(())
+}
+
+/// A shape of the dimensions `names`, sized `sizes` in the same order.
+fn named_shape(names: &[&str], sizes: &[usize]) -> Shape {
+    let named: Vec<(&str, u64)> = names
+        .iter()
+        .zip(sizes)
+        .map(|(&name, &size)| (name, size as u64))
+        .collect();
+    Shape::new(&named)
+}
+
+/// The size of dimension `name` of `case`. Panics on a shape without it,
+/// which [`validate`] refuses before any case is built.
+fn dimension(case: &Case, name: &str) -> usize {
+    case.shape
+        .get(name)
+        .unwrap_or_else(|| panic!("{} case lacks {name}", case.workload)) as usize
 }
 
 /// The value of `override` constant `name` among a candidate's `constants`.

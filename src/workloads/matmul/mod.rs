@@ -22,6 +22,7 @@ mod shader;
 mod variants;
 
 pub use inputs::MatmulInputs;
+pub use prepare::{matmul_kernel, matrix_texture, reads_textures, Operand};
 
 use super::{require_dtype, Candidate, Case, Dtype, Prepared, Unavailable, Work, Workload};
 use crate::gpu::{Gpu, GpuError};
@@ -50,6 +51,14 @@ pub fn output_tile(variant: &str, constants: &[(String, f64)]) -> Option<(u64, u
         None => variants::output_tile(variant, constants)?,
     };
     Some((u64::from(tile.0), u64::from(tile.1)))
+}
+
+/// The candidates of `case` on `gpu` that [`matmul_kernel`] builds over a
+/// caller's operands: all but the cooperative-matrix kernels, which keep
+/// their own tile-padded layout.
+pub fn composable_candidates(case: &Case, gpu: &Gpu) -> Vec<Candidate> {
+    let (candidates, _) = options(case, gpu);
+    candidates.into_iter().filter(|c| !is_coop(c)).collect()
 }
 
 impl Workload for Matmul {
