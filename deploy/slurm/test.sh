@@ -12,14 +12,15 @@
 # on exit. An already running munged is used as it is.
 #
 # Settings: TASKS (default 4: three at full speed and the slowed one),
-# CHIPBENCH_FILTER (the cases each task runs, default matmul_f32), CHIPBENCH_BIN
+# CHIPBENCH_FILTER (the cases each task runs, default matmul_f32_5: the quick
+# suite's two largest f32 matmuls, compute-bound, so one thread fewer shows), CHIPBENCH_BIN
 # (default: target/release/chipbench, built here), TIMEOUT_S (for the jobs, default 900).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 
 tasks=${TASKS:-4}
-filter=${CHIPBENCH_FILTER:-matmul_f32}
+filter=${CHIPBENCH_FILTER:-matmul_f32_5}
 timeout_s=${TIMEOUT_S:-900}
 if ! [[ $tasks =~ ^[0-9]+$ ]] || [ "$tasks" -lt 3 ]; then
     echo "error: TASKS must be a whole number of at least 3 (a slowed task stands out only against peers), not '$tasks'" >&2
@@ -195,4 +196,49 @@ for task in $(seq 0 "$last"); do
     echo "slurm-test: task $task: ${reports[0]#"$repo/"}"
 done
 
-echo "slurm-test: all $tasks tasks ran and wrote reports in $((SECONDS - started)) s"
+step "judging the fleet: deploy/slurm/merge.sh ${work#"$repo/"}/reports $tasks"
+if ! "$CHIPBENCH_BIN" fleet --help >/dev/null 2>&1; then
+    echo "slurm-test: ################################################################"
+    echo "slurm-test: NOT CHECKED: this chipbench has no 'fleet' command, so whether the"
+    echo "slurm-test: slowed task $last is flagged and the others pass was NOT tested."
+    echo "slurm-test: ################################################################"
+    echo "slurm-test: the tasks ran and wrote reports in $((SECONDS - started)) s"
+    exit 0
+fi
+merge() { # merge ARGS...: merge.sh's output in $output, its exit code in $verdict
+    verdict=0
+    output=$(deploy/slurm/merge.sh "$work/reports" "$@") || verdict=$?
+}
+merge "$tasks"
+echo "$output"
+# The last line names every flagged node: the slowed task's, and no other.
+flagged=$(grep '^flagged: ' <<<"$output" || true)
+case "$flagged:$verdict" in
+"flagged: $node-task$last (FAIL):5" | "flagged: $node-task$last (WARN):4") ;;
+*)
+    echo "error: only the slowed task $last should be flagged (FAIL and exit 5, or WARN and exit 4), not '$flagged' with exit $verdict (was the machine busy?)" >&2
+    exit 1
+    ;;
+esac
+echo "slurm-test: the slowed task $last is flagged and the others pass (exit $verdict)"
+
+if [ "$verdict" -eq 5 ]; then
+    step "draining the failed node, as a health check would: merge.sh --drain"
+    merge "$tasks" --drain
+    reason=$(sinfo -h -N -n "$node" -o '%t %E')
+    if [ "$reason" != "drain chipbench fleet: FAIL" ]; then
+        echo "error: merge.sh --drain left node $node as '$reason', not drained by chipbench fleet" >&2
+        exit 1
+    fi
+    echo "slurm-test: node $node drained: $reason"
+fi
+
+step "judging the fleet as if one more node had been expected"
+merge $((tasks + 1))
+if [ "$verdict" -ne 5 ] || ! grep -q '^flagged: .*MISSING' <<<"$output"; then
+    echo "$output"
+    echo "error: --expect $((tasks + 1)) over $tasks reports should flag a missing node and exit 5, not $verdict" >&2
+    exit 1
+fi
+echo "slurm-test: the node that wrote nothing is flagged MISSING (exit 5)"
+step "all checks passed in $((SECONDS - started)) s"
