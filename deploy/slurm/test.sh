@@ -155,26 +155,29 @@ submit() { sbatch --parsable --chdir="$work" --output="$work/logs/%x-%A_%a.out" 
 # The same sbatch file both times: the slowed task differs only in its environment.
 full=$(unset LP_NUM_THREADS; submit --array=0-$((last - 1)))
 slow=$(submit --array="$last" --export=ALL,LP_NUM_THREADS=1)
-echo "slurm-test: jobs $full (0-$((last - 1))) and $slow ($last, LP_NUM_THREADS=1)"
+# And a job whose run fails (no case matches): its exit code must reach Slurm.
+bad=$(CHIPBENCH_FILTER=no-such-case CHIPBENCH_OUT=$work/bad submit)
+echo "slurm-test: jobs $full (0-$((last - 1))), $slow ($last, LP_NUM_THREADS=1) and $bad (no case)"
 
 step "waiting for the tasks (at most $timeout_s s)"
 deadline=$((SECONDS + timeout_s))
-while [ -n "$(squeue -h -j "$full,$slow" -o %i)" ]; do
+while [ -n "$(squeue -h -j "$full,$slow,$bad" -o %i)" ]; do
     if [ "$SECONDS" -ge "$deadline" ]; then
-        scancel "$full" "$slow" || true
+        scancel "$full" "$slow" "$bad" || true
         echo "error: the tasks did not finish within $timeout_s s" >&2
         exit 1
     fi
     sleep 2
 done
 
+field() { grep -oP "(^| )$1=\K[^ ]*" <<<"$2"; } # field NAME LINE: a value in scontrol -o's line
 # One line per array task: its index, state, exit code and run time.
 failed=0
 while read -r line; do
-    task=$(grep -o 'ArrayTaskId=[^ ]*' <<<"$line" | cut -d= -f2)
-    state=$(grep -o 'JobState=[^ ]*' <<<"$line" | cut -d= -f2)
-    code=$(grep -o 'ExitCode=[^ ]*' <<<"$line" | cut -d= -f2)
-    runtime=$(grep -o 'RunTime=[^ ]*' <<<"$line" | cut -d= -f2)
+    task=$(field ArrayTaskId "$line")
+    state=$(field JobState "$line")
+    code=$(field ExitCode "$line")
+    runtime=$(field RunTime "$line")
     echo "slurm-test: task $task: $state, exit $code, ran $runtime"
     [ "$state" = COMPLETED ] && [ "$code" = 0:0 ] || failed=1
 done < <(scontrol -o show job "$full"; scontrol -o show job "$slow")
@@ -183,6 +186,13 @@ if [ "$failed" -ne 0 ]; then
     echo "error: a task did not complete with exit code 0" >&2
     exit 1
 fi
+bad_line=$(scontrol -o show job "$bad")
+bad_end="$(field JobState "$bad_line"), exit $(field ExitCode "$bad_line")"
+if [ "$bad_end" != "FAILED, exit 1:0" ]; then
+    echo "error: a run that failed (chipbench exit 1) should end its job FAILED with exit code 1:0, not '$bad_end'" >&2
+    exit 1
+fi
+echo "slurm-test: the failed run's job: $bad_end"
 
 step "checking every task wrote its report"
 for task in $(seq 0 "$last"); do
