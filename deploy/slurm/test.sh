@@ -104,9 +104,18 @@ EOF
 # --- Daemons ----------------------------------------------------------------
 pids=()
 cleanup() {
-    local status=$?
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    local status=$? i pid watchdog
+    # Last started first: slurmd and slurmctld still reach munged while they
+    # stop. A daemon that ignores SIGTERM (slurmd can, without munged) is
+    # killed after 10 s.
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        pid=${pids[i]}
+        kill "$pid" 2>/dev/null || continue
+        (sleep 10 && kill -KILL "$pid" 2>/dev/null) &
+        watchdog=$!
+        wait "$pid" 2>/dev/null || true
+        kill "$watchdog" 2>/dev/null || true
+    done
     [ "$status" -eq 0 ] || echo "slurm-test: FAILED; the cluster's files and logs are in $work" >&2
 }
 trap cleanup EXIT
