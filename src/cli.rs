@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::case::Dtype;
+use crate::fleet::Thresholds;
 use crate::planner::{Precision, Recompute};
 
 /// Measures what a GPU actually delivers on AI workloads, every result verified.
@@ -58,6 +59,11 @@ pub enum Command {
     },
     /// Predict an operation's time from a profile, or every case of a report.
     Predict(PredictArgs),
+    /// Find the nodes of a fleet that are off: each node's reports against
+    /// its group's (same chip, backend, driver) median, with robust
+    /// statistics; a verdict per node and an exit code a health check can use.
+    #[command(after_help = FLEET_EXIT_CODES)]
+    Fleet(FleetArgs),
     /// List the chip catalog with the source of every figure, or show one chip.
     Chips {
         /// A chip id: show its figures with their sources.
@@ -103,6 +109,72 @@ pub struct CompareArgs {
     /// Where to write, besides the table on stdout.
     #[command(flatten)]
     pub outputs: OutputArgs,
+}
+
+/// What `chipbench fleet`'s exit code says.
+pub const FLEET_EXIT_CODES: &str = "Exit codes: 0 every node passed; 4 at least one node warned \
+and none failed; 5 at least one node failed or an expected node is missing; 1 error (bad input: \
+one `error:` line); 2 usage.";
+
+/// Options of `chipbench fleet`; thresholds in percent of the group median
+/// and in robust z-scores (defaults: [`Thresholds::default`]).
+#[derive(Debug, clap::Args)]
+pub struct FleetArgs {
+    /// Reports, or folders of reports, one or more per node.
+    #[arg(required = true, value_name = "REPORT-OR-FOLDER")]
+    pub paths: Vec<PathBuf>,
+    /// Where to write, besides the table on stdout.
+    #[command(flatten)]
+    pub outputs: OutputArgs,
+    /// Print the analysis as JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// How many nodes should have reported: fewer fails (exit 5).
+    #[arg(long, value_name = "N", conflicts_with = "expect_nodes")]
+    pub expect: Option<usize>,
+    /// The nodes that should have reported, by label: each without a report is listed as missing (exit 5).
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub expect_nodes: Vec<String>,
+    /// Compare every report as one group even where backends or drivers
+    /// differ (refused when the chips differ).
+    #[arg(long)]
+    pub group_as_one: bool,
+    /// Warn when a node's cases are this many percent below the group median...
+    #[arg(long, value_name = "PCT", default_value_t = Thresholds::default().warn_below * 100.0)]
+    pub warn_below: f64,
+    /// ... with a robust z-score at or below minus this.
+    #[arg(long, value_name = "Z", default_value_t = Thresholds::default().warn_z)]
+    pub warn_z: f64,
+    /// Fail when a node's cases are this many percent below the group median...
+    #[arg(long, value_name = "PCT", default_value_t = Thresholds::default().fail_below * 100.0)]
+    pub fail_below: f64,
+    /// ... with a robust z-score at or below minus this.
+    #[arg(long, value_name = "Z", default_value_t = Thresholds::default().fail_z)]
+    pub fail_z: f64,
+    /// Warn when one case alone is this many percent below its median...
+    #[arg(long, value_name = "PCT", default_value_t = Thresholds::default().case_below * 100.0)]
+    pub case_below: f64,
+    /// ... with its own z-score at or below minus this.
+    #[arg(long, value_name = "Z", default_value_t = Thresholds::default().case_z)]
+    pub case_z: f64,
+    /// The smallest σ a case is judged with, in percent of its median.
+    #[arg(long, value_name = "PCT", default_value_t = Thresholds::default().noise_floor * 100.0)]
+    pub noise_floor: f64,
+}
+
+impl FleetArgs {
+    /// The thresholds the flags give, as fractions.
+    pub fn thresholds(&self) -> Thresholds {
+        Thresholds {
+            warn_below: self.warn_below / 100.0,
+            warn_z: self.warn_z,
+            fail_below: self.fail_below / 100.0,
+            fail_z: self.fail_z,
+            case_below: self.case_below / 100.0,
+            case_z: self.case_z,
+            noise_floor: self.noise_floor / 100.0,
+        }
+    }
 }
 
 /// Options of `chipbench predict`.

@@ -8,6 +8,7 @@ pub mod case;
 pub mod cli;
 pub mod commands;
 pub mod export;
+pub mod fleet;
 pub mod gpu;
 pub mod measure;
 pub mod model;

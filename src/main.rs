@@ -42,6 +42,7 @@ fn main() -> ExitCode {
             report: args.report.as_deref(),
         }),
         Command::Chips { id, out } => commands::chips(id.as_deref(), out.as_deref()),
+        Command::Fleet(args) => commands::fleet(&args),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

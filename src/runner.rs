@@ -350,11 +350,8 @@ fn run_and_verify(
         return Ok(());
     }
     let timing = Timing::of(&sampled).expect("the sampler always takes at least one sample");
-    let median_s = timing.summary.median_s;
-    // Rates only where there is work to rate: latency moves nothing.
-    let bytes = (measurement.bytes_read + measurement.bytes_written) as f64;
-    measurement.gflop_per_s = (measurement.flop > 0.0).then(|| measurement.flop / median_s / 1e9);
-    measurement.gb_per_s = (bytes > 0.0).then(|| bytes / median_s / 1e9);
+    (measurement.gflop_per_s, measurement.gb_per_s) =
+        measurement.rates_at(timing.summary.median_s);
     measurement.warnings = Warning::assess(&timing);
     measurement.stages = prepared
         .stage_times(gpu, timing.repeats_per_sample)?

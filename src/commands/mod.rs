@@ -5,6 +5,7 @@ mod calibrate;
 mod chips;
 mod compare;
 mod devices;
+mod fleet;
 mod models;
 mod plan;
 mod predict;
@@ -16,6 +17,7 @@ pub use calibrate::calibrate;
 pub use chips::chips;
 pub use compare::compare;
 pub use devices::devices;
+pub use fleet::fleet;
 pub use models::models;
 pub use plan::plan;
 pub use predict::{predict, PredictRequest};
@@ -34,17 +36,24 @@ pub enum Outcome {
     CaseFailed,
     /// The run was interrupted (Ctrl-C); a partial report was written.
     Interrupted,
+    /// `fleet`: at least one node warned, none failed.
+    NodesWarned,
+    /// `fleet`: at least one node failed, or an expected node is missing.
+    NodesFailed,
 }
 
 impl Outcome {
     /// Exit code of a command that returned an error (bad input, I/O).
     pub const ERROR_CODE: u8 = 1;
 
-    /// Exit code: 0 success, 1 error, 2 usage (clap), 3 a case failed, 130 interrupted.
+    /// Exit code: 0 success, 1 error, 2 usage (clap), 3 a case failed, 4 a
+    /// fleet node warned, 5 a fleet node failed or is missing, 130 interrupted.
     pub fn exit_code(self) -> ExitCode {
         ExitCode::from(match self {
             Outcome::Success => 0,
             Outcome::CaseFailed => 3,
+            Outcome::NodesWarned => 4,
+            Outcome::NodesFailed => 5,
             Outcome::Interrupted => 130,
         })
     }

@@ -4,6 +4,7 @@
 use super::comparison::Comparison;
 use super::model::{check_word, status_word, CaseRow, ReportRows};
 use super::Exporter;
+use crate::fleet::FleetAnalysis;
 use crate::gpu::TimingMethod;
 
 /// Writes comma-separated values (RFC 4180 quoting, `\n` line ends).
@@ -101,7 +102,58 @@ impl Exporter for Csv {
         }
         out
     }
+
+    fn fleet(&self, fleet: &FleetAnalysis) -> String {
+        let mut out = line(FLEET_COLUMNS.iter().map(|c| c.to_string()));
+        for node in &fleet.nodes {
+            let group = node.group.map(|i| (i, &fleet.groups[i].key));
+            let node_fields = [
+                group.map_or(String::new(), |(i, _)| (i + 1).to_string()),
+                group.map_or(String::new(), |(_, k)| k.chip.clone()),
+                group.map_or(String::new(), |(_, k)| k.backend.clone()),
+                group.map_or(String::new(), |(_, k)| {
+                    format!("{} {}", k.driver, k.driver_info)
+                }),
+                node.node.clone(),
+                node.verdict.words().to_lowercase(),
+                number(node.aggregate.map(|a| a.fraction)),
+                number(node.aggregate.map(|a| a.z)),
+            ];
+            if node.cases.is_empty() {
+                let empty = std::iter::repeat_n(String::new(), 5);
+                out += &line(node_fields.iter().cloned().chain(empty));
+            }
+            for score in &node.cases {
+                let case_fields = [
+                    score.case.clone(),
+                    score.figure.to_string(),
+                    score.fraction.to_string(),
+                    score.z.to_string(),
+                    score.sigma_fraction.to_string(),
+                ];
+                out += &line(node_fields.iter().cloned().chain(case_fields));
+            }
+        }
+        out
+    }
 }
+
+/// The columns of a fleet's CSV: one row per node and compared case.
+const FLEET_COLUMNS: [&str; 13] = [
+    "group",
+    "chip",
+    "backend",
+    "driver",
+    "node",
+    "verdict",
+    "node_share_of_median",
+    "node_z",
+    "case",
+    "figure",
+    "share_of_median",
+    "z",
+    "sigma_fraction",
+];
 
 /// A number as Rust prints it (the shortest text that reads back exactly),
 /// or an empty field.

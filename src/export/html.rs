@@ -3,10 +3,13 @@
 //! forbids the page any network fetch, so it shows the same anywhere.
 
 use super::comparison::Comparison;
+use super::fleet_plot::shares_plot;
+use super::fleet_tables::{cases_table, fleet_tables, flagged_line, headline};
 use super::model::ReportRows;
 use super::plots::{roofline, throughput, Colouring, Plot};
 use super::tables::{comparison_tables, facts, report_tables, Table};
 use super::Exporter;
+use crate::fleet::FleetAnalysis;
 use crate::report::Status;
 
 /// Writes one HTML page.
@@ -64,6 +67,31 @@ impl Exporter for Html {
         }
         for t in rest {
             body += &table(t);
+        }
+        page(title, &body)
+    }
+
+    fn fleet(&self, fleet: &FleetAnalysis) -> String {
+        let title = "chipbench fleet";
+        let mut body = format!(
+            "<h1>{title}</h1>\n<p>{}; {}</p>\n",
+            escape(&headline(fleet)),
+            escape(&flagged_line(fleet))
+        );
+        for t in fleet_tables(fleet) {
+            body += &table(&t);
+        }
+        for (i, group) in fleet.groups.iter().enumerate() {
+            body += &format!(
+                "<h2>Group {}: {}</h2>\n",
+                i + 1,
+                escape(&group.key.to_string())
+            );
+            body += &figure(&shares_plot(fleet, i, group));
+            let cases = cases_table(fleet, i, group);
+            if !cases.rows.is_empty() {
+                body += &table(&cases);
+            }
         }
         page(title, &body)
     }

@@ -2,9 +2,11 @@
 //! so the text reads as a table in a terminal too.
 
 use super::comparison::Comparison;
+use super::fleet_tables::{cases_table, fleet_tables, flagged_line, headline};
 use super::model::ReportRows;
 use super::tables::{column_widths, comparison_tables, facts, pad_row, report_tables, Table};
 use super::Exporter;
+use crate::fleet::FleetAnalysis;
 
 /// Writes GitHub-flavoured Markdown.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +33,24 @@ impl Exporter for Markdown {
         let mut out = String::from("## chipbench compare\n\n");
         for t in comparison_tables(comparison) {
             out += &table(&t);
+        }
+        out
+    }
+
+    fn fleet(&self, fleet: &FleetAnalysis) -> String {
+        let mut out = format!(
+            "## chipbench fleet\n\n{}; {}\n\n",
+            headline(fleet),
+            flagged_line(fleet)
+        );
+        for t in fleet_tables(fleet) {
+            out += &table(&t);
+        }
+        for (i, group) in fleet.groups.iter().enumerate() {
+            let cases = cases_table(fleet, i, group);
+            if !cases.rows.is_empty() {
+                out += &table(&cases);
+            }
         }
         out
     }

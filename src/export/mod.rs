@@ -1,13 +1,17 @@
 //! Reports people look at: one file per format (HTML with plots, Markdown,
-//! CSV) and the terminal's text ([`Terminal`], what `run`, `show` and
-//! `compare` print) behind the [`Exporter`] trait, all fed by the row model
-//! of [`model`] and, for reports side by side, [`comparison`].
+//! CSV) and the terminal's text ([`Terminal`], what `run`, `show`,
+//! `compare` and `fleet` print) behind the [`Exporter`] trait, all fed by
+//! the row model of [`model`] and, for reports side by side, [`comparison`];
+//! a fleet's nodes by `crate::fleet`'s analysis, through `fleet_tables` and
+//! `fleet_plot`.
 //!
 //! Output files are created when a command starts ([`Outputs::create`]), so
 //! a path that cannot be written fails before any measurement does.
 
 mod comparison;
 mod csv;
+mod fleet_plot;
+mod fleet_tables;
 mod html;
 mod markdown;
 mod model;
@@ -28,12 +32,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
+use crate::fleet::FleetAnalysis;
+
 /// One output format.
 pub trait Exporter {
     /// One or more reports, one section each.
     fn reports(&self, reports: &[ReportRows]) -> String;
     /// Reports compared case by case.
     fn comparison(&self, comparison: &Comparison) -> String;
+    /// A fleet's nodes, each against its group.
+    fn fleet(&self, fleet: &FleetAnalysis) -> String;
 }
 
 /// The formats a command can write.
@@ -102,6 +110,11 @@ impl Outputs {
     /// Writes `comparison` in every format; returns each format and path written.
     pub fn write_comparison(self, comparison: &Comparison) -> Result<Vec<(Format, PathBuf)>> {
         self.write_each(|exporter| exporter.comparison(comparison))
+    }
+
+    /// Writes `fleet` in every format; returns each format and path written.
+    pub fn write_fleet(self, fleet: &FleetAnalysis) -> Result<Vec<(Format, PathBuf)>> {
+        self.write_each(|exporter| exporter.fleet(fleet))
     }
 
     fn write_each(

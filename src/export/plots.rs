@@ -11,7 +11,7 @@ use crate::case::Dtype;
 use crate::report::Status;
 
 /// Width and height of every plot, in pixels (the page scales it down to fit).
-const PLOT_SIZE: (u32, u32) = (900, 540);
+pub(super) const PLOT_SIZE: (u32, u32) = (900, 540);
 
 /// Colours told apart by most readers, including most with a colour deficiency
 /// (Tableau 10).
@@ -29,7 +29,7 @@ const PALETTE: [RGBColor; 10] = [
 ];
 
 /// The `i`th colour of the palette, wrapping round.
-fn colour(i: usize) -> RGBColor {
+pub(super) fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
@@ -410,7 +410,7 @@ pub fn roofline(reports: &[(String, &ReportRows)], colouring: Colouring) -> Plot
 
 /// The family a workload's throughput is plotted with: `stream` for
 /// `stream_triad`, `matmul` for `matmul`.
-fn family(workload: &str) -> &str {
+pub(super) fn family(workload: &str) -> &str {
     workload.split('_').next().unwrap_or(workload)
 }
 

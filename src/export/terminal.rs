@@ -4,10 +4,12 @@
 //! padded tables, which read as tables in a terminal too.
 
 use super::comparison::Comparison;
+use super::fleet_tables::{flagged_line, group_number, headline, nodes_table};
 use super::markdown::Markdown;
 use super::model::{AutotuneRow, CaseRow, ReportRows, TargetRow, WarningOrigin};
 use super::tables::{column_widths, pad_row, rate, spread, verification_cells, Table};
 use super::Exporter;
+use crate::fleet::FleetAnalysis;
 use crate::reference::Verification;
 use crate::report::{Status, Verdict};
 use crate::units::format_seconds;
@@ -24,6 +26,31 @@ impl Exporter for Terminal {
 
     fn comparison(&self, comparison: &Comparison) -> String {
         Markdown.comparison(comparison)
+    }
+
+    /// The headline, each group with its notes, the nodes' table, the
+    /// fleet's notes, and the flagged nodes last (where a log's tail shows them).
+    fn fleet(&self, fleet: &FleetAnalysis) -> String {
+        let mut out = format!("chipbench fleet: {}\n", headline(fleet));
+        for (i, group) in fleet.groups.iter().enumerate() {
+            out += &format!(
+                "group {}: {} ({} node{}, {} case{} compared)\n",
+                group_number(i),
+                group.key,
+                group.nodes,
+                if group.nodes == 1 { "" } else { "s" },
+                group.cases.len(),
+                if group.cases.len() == 1 { "" } else { "s" },
+            );
+            for note in &group.notes {
+                out += &format!("  note: {note}\n");
+            }
+        }
+        out += &aligned(&nodes_table(fleet));
+        for note in &fleet.notes {
+            out += &format!("note: {note}\n");
+        }
+        out + &flagged_line(fleet) + "\n"
     }
 }
 

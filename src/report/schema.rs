@@ -353,4 +353,14 @@ impl Measurement {
     pub fn name(&self) -> String {
         format!("{} {}", self.case, self.variant)
     }
+
+    /// GFLOP/s and GB/s at a median time of `median_s`, each only where there
+    /// is work to rate (latency moves nothing).
+    pub fn rates_at(&self, median_s: f64) -> (Option<f64>, Option<f64>) {
+        let bytes = (self.bytes_read + self.bytes_written) as f64;
+        (
+            (self.flop > 0.0).then(|| self.flop / median_s / 1e9),
+            (bytes > 0.0).then(|| bytes / median_s / 1e9),
+        )
+    }
 }

@@ -1,0 +1,236 @@
+//! `chipbench fleet` through the real binary on the committed example fleet
+//! and on fleets made from committed reports (no adapter needed), one clear
+//! line for each kind of bad input, and the detection and false-alarm rates
+//! of synthetic fleets built from a real report.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use chipbench::fleet::{measure_rates, Trial};
+use chipbench::report::{load, report_files};
+use serde_json::Value;
+
+/// The node of `examples/fleet/` made 10% slower (the README names it).
+const SLOWED_NODE: &str = "node07";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn chipbench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chipbench"))
+        .args(args)
+        .output()
+        .expect("run chipbench")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Asserts exit code 1 and exactly one `error:` line, holding `expected`.
+fn assert_clean_error(output: &Output, expected: &str) {
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "stderr: {err}");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {err}");
+    assert!(errors[0].contains(expected), "{expected:?} in {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// Each node's verdict from the terminal table: (node, verdict) rows.
+fn verdicts(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .skip_while(|l| !l.starts_with("node "))
+        .skip(2)
+        .take_while(|l| !l.starts_with("flagged") && !l.starts_with("every") && !l.starts_with("note"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split_whitespace().collect();
+            (cells[0].to_string(), cells[2].to_string())
+        })
+        .collect()
+}
+
+/// The committed quick report on Vulkan with raw samples (schema 2).
+fn quick_v2() -> PathBuf {
+    report_files(&root().join("reports"))
+        .unwrap()
+        .into_iter()
+        .find(|p| {
+            let r = load(p).unwrap();
+            r.schema_version == 2 && r.suite.name == "quick" && r.adapter.backend == "vulkan"
+        })
+        .expect("a committed quick v2 report")
+}
+
+/// Writes `report` (as JSON) to `dir` as `NAME.json`, with its node label
+/// set to `name` and `edit` applied.
+fn write_as(dir: &Path, source: &Path, name: &str, edit: impl Fn(&mut Value)) -> PathBuf {
+    let mut value: Value = serde_json::from_str(&std::fs::read_to_string(source).unwrap()).unwrap();
+    value["host"]["node"] = Value::String(name.into());
+    edit(&mut value);
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_string(&value).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn the_example_fleet_flags_its_slowed_node_and_only_it() {
+    let output = chipbench(&["fleet", root().join("examples/fleet").to_str().unwrap()]);
+    let text = stdout(&output);
+    let rows = verdicts(&text);
+    assert_eq!(rows.len(), 10, "{text}");
+    for (node, verdict) in &rows {
+        match node == SLOWED_NODE {
+            true => assert!(verdict == "WARN" || verdict == "FAIL", "{text}"),
+            false => assert_eq!(verdict, "pass", "{text}"),
+        }
+    }
+    assert!(text.contains(&format!("flagged: {SLOWED_NODE} (")), "{text}");
+    let slowed = rows.iter().find(|(n, _)| n == SLOWED_NODE).unwrap();
+    let code = if slowed.1 == "FAIL" { 5 } else { 4 };
+    assert_eq!(output.status.code(), Some(code), "{text}");
+}
+
+#[test]
+fn every_output_format_holds_every_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let (html, md, csv) = (dir.path().join("f.html"), dir.path().join("f.md"), dir.path().join("f.csv"));
+    let fleet = root().join("examples/fleet");
+    let output = chipbench(&[
+        "fleet",
+        fleet.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+        "--md",
+        md.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+        "--json",
+    ]);
+    let json: Value = serde_json::from_str(&stdout(&output)).expect("stdout is JSON alone");
+    let nodes = json["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 10);
+    let flagged: Vec<&str> = nodes
+        .iter()
+        .filter(|n| n["verdict"] != "pass")
+        .map(|n| n["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, [SLOWED_NODE]);
+    let cases = json["groups"][0]["cases"].as_array().unwrap().len();
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert_eq!(page.matches("<svg").count(), 1, "one plot per group");
+    for n in nodes {
+        let name = n["node"].as_str().unwrap();
+        assert!(page.contains(&format!(">{name}<")), "{name} in the page");
+    }
+    let markdown = std::fs::read_to_string(&md).unwrap();
+    assert!(markdown.contains("### Nodes") && markdown.contains("### Cases"));
+    assert!(markdown.contains(&format!("| {SLOWED_NODE} ")));
+    let rows = std::fs::read_to_string(&csv).unwrap().lines().count();
+    assert_eq!(rows, 1 + 10 * cases, "a row per node and case");
+}
+
+#[test]
+fn expected_nodes_without_a_report_are_missing_and_fail_the_check() {
+    let fleet = root().join("examples/fleet");
+    let output = chipbench(&[
+        "fleet",
+        fleet.to_str().unwrap(),
+        "--expect-nodes",
+        "node01,node02,node03,node04,node05,node06,node07,node08,node09,node10,node11",
+    ]);
+    let text = stdout(&output);
+    assert!(verdicts(&text).contains(&("node11".into(), "MISSING".into())), "{text}");
+    assert_eq!(output.status.code(), Some(5));
+    let output = chipbench(&["fleet", fleet.to_str().unwrap(), "--expect", "12"]);
+    assert!(stdout(&output).contains("expected 12 nodes, found 10: 2 missing"));
+    assert_eq!(output.status.code(), Some(5));
+}
+
+#[test]
+fn a_group_mixing_schema_versions_and_a_node_twice_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = report_files(&root().join("reports"))
+        .unwrap()
+        .into_iter()
+        .find(|p| {
+            let r = load(p).unwrap();
+            r.schema_version == 1 && r.suite.name == "quick" && r.adapter.backend == "vulkan"
+                && r.adapter.driver_info.contains("22.3.6")
+        })
+        .unwrap();
+    let v2 = quick_v2();
+    write_as(dir.path(), &v1, "a", |_| {});
+    write_as(dir.path(), &v2, "b", |_| {});
+    write_as(dir.path(), &v2, "c", |_| {});
+    write_as(dir.path(), &v2, "c-again", |v| {
+        v["host"]["node"] = Value::String("c".into());
+        v["started_utc"] = Value::String("2030-01-01T00:00:00Z".into());
+    });
+    let output = chipbench(&["fleet", dir.path().to_str().unwrap()]);
+    let text = stdout(&output);
+    assert!(text.contains("mixes report schema versions 1 and 2"), "{text}");
+    assert!(text.contains("node c reported twice: kept the newest"), "{text}");
+    assert!(text.contains("c-again.json (started 2030-01-01T00:00:00Z)"), "{text}");
+    assert_eq!(verdicts(&text).len(), 3, "{text}");
+}
+
+#[test]
+fn bad_input_gets_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere");
+    assert_clean_error(
+        &chipbench(&["fleet", missing.to_str().unwrap()]),
+        "nowhere does not exist",
+    );
+    assert_clean_error(
+        &chipbench(&["fleet", dir.path().to_str().unwrap()]),
+        "no chipbench reports in this folder",
+    );
+    let v2 = quick_v2();
+    for name in ["a", "b", "c"] {
+        write_as(dir.path(), &v2, name, |_| {});
+    }
+    write_as(dir.path(), &v2, "d", |v| {
+        v["adapter"]["name"] = Value::String("Another GPU".into());
+    });
+    assert_clean_error(
+        &chipbench(&["fleet", dir.path().to_str().unwrap(), "--group-as-one"]),
+        "--group-as-one: the reports are of 2 chips",
+    );
+    assert_clean_error(
+        &chipbench(&["fleet", dir.path().to_str().unwrap(), "--fail-below", "3"]),
+        "milder than the warn one",
+    );
+    // Without --group-as-one the other chip is a group of its own, too small to judge.
+    let output = chipbench(&["fleet", dir.path().to_str().unwrap()]);
+    let text = stdout(&output);
+    assert!(text.contains("2 groups (chip, backend, driver), each compared on its own"), "{text}");
+    assert!(text.contains("1 node: too few to compare"), "{text}");
+    assert_eq!(output.status.code(), Some(4), "{text}");
+}
+
+#[test]
+fn synthetic_fleets_find_the_slow_node_and_flag_no_other() {
+    let source = load(&quick_v2()).unwrap();
+    let rates = measure_rates(&source, &Trial::default()).unwrap();
+    assert_eq!(rates.fleets, 200);
+    assert!(
+        rates.detection_rate() >= 0.95,
+        "detection {:.3}: {rates:?}",
+        rates.detection_rate()
+    );
+    assert!(
+        rates.false_alarm_rate() <= 0.05,
+        "false alarms {:.3}: {rates:?}",
+        rates.false_alarm_rate()
+    );
+    let no_slowdown = Trial {
+        fleets: 50,
+        slowdown: 0.0,
+        ..Trial::default()
+    };
+    let rates = measure_rates(&source, &no_slowdown).unwrap();
+    assert!(rates.detection_rate() <= 0.05, "a node not slowed is not found: {rates:?}");
+}
