@@ -12,15 +12,17 @@
 # on exit. An already running munged is used as it is.
 #
 # Settings: TASKS (default 4: three at full speed and the slowed one),
-# CHIPBENCH_FILTER (the cases each task runs, default matmul_f32_5: the quick
-# suite's two largest f32 matmuls, compute-bound, so one thread fewer shows), CHIPBENCH_BIN
-# (default: target/release/chipbench, built here), TIMEOUT_S (for the jobs, default 900).
+# CHIPBENCH_SUITE and CHIPBENCH_FILTER (the cases each task runs, default the
+# quick suite's matmul_f32_5: its two largest f32 matmuls, compute-bound, so
+# one thread fewer shows), CHIPBENCH_BIN (default: target/release/chipbench,
+# built here), TIMEOUT_S (for the jobs, default 900).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 
 tasks=${TASKS:-4}
 filter=${CHIPBENCH_FILTER:-matmul_f32_5}
+suite=${CHIPBENCH_SUITE:-quick}
 timeout_s=${TIMEOUT_S:-900}
 if ! [[ $tasks =~ ^[0-9]+$ ]] || [ "$tasks" -lt 3 ]; then
     echo "error: TASKS must be a whole number of at least 3 (a slowed task stands out only against peers), not '$tasks'" >&2
@@ -155,11 +157,16 @@ if ! wait_for 60 "node $node" node_idle; then
 fi
 
 # --- The jobs ---------------------------------------------------------------
-last=$((tasks - 1))
-step "submitting tasks 0-$((last - 1)) and the slowed task $last (filter '$filter')"
-export CHIPBENCH_BIN CHIPBENCH_FILTER=$filter CHIPBENCH_OUT=$work/reports
-# lavapipe on every task; one tuning cache, so every task runs the kernel the first one chose.
+# lavapipe on every task, with one tuning cache, filled here first: every task
+# then measures the same kernels, and none of them searches first.
+export CHIPBENCH_BIN CHIPBENCH_SUITE=$suite CHIPBENCH_FILTER=$filter CHIPBENCH_OUT=$work/reports
 export CHIPBENCH_ARGS="--backend vulkan --tune-cache $work/autotune.json"
+step "tuning the kernels of suite $suite, filter '$filter', once for every task"
+# shellcheck disable=SC2086 # CHIPBENCH_ARGS is split on spaces, as the sbatch file splits it
+"$CHIPBENCH_BIN" run --suite "$suite" --filter "$filter" --out "$work/tuning" $CHIPBENCH_ARGS >"$work/logs/tuning.out"
+
+last=$((tasks - 1))
+step "submitting tasks 0-$((last - 1)) and the slowed task $last"
 submit() { sbatch --parsable --chdir="$work" --output="$work/logs/%x-%A_%a.out" "$@" deploy/slurm/chipbench.sbatch; }
 # The same sbatch file both times: the slowed task differs only in its environment.
 full=$(unset LP_NUM_THREADS; submit --array=0-$((last - 1)))
