@@ -259,6 +259,13 @@ fn check_fleet(fleet: &str, job: &str, pvc: &str) -> Checked<()> {
     if !under(&out, &mount) {
         return Err(format!("{out} is not under the volume mounted at {mount}"));
     }
+    let image = |doc: &Yaml| text(doc, "spec.template.spec.containers.0.image").map(str::to_string);
+    let (judge, runner) = (image(&fleet)?, image(&parse(job)?)?);
+    if judge != runner {
+        return Err(format!(
+            "the merge runs {judge}, the Job {runner}: one chipbench should do both"
+        ));
+    }
     Ok(())
 }
 
@@ -376,6 +383,11 @@ fn a_fleet_step_that_expects_other_nodes_or_reads_elsewhere_fails() {
     );
     let fleet = edited(FLEET, "mountPath: /reports", "mountPath: /srv");
     assert_fails(check_fleet(&fleet, JOB, PVC), "mounted at /srv");
+    let fleet = edited(FLEET, "chipbench:0.1.0", "chipbench:0.2.0");
+    assert_fails(
+        check_fleet(&fleet, JOB, PVC),
+        "one chipbench should do both",
+    );
 }
 
 #[test]
