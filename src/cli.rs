@@ -84,7 +84,7 @@ pub struct OutputArgs {
     /// Write Markdown tables to FILE.
     #[arg(long, value_name = "FILE")]
     pub md: Option<PathBuf>,
-    /// Write CSV, one row per case with every numeric field, to FILE.
+    /// Write CSV, one row per case with every numeric field (for `fleet`, one per node and case), to FILE.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
 }

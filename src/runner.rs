@@ -350,8 +350,7 @@ fn run_and_verify(
         return Ok(());
     }
     let timing = Timing::of(&sampled).expect("the sampler always takes at least one sample");
-    (measurement.gflop_per_s, measurement.gb_per_s) =
-        measurement.rates_at(timing.summary.median_s);
+    (measurement.gflop_per_s, measurement.gb_per_s) = measurement.rates_at(timing.summary.median_s);
     measurement.warnings = Warning::assess(&timing);
     measurement.stages = prepared
         .stage_times(gpu, timing.repeats_per_sample)?

@@ -3,50 +3,12 @@
 
 mod common;
 
+use common::{assert_clean_error, chipbench, stderr};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use chipbench::report::{load, Report, Status};
-
-/// Runs the binary with its tuning cache in a private folder, never the user's.
-fn chipbench(args: &[&str]) -> Output {
-    let cache = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_chipbench"))
-        .args(args)
-        .env("XDG_CACHE_HOME", cache.path())
-        .output()
-        .expect("run chipbench")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// The `error:` lines on stderr.
-fn our_errors(output: &Output) -> Vec<String> {
-    stderr(output)
-        .lines()
-        .filter(|l| l.starts_with("error: "))
-        .map(String::from)
-        .collect()
-}
-
-/// Asserts a clean failure: exit code 1, exactly one `error:` line containing
-/// `expected`, and no panic or backtrace.
-fn assert_clean_error(output: &Output, expected: &str) {
-    let err = stderr(output);
-    assert_eq!(output.status.code(), Some(1), "stderr: {err}");
-    let errors = our_errors(output);
-    assert_eq!(errors.len(), 1, "one error line, got: {err}");
-    assert!(
-        errors[0].contains(expected),
-        "expected '{expected}' in: {err}"
-    );
-    assert!(
-        !err.contains("panicked") && !err.contains("backtrace") && !err.contains("internal error"),
-        "{err}"
-    );
-}
 
 fn reports_in(dir: &Path) -> Vec<PathBuf> {
     chipbench::report::report_files(dir).unwrap()

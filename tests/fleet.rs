@@ -3,8 +3,11 @@
 //! line for each kind of bad input, and the detection and false-alarm rates
 //! of synthetic fleets built from a real report.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use common::{assert_clean_error, chipbench, stdout};
 
 use chipbench::fleet::{measure_rates, Trial};
 use chipbench::report::{load, report_files};
@@ -17,33 +20,14 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn chipbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chipbench"))
-        .args(args)
-        .output()
-        .expect("run chipbench")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Asserts exit code 1 and exactly one `error:` line, holding `expected`.
-fn assert_clean_error(output: &Output, expected: &str) {
-    let err = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "stderr: {err}");
-    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
-    assert_eq!(errors.len(), 1, "one error line: {err}");
-    assert!(errors[0].contains(expected), "{expected:?} in {err}");
-    assert!(!err.contains("panicked"), "{err}");
-}
-
 /// Each node's verdict from the terminal table: (node, verdict) rows.
 fn verdicts(text: &str) -> Vec<(String, String)> {
     text.lines()
         .skip_while(|l| !l.starts_with("node "))
         .skip(2)
-        .take_while(|l| !l.starts_with("flagged") && !l.starts_with("every") && !l.starts_with("note"))
+        .take_while(|l| {
+            !l.starts_with("flagged") && !l.starts_with("every") && !l.starts_with("note")
+        })
         .map(|l| {
             let cells: Vec<&str> = l.split_whitespace().collect();
             (cells[0].to_string(), cells[2].to_string())
@@ -86,7 +70,10 @@ fn the_example_fleet_flags_its_slowed_node_and_only_it() {
             false => assert_eq!(verdict, "pass", "{text}"),
         }
     }
-    assert!(text.contains(&format!("flagged: {SLOWED_NODE} (")), "{text}");
+    assert!(
+        text.contains(&format!("flagged: {SLOWED_NODE} (")),
+        "{text}"
+    );
     let slowed = rows.iter().find(|(n, _)| n == SLOWED_NODE).unwrap();
     let code = if slowed.1 == "FAIL" { 5 } else { 4 };
     assert_eq!(output.status.code(), Some(code), "{text}");
@@ -95,7 +82,11 @@ fn the_example_fleet_flags_its_slowed_node_and_only_it() {
 #[test]
 fn every_output_format_holds_every_node() {
     let dir = tempfile::tempdir().unwrap();
-    let (html, md, csv) = (dir.path().join("f.html"), dir.path().join("f.md"), dir.path().join("f.csv"));
+    let (html, md, csv) = (
+        dir.path().join("f.html"),
+        dir.path().join("f.md"),
+        dir.path().join("f.csv"),
+    );
     let fleet = root().join("examples/fleet");
     let output = chipbench(&[
         "fleet",
@@ -141,7 +132,10 @@ fn expected_nodes_without_a_report_are_missing_and_fail_the_check() {
         "node01,node02,node03,node04,node05,node06,node07,node08,node09,node10,node11",
     ]);
     let text = stdout(&output);
-    assert!(verdicts(&text).contains(&("node11".into(), "MISSING".into())), "{text}");
+    assert!(
+        verdicts(&text).contains(&("node11".into(), "MISSING".into())),
+        "{text}"
+    );
     assert_eq!(output.status.code(), Some(5));
     let output = chipbench(&["fleet", fleet.to_str().unwrap(), "--expect", "12"]);
     assert!(stdout(&output).contains("expected 12 nodes, found 10: 2 missing"));
@@ -156,7 +150,9 @@ fn a_group_mixing_schema_versions_and_a_node_twice_are_said() {
         .into_iter()
         .find(|p| {
             let r = load(p).unwrap();
-            r.schema_version == 1 && r.suite.name == "quick" && r.adapter.backend == "vulkan"
+            r.schema_version == 1
+                && r.suite.name == "quick"
+                && r.adapter.backend == "vulkan"
                 && r.adapter.driver_info.contains("22.3.6")
         })
         .unwrap();
@@ -170,9 +166,18 @@ fn a_group_mixing_schema_versions_and_a_node_twice_are_said() {
     });
     let output = chipbench(&["fleet", dir.path().to_str().unwrap()]);
     let text = stdout(&output);
-    assert!(text.contains("mixes report schema versions 1 and 2"), "{text}");
-    assert!(text.contains("node c reported twice: kept the newest"), "{text}");
-    assert!(text.contains("c-again.json (started 2030-01-01T00:00:00Z)"), "{text}");
+    assert!(
+        text.contains("mixes report schema versions 1 and 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("node c reported 2 times: kept the newest"),
+        "{text}"
+    );
+    assert!(
+        text.contains("c-again.json (started 2030-01-01T00:00:00Z)"),
+        "{text}"
+    );
     assert_eq!(verdicts(&text).len(), 3, "{text}");
 }
 
@@ -206,7 +211,10 @@ fn bad_input_gets_one_clear_line() {
     // Without --group-as-one the other chip is a group of its own, too small to judge.
     let output = chipbench(&["fleet", dir.path().to_str().unwrap()]);
     let text = stdout(&output);
-    assert!(text.contains("2 groups (chip, backend, driver), each compared on its own"), "{text}");
+    assert!(
+        text.contains("2 groups (chip, backend, driver), each compared on its own"),
+        "{text}"
+    );
     assert!(text.contains("1 node: too few to compare"), "{text}");
     assert_eq!(output.status.code(), Some(4), "{text}");
 }
@@ -232,5 +240,8 @@ fn synthetic_fleets_find_the_slow_node_and_flag_no_other() {
         ..Trial::default()
     };
     let rates = measure_rates(&source, &no_slowdown).unwrap();
-    assert!(rates.detection_rate() <= 0.05, "a node not slowed is not found: {rates:?}");
+    assert!(
+        rates.detection_rate() <= 0.05,
+        "a node not slowed is not found: {rates:?}"
+    );
 }

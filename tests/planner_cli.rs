@@ -2,18 +2,9 @@
 //! tables and JSON people read, and one clear `error:` line for each kind
 //! of bad input. Pure computation: no adapter is touched.
 
-use std::process::{Command, Output};
+mod common;
 
-fn chipbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chipbench"))
-        .args(args)
-        .output()
-        .expect("run chipbench")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use common::{assert_clean_error, chipbench, stdout};
 
 /// Runs `args`, asserts success and that stdout holds each of `expected`; returns stdout.
 fn assert_prints(args: &[&str], expected: &[&str]) -> String {
@@ -28,19 +19,6 @@ fn assert_prints(args: &[&str], expected: &[&str]) -> String {
         assert!(text.contains(wanted), "{wanted} missing from:\n{text}");
     }
     text
-}
-
-/// Asserts exit code 1 and exactly one `error:` line containing `expected`.
-fn assert_clean_error(output: &Output, expected: &str) {
-    let err = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "stderr: {err}");
-    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
-    assert_eq!(lines.len(), 1, "one error line, got: {err}");
-    assert!(
-        lines[0].contains(expected),
-        "expected '{expected}' in: {err}"
-    );
-    assert!(!err.contains("panicked"), "{err}");
 }
 
 const LLAMA_8K: [&str; 12] = [

@@ -8,6 +8,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::plots::{colour, family, Plot, PLOT_SIZE};
 use crate::fleet::{FleetAnalysis, GroupAnalysis};
 
+/// Node widths left empty on the right for the legend.
+const LEGEND_ROOM: f64 = 2.0;
+
 /// How far apart, in node widths, the families' dots of one node sit.
 const FAMILY_OFFSET: f64 = 0.06;
 
@@ -34,7 +37,11 @@ pub fn shares_plot(fleet: &FleetAnalysis, index: usize, group: &GroupAnalysis) -
     let shares = nodes
         .iter()
         .flat_map(|n| n.cases.iter().map(|s| s.fraction * 100.0));
-    let lines = [100.0, (1.0 - t.warn_below) * 100.0, (1.0 - t.fail_below) * 100.0];
+    let lines = [
+        100.0,
+        (1.0 - t.warn_below) * 100.0,
+        (1.0 - t.fail_below) * 100.0,
+    ];
     let (low, high) = shares
         .chain(lines)
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
@@ -87,13 +94,17 @@ fn draw(
     [median, warn, fail]: [f64; 3],
 ) -> Result<String, String> {
     let fail_with = |e: &dyn std::fmt::Display| e.to_string();
-    let x = (-0.5, names.len() as f64 - 0.5);
+    // Room on the right, past the last node, for the legend.
+    let x = (-0.5, names.len() as f64 - 0.5 + LEGEND_ROOM);
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, PLOT_SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail_with(&e))?;
         let mut chart = ChartBuilder::on(&root)
-            .caption("share of the group median, node by node", ("sans-serif", 22))
+            .caption(
+                "share of the group median, node by node",
+                ("sans-serif", 22),
+            )
             .margin(18)
             .x_label_area_size(56)
             .y_label_area_size(80)
@@ -132,9 +143,11 @@ fn draw(
             .into_text_style(&root)
             .pos(Pos::new(HPos::Center, VPos::Bottom));
         chart
-            .draw_series(names.iter().enumerate().map(|(i, name)| {
-                Text::new(name.to_string(), (i as f64, y.0), name_style.clone())
-            }))
+            .draw_series(
+                names.iter().enumerate().map(|(i, name)| {
+                    Text::new(name.to_string(), (i as f64, y.0), name_style.clone())
+                }),
+            )
             .map_err(|e| fail_with(&e))?;
         let half = families.len() as f64 / 2.0;
         for (k, &fam) in families.iter().enumerate() {
@@ -166,7 +179,7 @@ fn draw(
             .map_err(|e| fail_with(&e))?;
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(SeriesLabelPosition::UpperRight)
             .label_font(("sans-serif", 13))
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)

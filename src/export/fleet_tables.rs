@@ -188,7 +188,11 @@ pub fn flagged_line(fleet: &FleetAnalysis) -> String {
         .filter(|n| n.verdict.flagged())
         .map(|n| format!("{} ({})", n.node, n.verdict.words()))
         .chain((fleet.unnamed_missing > 0).then(|| {
-            format!("{} unnamed ({})", fleet.unnamed_missing, Verdict::Missing.words())
+            format!(
+                "{} unnamed ({})",
+                fleet.unnamed_missing,
+                Verdict::Missing.words()
+            )
         }))
         .collect();
     match flagged.is_empty() {

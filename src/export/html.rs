@@ -4,7 +4,7 @@
 
 use super::comparison::Comparison;
 use super::fleet_plot::shares_plot;
-use super::fleet_tables::{cases_table, fleet_tables, flagged_line, headline};
+use super::fleet_tables::{cases_table, flagged_line, fleet_tables, headline};
 use super::model::ReportRows;
 use super::plots::{roofline, throughput, Colouring, Plot};
 use super::tables::{comparison_tables, facts, report_tables, Table};

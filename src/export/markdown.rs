@@ -2,7 +2,7 @@
 //! so the text reads as a table in a terminal too.
 
 use super::comparison::Comparison;
-use super::fleet_tables::{cases_table, fleet_tables, flagged_line, headline};
+use super::fleet_tables::{cases_table, flagged_line, fleet_tables, headline};
 use super::model::ReportRows;
 use super::tables::{column_widths, comparison_tables, facts, pad_row, report_tables, Table};
 use super::Exporter;

@@ -161,10 +161,7 @@ pub fn analyse(
     options: &Options,
     earlier: &EarlierFigures,
 ) -> Result<FleetAnalysis, FleetError> {
-    options
-        .thresholds
-        .check()
-        .map_err(FleetError::Thresholds)?;
+    options.thresholds.check().map_err(FleetError::Thresholds)?;
     let mut notes = Vec::new();
     let grouped = group(runs, options.group_as_one)?;
     let mut groups = Vec::new();
@@ -270,22 +267,32 @@ fn group(runs: Vec<NodeRun>, as_one: bool) -> Result<BTreeMap<GroupKey, Vec<Node
 }
 
 /// One run per node, the newest (by start time, then by source) where a node
-/// reported twice, with a note naming what was left out; in label order.
+/// reported more than once, with a note per such node naming what was left
+/// out; in label order.
 fn newest_per_node(mut runs: Vec<NodeRun>, notes: &mut Vec<String>) -> Vec<NodeRun> {
     runs.sort_by(|a, b| {
         (&a.node, &b.started_utc, &b.source).cmp(&(&b.node, &a.started_utc, &a.source))
     });
-    let mut kept: Vec<NodeRun> = Vec::new();
+    let mut kept: Vec<(NodeRun, Vec<String>)> = Vec::new();
     for run in runs {
-        match kept.last() {
-            Some(newest) if newest.node == run.node => notes.push(format!(
-                "node {} reported twice: kept the newest, {} (started {}); left out {} (started {})",
-                run.node, newest.source, newest.started_utc, run.source, run.started_utc
-            )),
-            _ => kept.push(run),
+        match kept.last_mut() {
+            Some((newest, left_out)) if newest.node == run.node => left_out.push(run.source),
+            _ => kept.push((run, Vec::new())),
         }
     }
-    kept
+    for (newest, left_out) in &kept {
+        if !left_out.is_empty() {
+            notes.push(format!(
+                "node {} reported {} times: kept the newest, {} (started {}); left out {}",
+                newest.node,
+                left_out.len() + 1,
+                newest.source,
+                newest.started_utc,
+                left_out.join(", ")
+            ));
+        }
+    }
+    kept.into_iter().map(|(run, _)| run).collect()
 }
 
 impl GroupAnalysis {
@@ -415,7 +422,11 @@ fn judge(
                             format!(
                                 "{} not measured here ({}), measured on {} of {} nodes",
                                 stats.case,
-                                if case.is_some() { "unsupported" } else { "absent" },
+                                if case.is_some() {
+                                    "unsupported"
+                                } else {
+                                    "absent"
+                                },
                                 stats.nodes_measured,
                                 peers.len()
                             ),
@@ -461,7 +472,7 @@ fn judge(
             findings.push(Finding::new(Verdict::Warn, history.words()));
         }
     }
-    findings.sort_by(|a, b| b.level.cmp(&a.level));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.level));
     NodeVerdict {
         node: run.node.clone(),
         group: Some(index),
@@ -479,7 +490,14 @@ mod tests {
     use super::super::node::CaseFigure;
     use super::*;
 
-    const CASES: [&str; 6] = ["matmul_a", "matmul_b", "peak_a", "stream_a", "stream_b", "latency_a"];
+    const CASES: [&str; 6] = [
+        "matmul_a",
+        "matmul_b",
+        "peak_a",
+        "stream_a",
+        "stream_b",
+        "latency_a",
+    ];
 
     fn key(chip: &str) -> GroupKey {
         GroupKey {
@@ -531,11 +549,20 @@ mod tests {
     }
 
     fn verdicts(analysis: &FleetAnalysis) -> Vec<(String, Verdict)> {
-        analysis.nodes.iter().map(|n| (n.node.clone(), n.verdict)).collect()
+        analysis
+            .nodes
+            .iter()
+            .map(|n| (n.node.clone(), n.verdict))
+            .collect()
     }
 
     fn verdict_of(analysis: &FleetAnalysis, node: &str) -> Verdict {
-        analysis.nodes.iter().find(|n| n.node == node).unwrap().verdict
+        analysis
+            .nodes
+            .iter()
+            .find(|n| n.node == node)
+            .unwrap()
+            .verdict
     }
 
     #[test]
@@ -544,7 +571,11 @@ mod tests {
         speeds[5] = 0.88;
         let analysis = analysed(fleet(&speeds), &Options::default());
         for (node, verdict) in verdicts(&analysis) {
-            let expected = if node == "n5" { Verdict::Fail } else { Verdict::Pass };
+            let expected = if node == "n5" {
+                Verdict::Fail
+            } else {
+                Verdict::Pass
+            };
             assert_eq!(verdict, expected, "{node}: {analysis:#?}");
         }
         let slow = &analysis.nodes[5];
@@ -580,7 +611,9 @@ mod tests {
         assert!(n1.findings[0].text.starts_with("stream_a 70.0%"), "{n1:#?}");
         assert!(n1.aggregate.unwrap().fraction > 0.98);
         assert_eq!(verdict_of(&analysis, "n2"), Verdict::Fail);
-        assert!(analysis.nodes[2].findings[0].text.contains("matmul_a failed: wrong result"));
+        assert!(analysis.nodes[2].findings[0]
+            .text
+            .contains("matmul_a failed: wrong result"));
         for other in ["n0", "n3", "n4", "n5", "n6"] {
             assert_eq!(verdict_of(&analysis, other), Verdict::Pass);
         }
@@ -594,7 +627,11 @@ mod tests {
         }
         for case in &mut runs[4].cases {
             if let CaseOutcome::Measured { figure, .. } = &mut case.outcome {
-                *figure *= if case.higher_is_better { 0.985 } else { 1.0 / 0.985 };
+                *figure *= if case.higher_is_better {
+                    0.985
+                } else {
+                    1.0 / 0.985
+                };
             }
         }
         let analysis = analysed(runs, &Options::default());
@@ -626,7 +663,7 @@ mod tests {
         assert_eq!(analysis.nodes.len(), 4);
         assert!(analysis.nodes.iter().all(|n| n.verdict == Verdict::Pass));
         assert!(
-            analysis.notes[0].contains("node n3 reported twice: kept the newest, n3.json"),
+            analysis.notes[0].contains("node n3 reported 2 times: kept the newest, n3.json"),
             "{:?}",
             analysis.notes
         );

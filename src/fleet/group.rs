@@ -59,11 +59,13 @@ impl GroupKey {
 impl fmt::Display for GroupKey {
     /// `llvmpipe (LLVM 15.0.6, 256 bits) · vulkan · llvmpipe Mesa 22.3.6`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} · {} · {}", self.chip, self.backend, self.driver)?;
-        if !self.driver_info.is_empty() && self.driver_info != self.driver {
-            write!(f, " {}", self.driver_info)?;
-        }
-        Ok(())
+        let driver_info = self.driver_info.trim();
+        let driver = match (self.driver.trim(), driver_info) {
+            (name, info) if info.is_empty() || info == name => name.to_string(),
+            ("", info) => info.to_string(),
+            (name, info) => format!("{name} {info}"),
+        };
+        write!(f, "{} · {} · {driver}", self.chip, self.backend)
     }
 }
 
@@ -87,5 +89,16 @@ mod tests {
         assert_eq!(merged.backend, "gl + vulkan");
         assert_eq!(merged.driver, "d");
         assert_eq!(GroupKey::merged(&[&a, &key("B", "vulkan")]), None);
+    }
+
+    #[test]
+    fn a_group_reads_as_chip_backend_and_driver() {
+        assert_eq!(key("A", "vulkan").to_string(), "A · vulkan · d 1.0");
+        let gl = GroupKey {
+            driver: String::new(),
+            driver_info: " 4.5 (Core Profile) Mesa 22.3.6".into(),
+            ..key("A", "gl")
+        };
+        assert_eq!(gl.to_string(), "A · gl · 4.5 (Core Profile) Mesa 22.3.6");
     }
 }

@@ -19,7 +19,9 @@ mod score;
 mod synthetic;
 mod verdict;
 
-pub use analyse::{analyse, CaseStats, Expected, FleetAnalysis, GroupAnalysis, NodeVerdict, Options};
+pub use analyse::{
+    analyse, CaseStats, Expected, FleetAnalysis, GroupAnalysis, NodeVerdict, Options,
+};
 pub use collect::collect;
 pub use group::GroupKey;
 pub use history::{EarlierFigures, HistoryDrift};

@@ -179,7 +179,11 @@ mod tests {
         assert_eq!(t.judge(&aggregate(0.89, -3.5)), Some(Verdict::Warn));
         assert_eq!(t.judge(&aggregate(0.94, -9.0)), Some(Verdict::Warn));
         assert_eq!(t.judge(&aggregate(0.96, -9.0)), None, "too small a drop");
-        assert_eq!(t.judge(&aggregate(0.80, -2.0)), None, "within a noisy group");
+        assert_eq!(
+            t.judge(&aggregate(0.80, -2.0)),
+            None,
+            "within a noisy group"
+        );
         assert_eq!(t.judge(&aggregate(1.20, 9.0)), None, "faster is no fault");
     }
 

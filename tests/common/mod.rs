@@ -236,3 +236,49 @@ pub fn empty_report(gpu: &Gpu) -> Report {
     };
     Report::begin(gpu.summary.clone(), suite, 3, timing)
 }
+
+/// Runs the binary with its tuning cache in a private folder, never the user's.
+pub fn chipbench(args: &[&str]) -> std::process::Output {
+    let cache = tempfile::tempdir().unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_chipbench"))
+        .args(args)
+        .env("XDG_CACHE_HOME", cache.path())
+        .output()
+        .expect("run chipbench")
+}
+
+/// What the binary wrote to stdout.
+pub fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// What the binary wrote to stderr.
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The `error:` lines on stderr.
+pub fn our_errors(output: &std::process::Output) -> Vec<String> {
+    stderr(output)
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .map(String::from)
+        .collect()
+}
+
+/// Asserts a clean failure: exit code 1, exactly one `error:` line containing
+/// `expected`, and no panic or backtrace.
+pub fn assert_clean_error(output: &std::process::Output, expected: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(1), "stderr: {err}");
+    let errors = our_errors(output);
+    assert_eq!(errors.len(), 1, "one error line, got: {err}");
+    assert!(
+        errors[0].contains(expected),
+        "expected '{expected}' in: {err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace") && !err.contains("internal error"),
+        "{err}"
+    );
+}
