@@ -76,6 +76,29 @@ impl Shape {
         self.0.iter().map(|(_, size)| *size)
     }
 
+    /// The sizes that measure something, in order: every dimension but the
+    /// on/off [`SWITCHES`].
+    pub fn extents(&self) -> impl Iterator<Item = u64> + '_ {
+        self.0
+            .iter()
+            .filter(|(name, _)| !SWITCHES.contains(&name.as_str()))
+            .map(|(_, size)| *size)
+    }
+
+    /// This shape with every extent rounded up to a power of two, switches
+    /// kept as they are.
+    pub fn rounded_to_powers_of_two(&self) -> Shape {
+        Shape(
+            self.0
+                .iter()
+                .map(|(name, size)| match SWITCHES.contains(&name.as_str()) {
+                    true => (name.clone(), *size),
+                    false => (name.clone(), size.next_power_of_two()),
+                })
+                .collect(),
+        )
+    }
+
     /// This shape with dimension `name` (if it has it) set to `size`.
     pub fn with(mut self, name: &str, size: u64) -> Shape {
         for (n, s) in &mut self.0 {

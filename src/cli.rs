@@ -37,8 +37,11 @@ pub enum Command {
     /// stdout when no file is named.
     Report(ReportArgs),
     /// Compare reports case by case (other chips, backends, or before and
-    /// after): each figure, its ratio to the first report's, and a verdict.
+    /// after): each figure, its ratio to the first report's, and a verdict;
+    /// or, with --history, one report against its chip's earlier runs.
     Compare(CompareArgs),
+    /// The result history: add reports to an SQLite database, list what it holds.
+    History(HistoryArgs),
     /// Plan training or inference of a transformer on N chips: time, MFU, energy, cost.
     Plan(PlanArgs),
     /// List the model presets `plan --model` knows, with their parameter counts.
@@ -103,9 +106,18 @@ pub struct ReportArgs {
 /// Options of `chipbench compare`.
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
-    /// Two or more saved reports; the first is the one the others are held against.
-    #[arg(required = true, num_args = 2.., value_name = "REPORT")]
+    /// Two or more saved reports; the first is the one the others are held
+    /// against. With --history, one.
+    #[arg(required = true, value_name = "REPORT")]
     pub reports: Vec<PathBuf>,
+    /// Hold the report against its chip's earlier runs in the history (same
+    /// adapter and backend, any node; other drivers and host CPUs named): each case's
+    /// change from their median, and whether it drifted beyond their spread.
+    #[arg(long, conflicts_with_all = ["html", "md", "csv"])]
+    pub history: bool,
+    /// The history database (with --history).
+    #[arg(long, value_name = "FILE", requires = "history", help = DB_HELP)]
+    pub db: Option<PathBuf>,
     /// Where to write, besides the table on stdout.
     #[command(flatten)]
     pub outputs: OutputArgs,
@@ -139,6 +151,10 @@ pub struct FleetArgs {
     /// differ (refused when the chips differ).
     #[arg(long)]
     pub group_as_one: bool,
+    /// Also hold each node against its own earlier runs in this history
+    /// database (`chipbench history add`): a drift the whole fleet shares warns.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
     /// Warn when a node's cases are this many percent below the group median...
     #[arg(long, value_name = "PCT", default_value_t = Thresholds::default().warn_below * 100.0)]
     pub warn_below: f64,
@@ -175,6 +191,71 @@ impl FleetArgs {
             noise_floor: self.noise_floor / 100.0,
         }
     }
+}
+
+impl CompareArgs {
+    /// Two or more reports, or exactly one with `--history`: a usage error
+    /// (exit code 2, as clap's own) otherwise.
+    pub fn check_count(&self) -> Result<(), clap::Error> {
+        use clap::CommandFactory;
+        let message = match (self.history, self.reports.len()) {
+            (true, 1) | (false, 2..) => return Ok(()),
+            (true, _) => "compare --history takes one report",
+            (false, _) => "compare needs two or more reports (or one with --history)",
+        };
+        let mut command = Cli::command();
+        command.build();
+        let compare = command
+            .find_subcommand_mut("compare")
+            .expect("compare is a subcommand");
+        Err(compare.error(clap::error::ErrorKind::WrongNumberOfValues, message))
+    }
+}
+
+/// `--db`'s help, with the default path.
+const DB_HELP: &str = "The history database [default: $XDG_DATA_HOME/chipbench/history.sqlite, \
+                       else ~/.local/share/chipbench/history.sqlite]";
+
+/// Options of `chipbench history`.
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// The history database.
+    #[arg(long, value_name = "FILE", global = true, help = DB_HELP)]
+    pub db: Option<PathBuf>,
+    /// What to do with it.
+    #[command(subcommand)]
+    pub action: HistoryAction,
+}
+
+/// `history`'s verbs.
+#[derive(Debug, Subcommand)]
+pub enum HistoryAction {
+    /// Add reports (files, or folders of them) to the history, one
+    /// transaction each; the same run twice is refused.
+    Add {
+        /// Reports (`.json`, or an interrupted run's `.journal.jsonl`), or folders of reports.
+        #[arg(required = true, value_name = "REPORT")]
+        reports: Vec<PathBuf>,
+    },
+    /// List the stored measurements, oldest run first.
+    Show(HistoryShowArgs),
+}
+
+/// Options of `chipbench history show`.
+#[derive(Debug, clap::Args)]
+pub struct HistoryShowArgs {
+    /// Only adapters whose name contains PATTERN (case-insensitive).
+    #[arg(long, value_name = "PATTERN")]
+    pub chip: Option<String>,
+    /// Only cases whose name contains PATTERN (case-insensitive).
+    #[arg(long = "case", value_name = "PATTERN")]
+    pub case_pattern: Option<String>,
+    /// Only runs of this node label (exactly).
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `chipbench predict`.
@@ -253,6 +334,13 @@ pub struct RunArgs {
     /// the host name)
     #[arg(long, value_name = "NAME")]
     pub node: Option<String>,
+    /// Add the finished (or interrupted) run to the result history, after
+    /// its report is written (the database is checked before measuring).
+    #[arg(long)]
+    pub history: bool,
+    /// The history database (with --history).
+    #[arg(long, value_name = "FILE", requires = "history", help = DB_HELP)]
+    pub db: Option<PathBuf>,
 }
 
 /// Options of `chipbench plan`.
@@ -262,8 +350,8 @@ pub struct PlanArgs {
     /// Model: a preset (see `chipbench models`) or a JSON model file.
     #[arg(long, value_name = "PRESET|FILE")]
     pub model: String,
-    /// Chip: h100-sxm or a100-sxm-80gb.
-    #[arg(long)]
+    /// Chip: a catalog id (see `chipbench chips`) or a profile file written by `chipbench calibrate`.
+    #[arg(long, value_name = "CHIP-ID|PROFILE")]
     pub chip: String,
     /// Number of chips.
     #[arg(long, value_name = "N")]
@@ -319,6 +407,12 @@ pub struct PlanArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also write the plan as Markdown to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub md: Option<PathBuf>,
+    /// Also write the plan as a self-contained HTML page, its time breakdowns as charts, to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// `15.6T`, `300B`, `2e12`, `4M`: a count with an optional SI suffix.

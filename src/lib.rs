@@ -10,6 +10,7 @@ pub mod commands;
 pub mod export;
 pub mod fleet;
 pub mod gpu;
+pub mod history;
 pub mod measure;
 pub mod model;
 pub mod paired;

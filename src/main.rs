@@ -29,7 +29,13 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run(&args),
         Command::Show { report } => commands::show(&report),
         Command::Report(args) => commands::report(&args),
-        Command::Compare(args) => commands::compare(&args),
+        Command::Compare(args) => {
+            if let Err(usage) = args.check_count() {
+                usage.exit();
+            }
+            commands::compare(&args)
+        }
+        Command::History(args) => commands::history(&args),
         Command::Plan(args) => commands::plan(&args),
         Command::Models { json } => commands::models(json),
         Command::Calibrate { reports, out } => commands::calibrate(&reports, out.as_deref()),

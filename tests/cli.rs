@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{assert_clean_error, chipbench, stderr};
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use common::{assert_clean_error, chipbench, stderr};
 
 use chipbench::report::{load, Report, Status};
 

@@ -245,3 +245,88 @@ fn synthetic_fleets_find_the_slow_node_and_flag_no_other() {
         "a node not slowed is not found: {rates:?}"
     );
 }
+
+/// `report` with every verified figure `speed` times its own (times divided
+/// by it), and its start moved to `started_utc`.
+fn scaled(value: &mut Value, speed: f64, started_utc: &str) {
+    value["started_utc"] = Value::String(started_utc.into());
+    for m in value["measurements"].as_array_mut().unwrap() {
+        for rate in ["gflop_per_s", "gb_per_s"] {
+            if let Some(r) = m[rate].as_f64() {
+                m[rate] = serde_json::json!(r * speed);
+            }
+        }
+        if let Some(timing) = m["timing"].as_object_mut() {
+            for field in ["median_s", "p10_s", "p90_s", "min_s", "max_s", "mean_s"] {
+                let t = timing[field].as_f64().unwrap();
+                timing[field] = serde_json::json!(t / speed);
+            }
+        }
+    }
+}
+
+#[test]
+fn with_a_history_a_drift_the_whole_fleet_shares_warns_every_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let (earlier, now) = (dir.path().join("earlier"), dir.path().join("now"));
+    std::fs::create_dir_all(&earlier).unwrap();
+    std::fs::create_dir_all(&now).unwrap();
+    let fleet = report_files(&root().join("examples/fleet")).unwrap();
+    let peers: Vec<&PathBuf> = fleet
+        .iter()
+        .filter(|p| !p.to_string_lossy().contains(SLOWED_NODE))
+        .take(4)
+        .collect();
+    for (i, path) in peers.iter().enumerate() {
+        let node = format!("peer{i}");
+        for day in 1..=3 {
+            let name = format!("{node}-day{day}");
+            write_as(&earlier, path, &name, |v| {
+                v["host"]["node"] = Value::String(node.clone());
+                scaled(v, 1.0, &format!("2026-11-0{day}T00:00:00Z"));
+            });
+        }
+        // Today every node runs 10% below its own past: its peers cannot tell.
+        write_as(&now, path, &node, |v| {
+            scaled(v, 0.9, "2026-12-01T00:00:00Z")
+        });
+    }
+    let db = dir.path().join("history.sqlite");
+    let added = chipbench(&[
+        "history",
+        "add",
+        "--db",
+        db.to_str().unwrap(),
+        earlier.to_str().unwrap(),
+    ]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+
+    let without = chipbench(&["fleet", now.to_str().unwrap()]);
+    assert_eq!(without.status.code(), Some(0), "{}", stdout(&without));
+    let with = chipbench(&["fleet", now.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    let text = stdout(&with);
+    assert_eq!(with.status.code(), Some(4), "{text}");
+    let rows = verdicts(&text);
+    assert_eq!(rows.len(), 4, "{text}");
+    assert!(rows.iter().all(|(_, v)| v == "WARN"), "{text}");
+    assert_eq!(
+        text.matches("vs own history: 90.0% of its earlier medians")
+            .count(),
+        4,
+        "{text}"
+    );
+    assert!(text.contains("over up to 3 earlier runs"), "{text}");
+    assert_clean_error(
+        &chipbench(&[
+            "fleet",
+            now.to_str().unwrap(),
+            "--db",
+            dir.path().join("none.sqlite").to_str().unwrap(),
+        ]),
+        "none.sqlite",
+    );
+}

@@ -23,6 +23,20 @@ fn chromium() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
+/// Chromium, or None with a line saying the test is skipped; fails where
+/// `CHIPBENCH_REQUIRE` lists `chromium` and there is none.
+fn chromium_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        assert!(
+            !common::required().iter().any(|r| r == "chromium"),
+            "CHIPBENCH_REQUIRE lists chromium but none was found; install it with: {INSTALL_CHROMIUM}"
+        );
+        eprintln!("skipped: no chromium found; install it with: {INSTALL_CHROMIUM}");
+    }
+    found
+}
+
 /// Runs headless Chromium on `page` with `args`; returns stdout and the
 /// console messages it logged on stderr.
 fn headless(chromium: &Path, profile: &Path, page: &Path, args: &[&str]) -> (String, Vec<String>) {
@@ -60,7 +74,8 @@ fn headless(chromium: &Path, profile: &Path, page: &Path, args: &[&str]) -> (Str
 /// A script, placed before the page's Content-Security-Policy (which would
 /// block it after), that records errors and policy violations as they
 /// happen and, once the page has loaded, writes what every plot measures
-/// into the page as JSON in `<pre id="probe">`.
+/// into the page as JSON in `<pre id="probe">`; `MARKS` is replaced by the
+/// SVG element the plots draw their data with.
 const PROBE: &str = r#"<script>
 const errors = [];
 window.addEventListener("error", e => errors.push("error: " + e.message));
@@ -73,7 +88,7 @@ window.addEventListener("load", () => {
       caption: figure.querySelector("figcaption")?.textContent ?? "",
       width: box.width,
       height: box.height,
-      points: svg ? svg.querySelectorAll("circle").length : 0,
+      points: svg ? svg.querySelectorAll("MARKS").length : 0,
       texts: svg ? svg.querySelectorAll("text").length : 0,
     };
   });
@@ -97,13 +112,37 @@ fn probe_result(dom: &str) -> serde_json::Value {
     serde_json::from_str(&json).unwrap()
 }
 
+/// What a page's plots must show: at least `plots` of them, each with more
+/// than `marks` elements named `mark` (circles for points, rectangles for bars).
+struct Expected {
+    plots: usize,
+    mark: &'static str,
+    marks: u64,
+}
+
+/// A report's or a comparison's page: a roofline and throughput plots of points.
+const REPORT_PLOTS: Expected = Expected {
+    plots: 2,
+    mark: "circle",
+    marks: 0,
+};
+
 /// Opens `page` in Chromium: checks it names nothing outside itself, that
-/// every plot rendered with a size and its data points, that no error or console
+/// every plot rendered with a size and its data marks, that no error or console
 /// message came up and nothing was fetched; leaves `page`.png beside it.
-fn check_in_chromium(chromium: &Path, page: &Path) {
+fn check_in_chromium(chromium: &Path, page: &Path, expected: &Expected) {
     let html = std::fs::read_to_string(page).unwrap();
+    // A URL as text (a plan cites its sources) is no fetch; one in an
+    // attribute would be.
     let outside = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
-    for external in ["http://", "https://", "<script", "<link", "@import", "url("] {
+    for external in [
+        "=\"http://",
+        "=\"https://",
+        "<script",
+        "<link",
+        "@import",
+        "url(",
+    ] {
         assert!(
             !outside.contains(external),
             "{}: {external}",
@@ -111,12 +150,16 @@ fn check_in_chromium(chromium: &Path, page: &Path) {
         );
     }
     let figures = html.matches("<figure class=\"plot\">").count();
-    assert!(figures >= 2, "{}: plots drawn", page.display());
+    assert!(figures >= expected.plots, "{}: plots drawn", page.display());
 
     let probed = page.with_extension("probe.html");
     std::fs::write(
         &probed,
-        html.replacen("<head>", &format!("<head>\n{PROBE}"), 1),
+        html.replacen(
+            "<head>",
+            &format!("<head>\n{}", PROBE.replace("MARKS", expected.mark)),
+            1,
+        ),
     )
     .unwrap();
     let profile = page.with_extension("profile");
@@ -141,7 +184,10 @@ fn check_in_chromium(chromium: &Path, page: &Path) {
             plot["width"].as_f64().unwrap() > 200.0 && plot["height"].as_f64().unwrap() > 100.0,
             "{plot}"
         );
-        assert!(plot["points"].as_u64().unwrap() > 0, "data drawn: {plot}");
+        assert!(
+            plot["points"].as_u64().unwrap() > expected.marks,
+            "data drawn: {plot}"
+        );
         assert!(plot["texts"].as_u64().unwrap() > 5, "axis labels: {plot}");
     }
 
@@ -162,12 +208,7 @@ fn check_in_chromium(chromium: &Path, page: &Path) {
 
 #[test]
 fn report_and_compare_pages_render_every_plot_in_chromium() {
-    let Some(chromium) = chromium() else {
-        assert!(
-            !common::required().iter().any(|r| r == "chromium"),
-            "CHIPBENCH_REQUIRE lists chromium but none was found; install it with: {INSTALL_CHROMIUM}"
-        );
-        eprintln!("skipped: no chromium found; install it with: {INSTALL_CHROMIUM}");
+    let Some(chromium) = chromium_or_skip() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -194,6 +235,52 @@ fn report_and_compare_pages_render_every_plot_in_chromium() {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        check_in_chromium(&chromium, page);
+        check_in_chromium(&chromium, page, &REPORT_PLOTS);
     }
+}
+
+#[test]
+fn a_plan_page_draws_its_time_breakdowns_in_chromium() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("plan.html");
+    let output = Command::new(env!("CARGO_BIN_EXE_chipbench"))
+        .args([
+            "plan",
+            "--model",
+            "llama3-70b",
+            "--chip",
+            "h100-sxm",
+            "--chips",
+            "8",
+            "--infer",
+            "--prompt",
+            "1024",
+            "--generate",
+            "256",
+            "--concurrency",
+            "16",
+            "--html",
+            page.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Time to first token and inter-token latency, each four kinds of op:
+    // a bar and a legend swatch per kind, beside the background.
+    check_in_chromium(
+        &chromium,
+        &page,
+        &Expected {
+            plots: 2,
+            mark: "rect",
+            marks: 8,
+        },
+    );
 }

@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::process::Output;
+
 use common::{assert_clean_error, chipbench, stdout};
 
 /// Runs `args`, asserts success and that stdout holds each of `expected`; returns stdout.
@@ -105,7 +107,7 @@ fn without_a_layout_the_search_prints_its_choice_and_runners_up() {
             "--tokens",
             "1T",
         ],
-        &["runners-up", "312 TFLOP/s"],
+        &["Runners-up", "312 TFLOP/s"],
     );
 }
 
@@ -158,7 +160,7 @@ fn fp8_on_a_chip_without_it_says_what_was_substituted() {
             "--precision",
             "fp8",
         ],
-        &["substituted: NVIDIA A100 SXM 80GB has no FP8 tensor cores"],
+        &["substituted: NVIDIA A100 SXM4 80GB has no FP8 tensor cores"],
     );
 }
 
@@ -222,7 +224,7 @@ fn a_model_no_layout_can_hold_is_refused() {
     ]);
     assert_clean_error(
         &output,
-        "no layout of 8 × NVIDIA H100 SXM 80GB fits llama3-405b",
+        "no layout of 8 × NVIDIA H100 SXM5 80GB fits llama3-405b",
     );
     let output = chipbench(&[
         "plan",
@@ -256,5 +258,151 @@ fn training_without_tokens_and_an_unknown_chip_are_refused() {
     assert_clean_error(&output, "--train needs --tokens");
     let mut args = LLAMA_8K.to_vec();
     args[4] = "tpu-v9";
-    assert_clean_error(&chipbench(&args), "unknown chip 'tpu-v9'; known: h100-sxm");
+    assert_clean_error(
+        &chipbench(&args),
+        "unknown chip 'tpu-v9'; known: h100-sxm, h100-pcie, h200",
+    );
+}
+
+/// The calibrated profile of `backend` committed under `reports/`.
+fn committed_profile(backend: &str) -> String {
+    let reports = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.contains(&format!("_{backend}_")) && name.ends_with(".profile.json")
+        })
+        .unwrap_or_else(|| panic!("a committed {backend} profile in reports/"))
+        .display()
+        .to_string()
+}
+
+fn gpt2_on(chip: &str, chips: &str) -> Output {
+    chipbench(&[
+        "plan",
+        "--model",
+        "gpt2-124m",
+        "--chip",
+        chip,
+        "--chips",
+        chips,
+        "--infer",
+        "--prompt",
+        "256",
+        "--generate",
+        "1",
+    ])
+}
+
+#[test]
+fn a_calibrated_profile_times_the_plan_and_says_what_stood_in_for_bf16() {
+    for (backend, class) in [("gl", "matmul_f32"), ("vulkan", "matmul_f16")] {
+        let profile = committed_profile(backend);
+        let output = gpt2_on(&profile, "1");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = stdout(&output);
+        for wanted in [
+            format!("measured: {class} model of"),
+            "measured: stream model of".to_string(),
+            format!("has no BF16 matmul model: BF16 matmuls timed by its {class} model"),
+            "has no attention model: attention timed as QKᵀ and PV matmuls".to_string(),
+            "capacity unknown".to_string(),
+        ] {
+            assert!(
+                text.contains(&wanted),
+                "{backend}: {wanted} missing from:\n{text}"
+            );
+        }
+        assert!(
+            !text.contains("datasheet"),
+            "{backend}: every time measured:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_profile_without_links_refuses_a_plan_over_several_chips() {
+    let output = gpt2_on(&committed_profile("gl"), "2");
+    assert_clean_error(&output, "has no scale-out bandwidth figure");
+}
+
+#[test]
+fn a_file_that_is_not_a_profile_is_one_error_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    std::fs::write(&path, "{\"schema_version\": 2}").unwrap();
+    assert_clean_error(
+        &gpt2_on(path.to_str().unwrap(), "1"),
+        "no profile_version field: not a chipbench profile",
+    );
+    std::fs::write(&path, "not json").unwrap();
+    assert_clean_error(&gpt2_on(path.to_str().unwrap(), "1"), "not JSON");
+}
+
+#[test]
+fn any_catalog_chip_can_be_planned_and_cites_what_it_assumed() {
+    let text = assert_prints(
+        &[
+            "plan",
+            "--model",
+            "llama3-70b",
+            "--chip",
+            "mi300x",
+            "--chips",
+            "8",
+            "--infer",
+            "--prompt",
+            "1024",
+            "--generate",
+            "128",
+        ],
+        &[
+            "AMD Instinct MI300X",
+            "1.31 PFLOP/s BF16",
+            "MAMF",
+            "assumed from h100-sxm",
+        ],
+    );
+    assert!(text.contains("KV cache"), "{text}");
+    // A chip whose catalog entry has no FLOP/s figure is refused in one line.
+    let mut args = LLAMA_8K.to_vec();
+    args[4] = "m3-max";
+    assert_clean_error(
+        &chipbench(&args),
+        "has no BF16 FLOP/s figure in the catalog",
+    );
+}
+
+#[test]
+fn a_mixture_of_experts_serves_with_its_router_experts_and_kv_cache() {
+    let text = assert_prints(
+        &[
+            "plan",
+            "--model",
+            "mixtral-8x7b",
+            "--chip",
+            "h100-sxm",
+            "--chips",
+            "2",
+            "--infer",
+            "--prompt",
+            "1024",
+            "--generate",
+            "256",
+            "--concurrency",
+            "16",
+        ],
+        &["router", "expert up", "expert down", "time to first token"],
+    );
+    // Mixtral: 32 layers × 2 (K, V) × 8 kv heads ÷ 2 chips × 128 × 2 bytes = 64 KiB per token.
+    assert!(
+        text.contains("KV cache             1.3 GB per chip: 64 KiB per token"),
+        "{text}"
+    );
 }

@@ -70,6 +70,12 @@ fn sources_of(chip: &CatalogChip) -> Vec<String> {
                 &chip.tdp_w,
                 &chip.scale_up_bytes_per_s,
                 &chip.scale_out_bytes_per_s,
+                &chip.chips_per_node,
+                &chip.measured_attention_flop_per_s,
+                &chip.measured_scale_up_bytes_per_s,
+                &chip.measured_scale_out_bytes_per_s,
+                &chip.scale_up_latency_s,
+                &chip.scale_out_latency_s,
             ]
             .into_iter()
             .flatten()
@@ -126,20 +132,68 @@ fn render_chip(chip: &CatalogChip) -> String {
             p.source
         );
     }
-    let figure = |name: &str, unit: &str, f: &Option<model::Sourced>| {
+    let figure = |name: &str, value: String, kind: &str, source: &str| {
+        format!("  {name:<10} {value:>16}  {kind}: {source}\n")
+    };
+    let rate = |name: &str, unit: &str, kind: &str, f: &Option<model::Sourced>| {
         f.as_ref().map_or(String::new(), |f| {
-            format!(
-                "  {name:<10} {:>16}  datasheet: {}\n",
-                format_rate(f.value, unit),
-                f.source
-            )
+            figure(name, format_rate(f.value, unit), kind, &f.source)
         })
     };
-    text += &figure("memory", "B/s", &Some(chip.memory_bytes_per_s.clone()));
-    text += &figure("capacity", "B", &Some(chip.memory_capacity_bytes.clone()));
-    text += &figure("TDP", "W", &chip.tdp_w);
-    text += &figure("scale-up", "B/s", &chip.scale_up_bytes_per_s);
-    text += &figure("scale-out", "B/s", &chip.scale_out_bytes_per_s);
+    text += &rate(
+        "memory",
+        "B/s",
+        "datasheet",
+        &Some(chip.memory_bytes_per_s.clone()),
+    );
+    text += &rate(
+        "capacity",
+        "B",
+        "datasheet",
+        &Some(chip.memory_capacity_bytes.clone()),
+    );
+    text += &rate("TDP", "W", "datasheet", &chip.tdp_w);
+    text += &rate("scale-up", "B/s", "datasheet", &chip.scale_up_bytes_per_s);
+    text += &rate("scale-out", "B/s", "datasheet", &chip.scale_out_bytes_per_s);
+    if let Some(node) = &chip.chips_per_node {
+        text += &figure(
+            "node",
+            format!("{} chips", node.value),
+            "datasheet",
+            &node.source,
+        );
+    }
+    text += &rate(
+        "attention",
+        "FLOP/s",
+        "measured",
+        &chip.measured_attention_flop_per_s,
+    );
+    text += &rate(
+        "NCCL up",
+        "B/s",
+        "measured",
+        &chip.measured_scale_up_bytes_per_s,
+    );
+    text += &rate(
+        "NCCL out",
+        "B/s",
+        "measured",
+        &chip.measured_scale_out_bytes_per_s,
+    );
+    for (name, latency) in [
+        ("lat. up", &chip.scale_up_latency_s),
+        ("lat. out", &chip.scale_out_latency_s),
+    ] {
+        if let Some(l) = latency {
+            text += &figure(
+                name,
+                format!("{:.0} µs", l.value * 1e6),
+                "measured",
+                &l.source,
+            );
+        }
+    }
     for g in &chip.measured_gemm {
         text += &format!(
             "  GEMM {:<5} {:>16}  measured at {}: {}\n",

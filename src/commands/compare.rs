@@ -1,10 +1,12 @@
 //! `chipbench compare A.json B.json [C.json ...] [--html FILE] [--md FILE]
-//! [--csv FILE]`, and the comparison `run --compare PREVIOUS.json` ends with.
+//! [--csv FILE]`, `chipbench compare --history REPORT`, and the comparison
+//! `run --compare PREVIOUS.json` ends with.
 
 use std::path::Path;
 
 use anyhow::{bail, Result};
 
+use super::history::compare_with_history;
 use super::report::{create_outputs, load_one, load_rows, print_written};
 use super::Outcome;
 use crate::cli::CompareArgs;
@@ -14,6 +16,9 @@ use crate::suite::Suite;
 /// Prints the comparison of `args`' reports as a table and writes it in
 /// every format asked for.
 pub fn compare(args: &CompareArgs) -> Result<Outcome> {
+    if args.history {
+        return compare_with_history(args.db.as_deref(), &args.reports[0]);
+    }
     let comparison = Comparison::of(load_rows(&args.reports)?)?;
     let outputs = create_outputs(&args.outputs, &args.reports)?;
     print!("{}", Terminal.comparison(&comparison));

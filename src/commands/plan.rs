@@ -1,15 +1,20 @@
-//! `chipbench plan`: training or inference of a transformer on N chips,
-//! from the built-in chip figures (the catalog and calibrated profiles
-//! replace them after the model branch lands).
+//! `chipbench plan`: training or inference of a transformer on N chips of
+//! a catalog chip or a calibrated profile (`model::chip_cost`).
+
+use std::path::Path;
 
 use anyhow::Result;
 use serde::Serialize;
 
+use super::report::print_written;
 use super::Outcome;
 use crate::cli::PlanArgs;
+use crate::export::{plan_html, plan_markdown, Format, Outputs};
+use crate::model;
+use crate::planner::render::{inference_page, search_page, training_page, PlanPage};
 use crate::planner::{
-    chips, plan_inference, plan_training, render, search_layouts, smallest_change, transformer,
-    InferSpec, Layout, Pinned, PlanError, TrainSpec,
+    plan_inference, plan_training, search_layouts, smallest_change, transformer, InferSpec, Layout,
+    Pinned, PlanError, TrainSpec,
 };
 
 /// Tokens per step the default global batch aims at (about 4M, the scale
@@ -19,7 +24,17 @@ const DEFAULT_BATCH_TOKENS: u64 = 1 << 22;
 /// Plans what `args` asks and prints it as a table or JSON.
 pub fn plan(args: &PlanArgs) -> Result<Outcome> {
     let model = transformer::resolve(&args.model)?;
-    let chip = chips::datasheet(&args.chip)?;
+    let wanted: Vec<(Format, &Path)> = [
+        (Format::Markdown, args.md.as_deref()),
+        (Format::Html, args.html.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(format, path)| path.map(|p| (format, p)))
+    .collect();
+    // Created before planning, so a path that cannot be written fails first.
+    let outputs = Outputs::create(&wanted)?;
+    let chip = model::chip_cost(&args.chip)?;
+    let chip = chip.as_ref();
     if args.chips == 0 {
         return Err(PlanError::Input("--chips must be at least 1".into()).into());
     }
@@ -33,8 +48,8 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome> {
             concurrency: args.concurrency,
             precision: args.precision,
         };
-        let plan = plan_inference(&model, &chip, args.chips, &spec)?;
-        return print(args.json, &plan, || render::inference(&plan));
+        let plan = plan_inference(&model, chip, args.chips, &spec)?;
+        return print(args.json, &plan, inference_page(&plan), outputs);
     }
     let Some(tokens) = args.tokens else {
         return Err(PlanError::Input("--train needs --tokens (e.g. 15.6T)".into()).into());
@@ -61,14 +76,14 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome> {
             micro_batch: args.micro_batch,
             recompute: args.recompute,
         };
-        let result = search_layouts(&model, &chip, args.chips, &spec, pinned)?;
-        return print(args.json, &result, || render::search(&result));
+        let result = search_layouts(&model, chip, args.chips, &spec, pinned)?;
+        return print(args.json, &result, search_page(&result), outputs);
     };
     let layout: Layout = layout.parse()?;
-    let plan = plan_training(&model, &chip, args.chips, &layout, &spec)?;
+    let plan = plan_training(&model, chip, args.chips, &layout, &spec)?;
     if !plan.memory.fits() {
         let memory = &plan.memory;
-        let hint = match smallest_change(&model, &chip, &plan) {
+        let hint = match smallest_change(&model, chip, &plan) {
             Some((change, fixed)) => format!(
                 "the smallest change that fits: {change} ({:.1} GB, step {:.2} s)",
                 fixed.memory.total_bytes / 1e9,
@@ -85,19 +100,29 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome> {
             memory.state.gradients_bytes / 1e9,
             memory.state.optimizer_bytes / 1e9,
             memory.activations_bytes / 1e9,
-            memory.capacity_bytes / 1e9,
+            // Only a plan with a capacity can fail to fit.
+            memory.capacity_bytes.unwrap_or_default() / 1e9,
         ))
         .into());
     }
-    print(args.json, &plan, || render::training(&plan))
+    print(args.json, &plan, training_page(&plan), outputs)
 }
 
-/// Prints `value` as JSON, or the text `render` makes.
-fn print<T: Serialize>(json: bool, value: &T, render: impl FnOnce() -> String) -> Result<Outcome> {
+/// Prints `value` as JSON, or `page` as text (with the files written);
+/// writes `page` to each of `outputs`.
+fn print<T: Serialize>(json: bool, value: &T, page: PlanPage, outputs: Outputs) -> Result<Outcome> {
     if json {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {
-        print!("{}", render());
+        print!("{}", page.text());
+    }
+    let written = outputs.write(|format| match format {
+        Format::Html => plan_html(&page),
+        _ => plan_markdown(&page),
+    })?;
+    if !json {
+        // JSON on stdout stays one document.
+        print_written(&written);
     }
     Ok(Outcome::Success)
 }

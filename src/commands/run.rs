@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::compare::Previous;
+use super::history::RunHistory;
 use super::report::{html_beside, print_written};
 use super::Outcome;
 use crate::analysis;
@@ -39,6 +40,10 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         external.extend(baseline::load_external(path)?);
     }
     let previous = args.compare.as_deref().map(Previous::load).transpose()?;
+    let history = args
+        .history
+        .then(|| RunHistory::open(args.db.as_deref()))
+        .transpose()?;
     if std::env::var_os(MESA_CACHE_ENV).is_none() {
         // Before any driver loads; nothing else runs yet.
         std::env::set_var(MESA_CACHE_ENV, "true");
@@ -135,6 +140,9 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     }
     if let Some(previous) = previous {
         previous.print_against(rows);
+    }
+    if let Some(history) = history {
+        history.add(&report, &report_path)?;
     }
 
     Ok(outcome(&report))

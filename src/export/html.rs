@@ -100,13 +100,12 @@ impl Exporter for Html {
 /// One report: its facts, plots, then tables.
 fn section(index: usize, report: &ReportRows) -> String {
     let mut out = format!(
-        "<section class=\"report\" id=\"report-{index}\">\n<h2>{}</h2>\n<dl class=\"facts\">\n",
+        "<section class=\"report\" id=\"report-{index}\">\n<h2>{}</h2>\n",
         escape(&report.header.short_name())
     );
-    for (label, value) in facts(&report.header) {
-        out += &format!("<dt>{label}</dt><dd>{}</dd>\n", escape(&value));
-    }
-    out += "</dl>\n<h3>Roofline</h3>\n";
+    let header_facts = facts(&report.header);
+    out += &facts_list(header_facts.iter().map(|(l, v)| (*l, v.as_str())));
+    out += "<h3>Roofline</h3>\n";
     let named = [(report.header.source.clone(), report)];
     out += &figure(&roofline(&named, Colouring::ByWorkload));
     let off_roofline: Vec<&str> = report
@@ -138,8 +137,17 @@ fn section(index: usize, report: &ReportRows) -> String {
     out + "</section>\n"
 }
 
+/// Labelled facts as a definition list.
+pub(super) fn facts_list<'a>(facts: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::from("<dl class=\"facts\">\n");
+    for (label, value) in facts {
+        out += &format!("<dt>{}</dt><dd>{}</dd>\n", escape(label), escape(value));
+    }
+    out + "</dl>\n"
+}
+
 /// The page around `body`.
-fn page(title: &str, body: &str) -> String {
+pub(super) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
@@ -150,7 +158,7 @@ fn page(title: &str, body: &str) -> String {
 }
 
 /// A plot with its caption, or why it is missing.
-fn figure(plot: &Plot) -> String {
+pub(super) fn figure(plot: &Plot) -> String {
     match &plot.svg {
         Ok(svg) => format!(
             "<figure class=\"plot\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>\n",
@@ -165,8 +173,8 @@ fn figure(plot: &Plot) -> String {
 }
 
 /// A table under its heading.
-fn table(t: &Table) -> String {
-    let mut out = format!("<h3>{}</h3>\n", escape(t.title));
+pub(super) fn table(t: &Table) -> String {
+    let mut out = format!("<h3>{}</h3>\n", escape(&t.title));
     if let Some(note) = &t.note {
         out += &format!("<p class=\"note\">{}</p>\n", escape(note));
     }
@@ -187,7 +195,7 @@ fn table(t: &Table) -> String {
 }
 
 /// Text safe inside HTML elements and attribute values.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

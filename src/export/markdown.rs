@@ -57,12 +57,12 @@ impl Exporter for Markdown {
 }
 
 /// A cell's text with the characters that would end a cell or a line escaped.
-fn cell(text: &str) -> String {
+pub(super) fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
 /// `### title`, its note, and the table with padded columns.
-fn table(t: &Table) -> String {
+pub(super) fn table(t: &Table) -> String {
     let rows: Vec<Vec<String>> = t
         .rows
         .iter()

@@ -12,18 +12,22 @@ mod comparison;
 mod csv;
 mod fleet_plot;
 mod fleet_tables;
+mod history;
 mod html;
 mod markdown;
 mod model;
+mod plan;
 mod plots;
 mod tables;
 mod terminal;
 
 pub use comparison::{ComparedCase, Comparison, Side, UnmatchedCase, Verdict};
+pub use history::{history_comparison, history_rows};
 pub use model::{
     AutotuneRow, BandwidthRoof, BaselineRow, CaseRow, ComputeRoof, Header, Metric, ReportRows,
     Roofs, TargetRow, TrialRow, TrialState, WarningOrigin, WarningRow,
 };
+pub use plan::{plan_html, plan_markdown};
 pub use terminal::Terminal;
 
 use std::fs::File;
@@ -104,26 +108,25 @@ impl Outputs {
 
     /// Writes `reports` in every format; returns each format and path written.
     pub fn write_reports(self, reports: &[ReportRows]) -> Result<Vec<(Format, PathBuf)>> {
-        self.write_each(|exporter| exporter.reports(reports))
+        self.write(|format| format.exporter().reports(reports))
     }
 
     /// Writes `comparison` in every format; returns each format and path written.
     pub fn write_comparison(self, comparison: &Comparison) -> Result<Vec<(Format, PathBuf)>> {
-        self.write_each(|exporter| exporter.comparison(comparison))
+        self.write(|format| format.exporter().comparison(comparison))
     }
 
     /// Writes `fleet` in every format; returns each format and path written.
     pub fn write_fleet(self, fleet: &FleetAnalysis) -> Result<Vec<(Format, PathBuf)>> {
-        self.write_each(|exporter| exporter.fleet(fleet))
+        self.write(|format| format.exporter().fleet(fleet))
     }
 
-    fn write_each(
-        self,
-        content: impl Fn(&dyn Exporter) -> String,
-    ) -> Result<Vec<(Format, PathBuf)>> {
+    /// Writes what `content` makes of each format (a plan's page, for one);
+    /// returns each format and path written.
+    pub fn write(self, content: impl Fn(Format) -> String) -> Result<Vec<(Format, PathBuf)>> {
         let mut written = Vec::new();
         for (format, path, mut file) in self.files {
-            file.write_all(content(format.exporter().as_ref()).as_bytes())
+            file.write_all(content(format).as_bytes())
                 .and_then(|()| file.sync_all())
                 .with_context(|| format!("cannot write {}", path.display()))?;
             written.push((format, path));

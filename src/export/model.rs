@@ -215,8 +215,7 @@ impl CaseRow {
     /// the coefficient of variation and half the p10–p90 width over the
     /// median, so neither a few stragglers nor a broad middle is missed.
     pub fn relative_spread(&self) -> Option<f64> {
-        let s = &self.timing.as_ref()?.summary;
-        (s.median_s > 0.0).then(|| s.cv.max((s.p90_s - s.p10_s) / (2.0 * s.median_s)))
+        self.timing.as_ref()?.summary.relative_spread()
     }
 
     /// FLOPs per byte moved: where the case sits on the roofline. None for a
@@ -242,11 +241,7 @@ pub fn check_word(verification: &Verification) -> &'static str {
 
 /// `ok`, `failed` or `unsupported`.
 pub fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Ok => "ok",
-        Status::Failed => "failed",
-        Status::Unsupported => "unsupported",
-    }
+    status.word()
 }
 
 /// A host or external figure the run measured beside the GPU cases.

@@ -219,6 +219,21 @@ struct Frame<'t> {
     legend: SeriesLabelPosition,
 }
 
+/// Draws the legend of `chart`'s labelled series at `position`, boxed.
+fn draw_legend<'a, 'b: 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(("sans-serif", 14))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 /// Draws one log-log plot into an SVG string: the frame (title, labelled
 /// axes, grid), then `marks` in order, then the legend.
 fn log_plot(frame: Frame<'_>, marks: Vec<Mark>) -> Result<String, String> {
@@ -248,14 +263,7 @@ fn log_plot(frame: Frame<'_>, marks: Vec<Mark>) -> Result<String, String> {
         for mark in marks {
             draw(&mut chart, mark)?;
         }
-        chart
-            .configure_series_labels()
-            .position(frame.legend)
-            .label_font(("sans-serif", 14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| fail(&e))?;
+        draw_legend(&mut chart, frame.legend)?;
         root.present().map_err(|e| fail(&e))?;
     }
     Ok(text)
@@ -571,6 +579,71 @@ fn throughput_plot(family: &str, metric: Metric, curves: &[Curve]) -> Plot {
         });
     }
     let svg = log_plot(frame, marks);
+    Plot { caption, svg }
+}
+
+/// A whole split into its parts as one horizontal stacked bar, each part a
+/// colour with its time and share in the legend: a plan's step time
+/// (compute, exposed communication, bubble) or its TTFT and ITL by kind of op.
+pub fn breakdown(title: &str, parts_s: &[(String, f64)]) -> Plot {
+    let caption = format!("{title}: parts stacked left to right");
+    let total_s: f64 = parts_s.iter().map(|(_, s)| s).sum();
+    if !(total_s.is_finite() && total_s > 0.0) {
+        return Plot {
+            caption,
+            svg: Err("nothing to plot: no time".into()),
+        };
+    }
+    // The axis in the unit that keeps the total between 1 and 1000.
+    let (scale, unit) = [(1.0, "s"), (1e-3, "ms"), (1e-6, "µs")]
+        .into_iter()
+        .find(|&(scale, _)| total_s >= scale)
+        .unwrap_or((1e-9, "ns"));
+    let svg = (|| -> Result<String, String> {
+        let fail = |e: &dyn std::fmt::Display| e.to_string();
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, (PLOT_SIZE.0, 300)).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| fail(&e))?;
+            let mut chart = ChartBuilder::on(&root)
+                .caption(title, ("sans-serif", 22))
+                .margin(18)
+                .x_label_area_size(56)
+                .build_cartesian_2d(0.0..total_s / scale * 1.02, 0.0..1.0)
+                .map_err(|e| fail(&e))?;
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .disable_y_axis()
+                .x_desc(format!("time ({unit})"))
+                .axis_desc_style(("sans-serif", 16))
+                .label_style(("sans-serif", 14))
+                .light_line_style(RGBColor(235, 235, 235))
+                .draw()
+                .map_err(|e| fail(&e))?;
+            let mut start = 0.0;
+            for (i, (name, seconds)) in parts_s.iter().enumerate() {
+                let style = colour(i).filled();
+                let end = start + seconds / scale;
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(start, 0.55), (end, 0.95)],
+                        style,
+                    )))
+                    .map_err(|e| fail(&e))?
+                    .label(format!(
+                        "{name}: {} {unit} ({:.1}%)",
+                        si(seconds / scale),
+                        100.0 * seconds / total_s
+                    ))
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], style));
+                start = end;
+            }
+            draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+            root.present().map_err(|e| fail(&e))?;
+        }
+        Ok(text)
+    })();
     Plot { caption, svg }
 }
 

@@ -12,7 +12,7 @@ use crate::units::format_seconds;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     /// What the table shows.
-    pub title: &'static str,
+    pub title: String,
     /// A sentence under the title saying how to read it, if it needs one.
     pub note: Option<String>,
     /// Column headings.
@@ -25,9 +25,9 @@ pub struct Table {
 
 impl Table {
     /// An empty table with `columns`, each a heading and whether it holds numbers.
-    pub(super) fn new(title: &'static str, columns: &[(&str, bool)]) -> Table {
+    pub(super) fn new(title: &str, columns: &[(&str, bool)]) -> Table {
         Table {
-            title,
+            title: title.to_string(),
             note: None,
             headings: columns.iter().map(|(h, _)| h.to_string()).collect(),
             numeric: columns.iter().map(|&(_, n)| n).collect(),
@@ -424,7 +424,7 @@ pub fn comparison_tables(comparison: &Comparison) -> Vec<Table> {
         }
     }
     let mut cases = Table {
-        title: "Cases",
+        title: "Cases".into(),
         note: Some(
             "Each report's figure (rate at the median time, or the median time) ± its spread \
              (the larger of CV and half the p10–p90 width); within noise when the difference is \

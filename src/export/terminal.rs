@@ -187,7 +187,7 @@ fn status(row: &CaseRow) -> String {
 
 /// Columns padded to their widest cell (numbers to the right) under a rule
 /// of dashes, two spaces apart, no trailing blanks.
-fn aligned(t: &Table) -> String {
+pub(super) fn aligned(t: &Table) -> String {
     let widths = column_widths(&t.headings, &t.rows, 0);
     let line = |cells: &[String]| -> String {
         format!(

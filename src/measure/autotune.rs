@@ -80,22 +80,23 @@ pub fn trial_plan(plan: &SamplingPlan) -> SamplingPlan {
     }
 }
 
-/// Cases whose dimensions round up to the same powers of two share a shape
-/// class, `matmul_f32_512x512x512` for 509×257×383: a shape not tuned before
-/// borrows its class's choice.
+/// Cases whose dimensions round up to the same powers of two, with the same
+/// switches (a causal mask runs other tiles than none), share a shape class,
+/// `matmul_f32_512x512x512` for 509×257×383: a shape not tuned before borrows
+/// its class's choice.
 pub fn shape_class(case: &Case) -> String {
-    let rounded: Vec<String> = case
-        .shape
-        .sizes()
-        .map(|s| s.next_power_of_two().to_string())
-        .collect();
-    format!("{}_{}_{}", case.workload, case.dtype, rounded.join("x"))
+    format!(
+        "{}_{}_{}",
+        case.workload,
+        case.dtype,
+        case.shape.rounded_to_powers_of_two()
+    )
 }
 
 /// Whether `case`'s sizes are its class's own, all powers of two: the case
 /// that best stands for its class.
 fn is_class_shape(case: &Case) -> bool {
-    case.shape.sizes().all(u64::is_power_of_two)
+    case.shape.extents().all(u64::is_power_of_two)
 }
 
 /// A remembered winner, the case whose trials chose it, and those trials, so
@@ -225,6 +226,33 @@ mod tests {
             shape_class(&matmul_case(Dtype::F32, 513, 512, 512)),
             shape_class(&matmul_case(Dtype::F32, 512, 512, 512))
         );
+    }
+
+    #[test]
+    fn a_causal_mask_is_a_class_of_its_own() {
+        use crate::reference::AttentionDims;
+        use crate::workloads::attention_case;
+        let dims = |q_len, causal| AttentionDims {
+            batch: 1,
+            q_heads: 8,
+            kv_heads: 2,
+            q_len,
+            kv_len: q_len,
+            head_dim: 64,
+            causal,
+        };
+        let full = attention_case("attention", Dtype::F32, dims(1000, false));
+        let causal = attention_case("attention", Dtype::F32, dims(1000, true));
+        assert_eq!(
+            shape_class(&causal),
+            "attention_f32_b1_hq8_hkv2_sq1024_skv1024_d64_causal"
+        );
+        assert_ne!(shape_class(&full), shape_class(&causal));
+        assert!(is_class_shape(&attention_case(
+            "attention",
+            Dtype::F32,
+            dims(1024, false)
+        )));
     }
 
     fn candidate(variant: &str) -> Candidate {

@@ -26,6 +26,17 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// How much the samples spread, relative to the median: the larger of
+    /// the coefficient of variation and half the p10–p90 width over the
+    /// median, so neither a few stragglers nor a broad middle is missed.
+    /// None for a zero median.
+    pub fn relative_spread(&self) -> Option<f64> {
+        (self.median_s > 0.0).then(|| {
+            self.cv
+                .max((self.p90_s - self.p10_s) / (2.0 * self.median_s))
+        })
+    }
+
     /// Summarises `samples`; None when there are none.
     pub fn of(samples: &[f64]) -> Option<Summary> {
         if samples.is_empty() {

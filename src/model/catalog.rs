@@ -84,6 +84,21 @@ pub struct CatalogChip {
     /// Published measured GEMM throughput.
     #[serde(default)]
     pub measured_gemm: Vec<MeasuredGemm>,
+    /// Chips in one scale-up domain (a node: NVLink/NVSwitch, Infinity
+    /// Fabric, an ICI pod), which the planner's groups stay within.
+    pub chips_per_node: Option<Sourced>,
+    /// Published fused-attention forward throughput (BF16), FLOP/s.
+    pub measured_attention_flop_per_s: Option<Sourced>,
+    /// Published collective bus bandwidth over the scale-up link, one
+    /// direction, bytes per second.
+    pub measured_scale_up_bytes_per_s: Option<Sourced>,
+    /// Published collective bus bandwidth per chip over the network, one
+    /// direction, bytes per second.
+    pub measured_scale_out_bytes_per_s: Option<Sourced>,
+    /// Published time of a small collective over the scale-up link, seconds.
+    pub scale_up_latency_s: Option<Sourced>,
+    /// Published time of a small collective over the network, seconds.
+    pub scale_out_latency_s: Option<Sourced>,
 }
 
 /// The compiled-in catalog.

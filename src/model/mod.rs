@@ -9,7 +9,8 @@
 //! `crossval` (held-out folds), `baselines` (roofline, two factors, nearest
 //! neighbour), `noise` (repeat spread across runs), `profile` (the versioned
 //! schema), `calibrate` (reports → profile), `predict` (profile → time),
-//! `catalog` (`data/chips.toml`).
+//! `catalog` (`data/chips.toml`), `plan_cost` (a catalog chip or a profile
+//! as the planner's `OpCost`).
 //!
 //! Sits above `analysis` (it reads a report's roofs) and below `commands`.
 
@@ -22,6 +23,7 @@ mod fit;
 mod form;
 mod noise;
 mod observe;
+mod plan_cost;
 mod predict;
 mod profile;
 mod tiles;
@@ -38,6 +40,7 @@ pub use fit::{
 pub use form::{Bound, Estimate, Form, RoofRates, TiledRoofline};
 pub use noise::{repeat_spread, NoiseFloor};
 pub use observe::{excluded_counts, family_of, observe, Excluded, Observations, NOISY_SPREAD};
+pub use plan_cost::{catalog_cost, chip_cost, ProfileCost};
 pub use predict::{class_errors, predict, predict_report, CaseError, Prediction, Query};
 pub use profile::{
     load_profile, named_parameters, ChipProfile, FoldScore, Identity, MissingClass, OpClassProfile,

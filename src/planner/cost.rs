@@ -4,16 +4,17 @@
 //! [`OpCost`] is the seam: the planner asks it for matmuls, attention,
 //! bandwidth-bound operations and link transfers at their real shapes and
 //! never looks at how the answer was made. [`Datasheet`] answers from a
-//! chip's datasheet figures times efficiencies it cites; once `src/model/`
-//! lands, a calibrated `ChipProfile` implements the same trait with its
-//! fitted per-op-class models (and says `Source::Measured`), and the chip
-//! catalog supplies [`ChipFacts`].
+//! chip's datasheet figures times efficiencies it cites; `src/model/`
+//! builds one from each catalog chip, and implements the trait for a
+//! calibrated `ChipProfile` with its fitted per-op-class models (saying
+//! [`Source::Measured`]). The planner itself holds no chip figures.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
 
+use super::PlanError;
 use crate::units::with_prefix;
 
 /// Numeric precision of a plan's matrix multiplications.
@@ -104,28 +105,32 @@ impl Cited {
     }
 }
 
-/// What a chip is, from its datasheet: the roofs the planner divides by and
-/// the figures MFU, memory fit, energy and links are judged against.
+/// What a chip is: the roofs the planner divides by and the figures MFU,
+/// memory fit, energy and links are judged against. A figure the source
+/// does not give is None, and what needs it says so.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChipFacts {
-    /// Short id for `--chip`, e.g. `h100-sxm`.
+    /// Short id, e.g. `h100-sxm`, or the profile file.
     pub id: String,
-    /// Marketing name, e.g. `NVIDIA H100 SXM 80GB`.
+    /// Full name, e.g. `NVIDIA H100 SXM5 80GB`.
     pub name: String,
-    /// Dense BF16 tensor-core peak, FLOP/s.
+    /// Peak FLOP/s of a BF16 matmul (dense tensor cores; for a calibrated
+    /// profile, the measured peak of the precision standing in for BF16).
     pub bf16_flop_per_s: f64,
     /// Dense FP8 tensor-core peak, FLOP/s; None where the chip has no FP8 units.
     pub fp8_flop_per_s: Option<f64>,
+    /// What the peaks are: `datasheet`, or which probe measured them.
+    pub peak_kind: String,
     /// Memory capacity per chip, bytes.
-    pub memory_bytes: f64,
+    pub memory_bytes: Option<f64>,
     /// Memory bandwidth per chip, bytes/s.
     pub memory_bytes_per_s: f64,
     /// Board power, watts.
-    pub tdp_w: f64,
+    pub tdp_w: Option<f64>,
     /// Scale-up bandwidth per chip, one direction, bytes/s.
-    pub scale_up_bytes_per_s: f64,
+    pub scale_up_bytes_per_s: Option<f64>,
     /// Scale-out bandwidth per chip, one direction, bytes/s.
-    pub scale_out_bytes_per_s: f64,
+    pub scale_out_bytes_per_s: Option<f64>,
     /// Chips sharing one scale-up domain (a node).
     pub chips_per_node: u64,
     /// Where these figures come from.
@@ -146,12 +151,24 @@ impl ChipFacts {
         }
     }
 
-    /// Bandwidth of `link` per chip, one direction, bytes/s.
-    pub fn link_bytes_per_s(&self, link: Link) -> f64 {
+    /// Bandwidth of `link` per chip, one direction, bytes/s, if known.
+    pub fn link_bytes_per_s(&self, link: Link) -> Option<f64> {
         match link {
             Link::ScaleUp => self.scale_up_bytes_per_s,
             Link::ScaleOut => self.scale_out_bytes_per_s,
         }
+    }
+
+    /// The bandwidth of `link`, or why a plan whose `group` talks over it
+    /// cannot be timed.
+    pub fn require_link(&self, link: Link, group: &str) -> Result<f64, PlanError> {
+        self.link_bytes_per_s(link).ok_or_else(|| {
+            PlanError::Input(format!(
+                "{} has no {link} bandwidth figure ({}), which the {group} traffic needs; \
+                 plan fewer chips or another chip",
+                self.name, self.source
+            ))
+        })
     }
 }
 
@@ -168,15 +185,15 @@ pub enum Source {
         /// Where that fraction was published.
         efficiency_source: String,
     },
-    /// A fitted model of measured times (a calibrated `ChipProfile`, after
-    /// the model branch lands).
+    /// A fitted model of measured times (a calibrated `ChipProfile`).
     Measured {
         /// The profile the figure came from.
         profile: String,
-        /// The op class whose model answered, e.g. `matmul bf16`.
+        /// The op class whose model answered, e.g. `matmul_f16`.
         op_class: String,
-        /// That model's held-out relative error.
-        held_out_error: f64,
+        /// That model's median absolute error on shapes held out of its fit
+        /// (None where the profile scored none).
+        held_out_error: Option<f64>,
     },
 }
 
@@ -195,11 +212,14 @@ impl fmt::Display for Source {
                 profile,
                 op_class,
                 held_out_error,
-            } => write!(
-                f,
-                "measured: {op_class} model of {profile} (held-out error {:.1}%)",
-                held_out_error * 100.0
-            ),
+            } => match held_out_error {
+                Some(error) => write!(
+                    f,
+                    "measured: {op_class} model of {profile} (held-out error {:.1}%)",
+                    error * 100.0
+                ),
+                None => write!(f, "measured: {op_class} model of {profile} (not scored)"),
+            },
         }
     }
 }
@@ -212,16 +232,30 @@ pub struct Timed {
     pub seconds: f64,
     /// Where the figure came from.
     pub source: Source,
-    /// What was substituted (e.g. FP8 timed at the BF16 rate), if anything.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub substituted: Option<String>,
+    /// What a reader must know about the figure, each a sentence starting
+    /// with what kind of note it is: `substituted: ` (FP8 timed at the BF16
+    /// rate, BF16 by an f32 fit) or `extrapolated: ` (a shape outside what
+    /// a profile was fitted on).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Timed {
+    /// `seconds` from `source`, with nothing to note.
+    pub fn plain(seconds: f64, source: Source) -> Timed {
+        Timed {
+            seconds,
+            source,
+            notes: Vec::new(),
+        }
+    }
 }
 
 /// Seconds by item and source, so every figure in a plan says where it came from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ledger {
     seconds: BTreeMap<(String, String), f64>,
-    substitutions: Vec<String>,
+    notes: Vec<String>,
 }
 
 /// Seconds of one item, from one source.
@@ -243,7 +277,7 @@ impl Ledger {
             .seconds
             .entry((item.to_string(), timed.source.to_string()))
             .or_default() += seconds;
-        self.note(timed.substituted.iter());
+        self.note(timed.notes.iter());
         seconds
     }
 
@@ -252,13 +286,13 @@ impl Ledger {
         for (key, seconds) in &other.seconds {
             *self.seconds.entry(key.clone()).or_default() += seconds * times;
         }
-        self.note(other.substitutions.iter());
+        self.note(other.notes.iter());
     }
 
     fn note<'a>(&mut self, notes: impl Iterator<Item = &'a String>) {
         for note in notes {
-            if !self.substitutions.contains(note) {
-                self.substitutions.push(note.clone());
+            if !self.notes.contains(note) {
+                self.notes.push(note.clone());
             }
         }
     }
@@ -268,9 +302,9 @@ impl Ledger {
         self.seconds.values().sum()
     }
 
-    /// What was substituted, each once.
-    pub fn substitutions(&self) -> &[String] {
-        &self.substitutions
+    /// What a reader must know about the figures (see [`Timed::notes`]), each once.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// One share per item and source, largest first.
@@ -377,14 +411,13 @@ impl AttentionShape {
 /// Where the planner gets the time of one operation on one chip, and says
 /// where the figure came from.
 ///
-/// Implemented now by [`Datasheet`]; after the model branch lands, by the
-/// calibrated `ChipProfile` (measured per-op-class models, with the catalog
-/// for what a profile lacks: links, TDP, capacity). A profile calibrated at a
-/// precision other than the one asked (f32 on a backend without tensor
-/// cores, asked for BF16) must say so in [`Timed::substituted`], never answer
-/// silently.
+/// Implemented by [`Datasheet`] (a catalog chip, built in `src/model/`) and
+/// by a calibrated `ChipProfile` (its measured per-op-class models, in
+/// `src/model/`). A profile calibrated at a precision other than the one
+/// asked (f32 on a backend without tensor cores, asked for BF16) must say so
+/// in [`Timed::notes`], never answer silently.
 pub trait OpCost {
-    /// The chip's datasheet figures (peaks for MFU, capacity, TDP, links).
+    /// The chip's figures (peaks for MFU, capacity, TDP, links).
     fn chip(&self) -> &ChipFacts;
     /// One matrix multiplication at `precision`.
     fn matmul(&self, shape: &MatmulShape, precision: Precision) -> Timed;
@@ -392,7 +425,8 @@ pub trait OpCost {
     fn attention(&self, shape: &AttentionShape, pass: Pass) -> Timed;
     /// An elementwise or reduction operation bound by memory, moving `bytes`.
     fn memory_bound(&self, bytes: f64) -> Timed;
-    /// One collective step: each chip sends `bytes` over `link` (latency included).
+    /// One collective step: each chip sends `bytes` over `link` (latency
+    /// included). Plans check [`ChipFacts::require_link`] before asking.
     fn transfer(&self, link: Link, bytes: f64) -> Timed;
 }
 
@@ -451,11 +485,7 @@ impl Datasheet {
         } else {
             (memory_s, self.memory_source())
         };
-        Timed {
-            seconds,
-            source,
-            substituted: None,
-        }
+        Timed::plain(seconds, source)
     }
 
     fn memory_source(&self) -> Source {
@@ -484,8 +514,8 @@ impl OpCost for Datasheet {
             shape.bytes(precision),
         );
         if used != precision.compute() {
-            timed.substituted = Some(format!(
-                "{} has no {} tensor cores: {precision} matmuls timed at the {used} rate",
+            timed.notes.push(format!(
+                "substituted: {} has no {} tensor cores: {precision} matmuls timed at the {used} rate",
                 self.facts.name,
                 precision.compute()
             ));
@@ -505,11 +535,10 @@ impl OpCost for Datasheet {
     }
 
     fn memory_bound(&self, bytes: f64) -> Timed {
-        Timed {
-            seconds: bytes / (self.facts.memory_bytes_per_s * self.efficiencies.memory.value),
-            source: self.memory_source(),
-            substituted: None,
-        }
+        Timed::plain(
+            bytes / (self.facts.memory_bytes_per_s * self.efficiencies.memory.value),
+            self.memory_source(),
+        )
     }
 
     fn transfer(&self, link: Link, bytes: f64) -> Timed {
@@ -523,10 +552,12 @@ impl OpCost for Datasheet {
                 &self.efficiencies.scale_out_latency_s,
             ),
         };
-        let rate = self.facts.link_bytes_per_s(link);
-        Timed {
-            seconds: latency.value + bytes / (rate * efficiency.value),
-            source: Source::Datasheet {
+        // A link without a figure is refused before planning (require_link);
+        // were it asked anyway, it would take forever rather than nothing.
+        let rate = self.facts.link_bytes_per_s(link).unwrap_or(0.0);
+        Timed::plain(
+            latency.value + bytes / (rate * efficiency.value),
+            Source::Datasheet {
                 figure: format!(
                     "{link} {} + {:.0} µs ({})",
                     format_rate(rate, "B/s"),
@@ -536,57 +567,61 @@ impl OpCost for Datasheet {
                 efficiency: efficiency.value,
                 efficiency_source: efficiency.source.clone(),
             },
-            substituted: None,
-        }
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::planner::chips;
+    use crate::planner::fixture::{test_chip, test_chip_without_fp8};
 
     #[test]
     fn a_large_matmul_is_compute_bound_at_the_cited_efficiency() {
-        let h100 = chips::datasheet("h100-sxm").unwrap();
+        let chip = test_chip();
         let shape = MatmulShape {
             m: 8192.0,
             n: 8192.0,
             k: 8192.0,
         };
-        let timed = h100.matmul(&shape, Precision::Bf16);
-        let expected = shape.flop() / (989e12 * h100.efficiencies.matmul.value);
-        assert!((timed.seconds - expected).abs() < 1e-12);
-        assert!(timed.to_string_source().contains("989 TFLOP/s BF16"));
-        assert!(timed.substituted.is_none());
+        let timed = chip.matmul(&shape, Precision::Bf16);
+        assert!((timed.seconds - shape.flop() / (1e15 * 0.8)).abs() < 1e-12);
+        assert!(timed
+            .source
+            .to_string()
+            .contains("1.00 PFLOP/s BF16 × 0.80"));
+        assert!(timed.notes.is_empty());
     }
 
     #[test]
     fn a_one_token_matmul_is_bound_by_reading_the_weights() {
-        let h100 = chips::datasheet("h100-sxm").unwrap();
+        let chip = test_chip();
         let shape = MatmulShape {
             m: 1.0,
             n: 8192.0,
             k: 8192.0,
         };
-        let timed = h100.matmul(&shape, Precision::Bf16);
-        let weights_s = 8192.0 * 8192.0 * 2.0 / (3.35e12 * h100.efficiencies.memory.value);
+        let timed = chip.matmul(&shape, Precision::Bf16);
+        let weights_s = 8192.0 * 8192.0 * 2.0 / (2e12 * 0.9);
         assert!((timed.seconds / weights_s - 1.0).abs() < 1e-3);
-        assert!(timed.to_string_source().contains("3.35 TB/s"));
+        assert!(timed.source.to_string().contains("2.00 TB/s"));
     }
 
     #[test]
     fn fp8_on_a_chip_without_fp8_says_what_it_substituted() {
-        let a100 = chips::datasheet("a100-sxm-80gb").unwrap();
         let shape = MatmulShape {
             m: 4096.0,
             n: 4096.0,
             k: 4096.0,
         };
-        let fp8 = a100.matmul(&shape, Precision::Fp8);
-        assert!(fp8.substituted.as_deref().unwrap().contains("BF16 rate"));
-        let h100 = chips::datasheet("h100-sxm").unwrap();
-        assert!(h100.matmul(&shape, Precision::Fp8).substituted.is_none());
+        let fp8 = test_chip_without_fp8().matmul(&shape, Precision::Fp8);
+        assert_eq!(
+            fp8.notes,
+            ["substituted: Test Chip without FP8 has no FP8 tensor cores: FP8 matmuls timed at the BF16 rate"]
+        );
+        let with_fp8 = test_chip().matmul(&shape, Precision::Fp8);
+        assert!(with_fp8.notes.is_empty());
+        assert!((fp8.seconds / with_fp8.seconds - 2.0).abs() < 1e-9);
     }
 
     #[test]
@@ -607,11 +642,25 @@ mod tests {
 
     #[test]
     fn a_transfer_is_latency_plus_bytes_over_the_effective_link() {
-        let h100 = chips::datasheet("h100-sxm").unwrap();
-        let e = &h100.efficiencies;
-        let t = h100.transfer(Link::ScaleOut, 1e9);
-        let expected = e.scale_out_latency_s.value + 1e9 / (50e9 * e.scale_out.value);
-        assert!((t.seconds - expected).abs() < 1e-12);
+        let chip = test_chip();
+        let t = chip.transfer(Link::ScaleOut, 1e9);
+        assert!((t.seconds - (40e-6 + 1e9 / (50e9 * 0.8))).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_missing_link_is_refused_by_name() {
+        let mut chip = test_chip();
+        chip.facts.scale_out_bytes_per_s = None;
+        let error = chip
+            .facts
+            .require_link(Link::ScaleOut, "data-parallel")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("Test Chip has no scale-out bandwidth figure"),
+            "{error}"
+        );
+        assert!(chip.transfer(Link::ScaleOut, 1.0).seconds.is_infinite());
     }
 
     #[test]
@@ -620,11 +669,5 @@ mod tests {
         assert_eq!(format_rate(3.35e12, "B/s"), "3.35 TB/s");
         assert_eq!(format_rate(450e9, "B/s"), "450 GB/s");
         assert_eq!(format_rate(438.697e12, "FLOP/s"), "439 TFLOP/s");
-    }
-
-    impl Timed {
-        fn to_string_source(&self) -> String {
-            self.source.to_string()
-        }
     }
 }

@@ -6,21 +6,22 @@
 //! throughput at a concurrency.
 //!
 //! Every time figure carries where it came from ([`Source`]): a datasheet
-//! figure times a cited efficiency ([`Datasheet`], the only [`OpCost`] now),
-//! or, once `src/model/` lands, a measured per-chip profile. The seam for
-//! that is the [`OpCost`] trait; the built-in chip table ([`chips`]) is the
-//! one place chip figures live until the catalog (`data/chips.toml`)
-//! replaces it.
+//! figure times a cited efficiency ([`Datasheet`]), or a measured per-chip
+//! profile. Both reach the planner through the [`OpCost`] trait, built in
+//! `src/model/` from the chip catalog (`data/chips.toml`) or a calibrated
+//! `ChipProfile`: the planner holds no chip figures and imports only `units`.
 //!
 //! Files, one idea each: [`transformer`] (presets and model files), [`ops`]
 //! (one layer's operations), [`cost`] (the cost interface and the datasheet
-//! implementation), [`chips`] (the built-in chip figures), [`parallel`]
+//! implementation), [`forward`] (one forward pass, op by op), [`parallel`]
 //! (layouts and the communication and bubble formulas), [`memory`] (bytes
 //! per chip), [`train`] (a training step), [`search`] (the layout search),
 //! [`infer`] (inference), [`render`] (tables for people).
 
-pub mod chips;
 pub mod cost;
+#[cfg(test)]
+mod fixture;
+pub mod forward;
 pub mod infer;
 pub mod memory;
 pub mod ops;
@@ -30,7 +31,8 @@ pub mod search;
 pub mod train;
 pub mod transformer;
 
-pub use cost::{ChipFacts, Datasheet, Link, OpCost, Precision, Source, Timed};
+pub use cost::{ChipFacts, Cited, Datasheet, Efficiencies, Link, OpCost, Precision, Source, Timed};
+pub use forward::{forward_pass, ForwardShape, OpKind, OpTime};
 pub use infer::{plan_inference, InferSpec, InferencePlan};
 pub use memory::Recompute;
 pub use parallel::Layout;

@@ -124,9 +124,13 @@ impl Layout {
                 self.tp
             ));
         }
-        if self.pp * self.v > model.layers {
+        // Each chunk holds at least one layer, but the first may hold only the
+        // embedding and the last only the output projection and loss, as
+        // Llama 3's did (arXiv 2407.21783, §3.3.2).
+        if self.pp * self.v > model.layers + 2 {
             return fail(format!(
-                "pp·v = {} stages for {} layers",
+                "pp·v = {} chunks for {} layers (at most layers + 2: one chunk of the \
+                 embedding alone, one of the output alone)",
                 self.pp * self.v,
                 model.layers
             ));

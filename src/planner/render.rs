@@ -1,9 +1,12 @@
-//! Tables for people: training and inference plans, the search, the model
-//! list. Every time row names its source through a numbered legend.
+//! Plans for people: training and inference plans and the search as a
+//! neutral [`PlanPage`] (facts, breakdowns, tables, sources) that the
+//! terminal prints from here and `export` writes as Markdown and HTML; and
+//! the model list. Every time row names its source through a numbered legend.
 
 use std::fmt::Write;
 
 use super::cost::{format_rate, TimeShare};
+use super::forward::{seconds_by_kind, OpTime};
 use super::infer::InferencePlan;
 use super::search::SearchResult;
 use super::train::TrainPlan;
@@ -19,6 +22,17 @@ pub fn format_count(value: f64) -> String {
 /// Bytes as GB (10⁹) with one decimal.
 fn gb(bytes: f64) -> String {
     format!("{:.1}", bytes / 1e9)
+}
+
+/// `12.3 of 80.0 GB per chip`, or `12.3 GB per chip (capacity unknown)`.
+fn of_capacity(total_bytes: f64, capacity_bytes: Option<f64>) -> String {
+    match capacity_bytes {
+        Some(capacity) => format!("{} of {} GB per chip", gb(total_bytes), gb(capacity)),
+        None => format!(
+            "{} GB per chip (capacity unknown: not checked)",
+            gb(total_bytes)
+        ),
+    }
 }
 
 /// `18.2 GWh`, `350 MWh`, `12.0 kWh`.
@@ -78,6 +92,83 @@ fn table(rows: &[Vec<String>]) -> String {
     out
 }
 
+/// A plan as a neutral page: what the terminal prints here and
+/// `export` writes as Markdown or HTML (with its breakdowns drawn as charts),
+/// so every format shows the same figures.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlanPage {
+    /// What is planned, e.g. `llama3-405b training on 16384 × NVIDIA H100 SXM5 80GB`.
+    pub title: String,
+    /// Labelled lines: layout, step, throughput, memory, run, ...
+    pub facts: Vec<(String, String)>,
+    /// Where the time goes, one chart each.
+    pub breakdowns: Vec<Breakdown>,
+    /// Tables: time by item with cited sources, runners-up.
+    pub tables: Vec<PlanTable>,
+    /// The numbered sources the tables cite as `[n]`.
+    pub sources: Vec<String>,
+    /// What a reader must know about the figures (`substituted: ...`).
+    pub notes: Vec<String>,
+}
+
+/// A whole split into its parts, in seconds: a stacked bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breakdown {
+    /// What the whole is, e.g. `Step time`.
+    pub title: String,
+    /// Each part's name and seconds, in stacking order.
+    pub parts_s: Vec<(String, f64)>,
+}
+
+/// A table of a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanTable {
+    /// What it shows.
+    pub title: String,
+    /// Column headings.
+    pub headings: Vec<String>,
+    /// Which columns hold numbers.
+    pub numeric: Vec<bool>,
+    /// The cells, row by row.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl PlanPage {
+    /// The page as terminal text: title, aligned facts, tables, sources, notes.
+    pub fn text(&self) -> String {
+        let mut out = format!("{}\n", self.title);
+        let width = self
+            .facts
+            .iter()
+            .map(|(label, _)| label.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (label, value) in &self.facts {
+            let _ = writeln!(out, "{label:<width$}  {value}");
+        }
+        for t in &self.tables {
+            out.push('\n');
+            if !t.title.is_empty() {
+                let _ = writeln!(out, "{}", t.title);
+            }
+            let rows: Vec<Vec<String>> = std::iter::once(t.headings.clone())
+                .chain(t.rows.iter().cloned())
+                .collect();
+            out.push_str(&table(&rows));
+        }
+        if !self.sources.is_empty() || !self.notes.is_empty() {
+            out.push_str("\nsources\n");
+        }
+        for (i, source) in self.sources.iter().enumerate() {
+            let _ = writeln!(out, "  [{}] {source}", i + 1);
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "{note}");
+        }
+        out
+    }
+}
+
 /// Numbered sources, in the order rows first cite them.
 #[derive(Default)]
 struct Legend(Vec<String>);
@@ -93,27 +184,17 @@ impl Legend {
         };
         format!("[{}]", index + 1)
     }
-
-    fn render(&self, substitutions: &[String]) -> String {
-        let mut out = String::from("sources\n");
-        for (i, source) in self.0.iter().enumerate() {
-            let _ = writeln!(out, "  [{}] {source}", i + 1);
-        }
-        for note in substitutions {
-            let _ = writeln!(out, "substituted: {note}");
-        }
-        out
-    }
 }
 
-/// Rows of time by item: seconds, share of `whole`, item, cited source.
-fn time_rows(title: &str, shares: &[TimeShare], whole: f64, legend: &mut Legend) -> String {
-    let mut rows = vec![vec![
-        "time".to_string(),
-        "share".into(),
-        title.to_string(),
-        "source".into(),
-    ]];
+/// Time by item: seconds, share of `whole`, item, cited source.
+fn time_table(
+    title: &str,
+    item: &str,
+    shares: &[TimeShare],
+    whole: f64,
+    legend: &mut Legend,
+) -> PlanTable {
+    let mut rows = Vec::new();
     for share in shares.iter().filter(|s| s.seconds > 0.0) {
         let source =
             if share.source.starts_with("datasheet") || share.source.starts_with("measured") {
@@ -128,182 +209,280 @@ fn time_rows(title: &str, shares: &[TimeShare], whole: f64, legend: &mut Legend)
             source,
         ]);
     }
-    table(&rows)
+    PlanTable {
+        title: title.into(),
+        headings: vec!["time".into(), "share".into(), item.into(), "source".into()],
+        numeric: vec![true, true, false, false],
+        rows,
+    }
 }
 
-/// A training plan as text.
-pub fn training(plan: &TrainPlan) -> String {
-    let mut out = String::new();
+/// A training plan as a page.
+pub fn training_page(plan: &TrainPlan) -> PlanPage {
     let (step, spec, memory, run) = (&plan.step, &plan.spec, &plan.memory, &plan.run);
-    let _ = writeln!(
-        out,
-        "{} training on {} × {}",
-        plan.model, plan.chips, plan.chip
-    );
-    let _ = writeln!(
-        out,
-        "layout      {} · micro-batch {} × {} per step · recompute {} · ZeRO {} · {}",
-        plan.layout,
-        spec.micro_batch,
-        plan.micro_batches,
-        spec.recompute,
-        spec.zero,
-        spec.precision
-    );
-    let _ = writeln!(
-        out,
-        "step        {} = compute {} + exposed communication {} + pipeline bubble {}",
-        format_seconds(step.total_s),
-        format_seconds(step.compute_s),
-        format_seconds(step.exposed_communication_s),
-        format_seconds(step.bubble_s)
-    );
-    let _ = writeln!(
-        out,
-        "throughput  {} tokens/s · {} per chip · MFU {:.1}% of the {} datasheet peak",
-        format_count(plan.tokens_per_s),
-        format_rate(plan.flop_per_s_per_chip, "FLOP/s"),
-        100.0 * plan.mfu,
-        format_rate(plan.peak_flop_per_s, "FLOP/s")
-    );
-    let _ = writeln!(
-        out,
-        "memory      {} of {} GB per chip ({} stage): weights {} · gradients {} · optimizer {} · activations {}{}",
-        gb(memory.total_bytes),
-        gb(memory.capacity_bytes),
-        memory.stage,
-        gb(memory.state.weights_bytes),
-        gb(memory.state.gradients_bytes),
-        gb(memory.state.optimizer_bytes),
-        gb(memory.activations_bytes),
-        if memory.fits() { "" } else { " — DOES NOT FIT" }
-    );
     let cost = run
         .cost_usd
         .map_or("cost: give --price-per-chip-hour".to_string(), |usd| {
             format!("${}", format_count(usd))
         });
-    let _ = writeln!(
-        out,
-        "run         {} tokens in {} steps: {} · {} chip-hours · {} (TDP × {:.2}) · {cost}",
-        format_count(run.tokens),
-        format_count(run.steps),
-        format_duration(run.wall_s),
-        format_count(run.chip_hours),
-        format_energy(run.energy_kwh),
-        run.power_fraction
-    );
-    let _ = writeln!(
-        out,
-        "FLOPs       model {:.3e} (6·matmul params + 12·layers·d_attn·seq per token) · 6·N·D {:.3e}",
-        run.model_flop, run.six_nd_flop
-    );
+    let facts = [
+        (
+            "layout",
+            format!(
+                "{} · micro-batch {} × {} per step · recompute {} · ZeRO {} · {}",
+                plan.layout,
+                spec.micro_batch,
+                plan.micro_batches,
+                spec.recompute,
+                spec.zero,
+                spec.precision
+            ),
+        ),
+        (
+            "step",
+            format!(
+                "{} = compute {} + exposed communication {} + pipeline bubble {}",
+                format_seconds(step.total_s),
+                format_seconds(step.compute_s),
+                format_seconds(step.exposed_communication_s),
+                format_seconds(step.bubble_s)
+            ),
+        ),
+        (
+            "throughput",
+            format!(
+                "{} tokens/s · {} per chip · MFU {:.1}% of the {} peak ({})",
+                format_count(plan.tokens_per_s),
+                format_rate(plan.flop_per_s_per_chip, "FLOP/s"),
+                100.0 * plan.mfu,
+                format_rate(plan.peak_flop_per_s, "FLOP/s"),
+                plan.peak_kind
+            ),
+        ),
+        (
+            "memory",
+            format!(
+                "{} ({} stage): weights {} · gradients {} · optimizer {} · activations {}{}",
+                of_capacity(memory.total_bytes, memory.capacity_bytes),
+                memory.stage,
+                gb(memory.state.weights_bytes),
+                gb(memory.state.gradients_bytes),
+                gb(memory.state.optimizer_bytes),
+                gb(memory.activations_bytes),
+                if memory.fits() {
+                    ""
+                } else {
+                    " — DOES NOT FIT"
+                }
+            ),
+        ),
+        (
+            "run",
+            format!(
+                "{} tokens in {} steps: {} · {} chip-hours · {} (TDP × {:.2}) · {cost}",
+                format_count(run.tokens),
+                format_count(run.steps),
+                format_duration(run.wall_s),
+                format_count(run.chip_hours),
+                run.energy_kwh
+                    .map_or("energy: no TDP figure".to_string(), format_energy),
+                run.power_fraction
+            ),
+        ),
+        (
+            "FLOPs",
+            format!(
+                "model {:.3e} (6·matmul params + 12·layers·d_attn·seq per token) · 6·N·D {:.3e}",
+                run.model_flop, run.six_nd_flop
+            ),
+        ),
+    ];
     let mut legend = Legend::default();
-    out.push('\n');
-    out.push_str(&time_rows(
+    let time = time_table(
+        "Where a step goes",
         "per step, slowest stage",
         &plan.time_by_item,
         step.total_s,
         &mut legend,
-    ));
-    out.push('\n');
-    out.push_str(&legend.render(&plan.substitutions));
-    out
+    );
+    PlanPage {
+        title: format!("{} training on {} × {}", plan.model, plan.chips, plan.chip),
+        facts: facts.map(|(l, v)| (l.to_string(), v)).to_vec(),
+        breakdowns: vec![Breakdown {
+            title: format!("Step time, {}", format_seconds(step.total_s)),
+            parts_s: vec![
+                ("compute".into(), step.compute_s),
+                ("exposed communication".into(), step.exposed_communication_s),
+                ("pipeline bubble".into(), step.bubble_s),
+            ],
+        }],
+        tables: vec![time],
+        sources: legend.0,
+        notes: plan.notes.clone(),
+    }
 }
 
-/// The chosen plan, then the runners-up in one table.
+/// A training plan as text.
+pub fn training(plan: &TrainPlan) -> String {
+    training_page(plan).text()
+}
+
+/// The chosen plan's page, then the runners-up in one table.
+pub fn search_page(result: &SearchResult) -> PlanPage {
+    let mut page = training_page(&result.best);
+    page.facts.push((
+        "search".into(),
+        format!(
+            "chosen from {} plans ({} fit in memory)",
+            result.evaluated, result.fitting
+        ),
+    ));
+    let rows = std::iter::once(&result.best)
+        .chain(&result.runners_up)
+        .map(|plan| {
+            vec![
+                plan.layout.to_string(),
+                plan.spec.micro_batch.to_string(),
+                plan.spec.recompute.to_string(),
+                format_seconds(plan.step.total_s),
+                format!("{:.1}%", 100.0 * plan.mfu),
+                gb(plan.memory.total_bytes),
+            ]
+        })
+        .collect();
+    page.tables.push(PlanTable {
+        title: "Runners-up".into(),
+        headings: [
+            "layout",
+            "micro-batch",
+            "recompute",
+            "step",
+            "MFU",
+            "memory GB",
+        ]
+        .map(String::from)
+        .to_vec(),
+        numeric: vec![false, true, false, true, true, true],
+        rows,
+    });
+    page
+}
+
+/// The search's choice and runners-up as text.
 pub fn search(result: &SearchResult) -> String {
-    let mut out = training(&result.best);
-    let _ = writeln!(
-        out,
-        "\nchosen from {} plans ({} fit in memory); runners-up:",
-        result.evaluated, result.fitting
-    );
-    let mut rows = vec![vec![
-        "layout".to_string(),
-        "micro-batch".into(),
-        "recompute".into(),
-        "step".into(),
-        "MFU".into(),
-        "memory GB".into(),
-    ]];
-    for plan in std::iter::once(&result.best).chain(&result.runners_up) {
-        rows.push(vec![
-            plan.layout.to_string(),
-            plan.spec.micro_batch.to_string(),
-            plan.spec.recompute.to_string(),
-            format_seconds(plan.step.total_s),
-            format!("{:.1}%", 100.0 * plan.mfu),
-            gb(plan.memory.total_bytes),
-        ]);
+    search_page(result).text()
+}
+
+/// An inference plan as a page.
+pub fn inference_page(plan: &InferencePlan) -> PlanPage {
+    let (spec, memory) = (&plan.spec, &plan.memory);
+    let facts =
+        [
+            (
+                "requests",
+                format!(
+                    "{} at once · prompt {} tokens · generate {} tokens",
+                    spec.concurrency, spec.prompt, spec.generate
+                ),
+            ),
+            (
+                "time to first token",
+                format!(
+                    "{} (prefill of {}: {} per chip, {:.1}% of peak)",
+                    format_seconds(plan.ttft_s),
+                    plural(spec.concurrency, "prompt"),
+                    format_rate(plan.prefill_flop_per_s_per_chip, "FLOP/s"),
+                    100.0 * plan.prefill_mfu
+                ),
+            ),
+            (
+                "inter-token latency",
+                format!(
+                "{} (a decode step at the mean context {}: weights and KV cache read per token)",
+                format_seconds(plan.itl_s),
+                spec.prompt + spec.generate / 2
+            ),
+            ),
+            (
+                "throughput",
+                format!(
+                    "{} tokens/s generated ({} × {:.1} tokens/s); a request takes {}",
+                    format_count(plan.throughput_tokens_per_s),
+                    plural(spec.concurrency, "stream"),
+                    plan.stream_tokens_per_s,
+                    format_seconds(plan.request_s)
+                ),
+            ),
+            (
+                "KV cache",
+                format!(
+                "{} GB per chip: {:.0} KiB per token (K and V of every layer, {}) × {} tokens × {}",
+                gb(memory.kv_cache_bytes),
+                memory.kv_bytes_per_token / 1024.0,
+                if spec.kv_bytes() == 1.0 { "FP8" } else { "BF16" },
+                spec.prompt + spec.generate,
+                plural(spec.concurrency, "request"),
+            ),
+            ),
+            (
+                "memory",
+                format!(
+                    "{}: weights {} · KV cache {} · activations {}",
+                    of_capacity(memory.total_bytes, memory.capacity_bytes),
+                    gb(memory.weights_bytes),
+                    gb(memory.kv_cache_bytes),
+                    gb(memory.activations_bytes)
+                ),
+            ),
+        ];
+    let mut legend = Legend::default();
+    let tables = vec![
+        time_table(
+            "Where the time to first token goes",
+            "prefill",
+            &plan.prefill_by_item,
+            plan.ttft_s,
+            &mut legend,
+        ),
+        time_table(
+            "Where a decode step goes",
+            "decode step",
+            &plan.decode_by_item,
+            plan.itl_s,
+            &mut legend,
+        ),
+    ];
+    let by_kind = |ops: &[OpTime]| {
+        seconds_by_kind(ops)
+            .into_iter()
+            .map(|(kind, s)| (kind.name().to_string(), s))
+            .collect()
+    };
+    PlanPage {
+        title: format!(
+            "{} inference on {} × {}, tensor parallel {}, {}",
+            plan.model, plan.chips, plan.chip, plan.chips, spec.precision
+        ),
+        facts: facts.map(|(l, v)| (l.to_string(), v)).to_vec(),
+        breakdowns: vec![
+            Breakdown {
+                title: format!("Time to first token, {}", format_seconds(plan.ttft_s)),
+                parts_s: by_kind(&plan.prefill_ops),
+            },
+            Breakdown {
+                title: format!("Inter-token latency, {}", format_seconds(plan.itl_s)),
+                parts_s: by_kind(&plan.decode_ops),
+            },
+        ],
+        tables,
+        sources: legend.0,
+        notes: plan.notes.clone(),
     }
-    out.push_str(&table(&rows));
-    out
 }
 
 /// An inference plan as text.
 pub fn inference(plan: &InferencePlan) -> String {
-    let (spec, memory) = (&plan.spec, &plan.memory);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} inference on {} × {}, tensor parallel {}, {}",
-        plan.model, plan.chips, plan.chip, plan.chips, spec.precision
-    );
-    let _ = writeln!(
-        out,
-        "requests             {} at once · prompt {} tokens · generate {} tokens",
-        spec.concurrency, spec.prompt, spec.generate
-    );
-    let _ = writeln!(
-        out,
-        "time to first token  {} (prefill of {}: {} per chip, {:.1}% of peak)",
-        format_seconds(plan.ttft_s),
-        plural(spec.concurrency, "prompt"),
-        format_rate(plan.prefill_flop_per_s_per_chip, "FLOP/s"),
-        100.0 * plan.prefill_mfu
-    );
-    let _ = writeln!(
-        out,
-        "inter-token latency  {} (a decode step at the mean context {}: weights and KV cache read per token)",
-        format_seconds(plan.itl_s),
-        spec.prompt + spec.generate / 2
-    );
-    let _ = writeln!(
-        out,
-        "throughput           {} tokens/s generated ({} × {:.1} tokens/s); a request takes {}",
-        format_count(plan.throughput_tokens_per_s),
-        plural(spec.concurrency, "stream"),
-        plan.stream_tokens_per_s,
-        format_seconds(plan.request_s)
-    );
-    let _ = writeln!(
-        out,
-        "memory               {} of {} GB per chip: weights {} · KV cache {} · activations {}",
-        gb(memory.total_bytes),
-        gb(memory.capacity_bytes),
-        gb(memory.weights_bytes),
-        gb(memory.kv_cache_bytes),
-        gb(memory.activations_bytes)
-    );
-    let mut legend = Legend::default();
-    out.push('\n');
-    out.push_str(&time_rows(
-        "prefill",
-        &plan.prefill_by_item,
-        plan.ttft_s,
-        &mut legend,
-    ));
-    out.push('\n');
-    out.push_str(&time_rows(
-        "decode step",
-        &plan.decode_by_item,
-        plan.itl_s,
-        &mut legend,
-    ));
-    out.push('\n');
-    out.push_str(&legend.render(&plan.substitutions));
-    out
+    inference_page(plan).text()
 }
 
 /// The presets with their shapes and parameter counts.

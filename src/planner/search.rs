@@ -155,7 +155,8 @@ pub fn search_layouts(
                 plan.spec.recompute,
                 plan.spec.zero,
                 plan.memory.total_bytes / 1e9,
-                plan.memory.capacity_bytes / 1e9,
+                // Only a plan with a capacity can fail to fit.
+                plan.memory.capacity_bytes.unwrap_or_default() / 1e9,
             ),
             None => format!(
                 "no layout of {chips} chips can run {} with a global batch of {} sequences of {} tokens \
@@ -271,7 +272,7 @@ pub fn smallest_change(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::planner::chips;
+    use crate::planner::fixture::test_chip;
     use crate::planner::transformer::resolve;
 
     fn spec(seq: u64, global_batch: u64) -> TrainSpec {
@@ -288,8 +289,8 @@ mod tests {
         // larger micro-batches fill the matmuls. The known optimum: dp = 8,
         // no recomputation.
         let model = resolve("gpt2-124m").unwrap();
-        let h100 = chips::datasheet("h100-sxm").unwrap();
-        let result = search_layouts(&model, &h100, 8, &spec(1024, 512), Pinned::default()).unwrap();
+        let chip = test_chip();
+        let result = search_layouts(&model, &chip, 8, &spec(1024, 512), Pinned::default()).unwrap();
         assert_eq!(result.best.layout, "dp=8".parse::<Layout>().unwrap());
         assert_eq!(result.best.spec.recompute, Recompute::None);
         assert!(result.fitting > 20 && result.runners_up.len() == RUNNERS_UP);
@@ -302,12 +303,12 @@ mod tests {
     #[test]
     fn a_model_too_big_for_the_chips_says_what_the_leanest_layout_needs() {
         let model = resolve("llama3-405b").unwrap();
-        let h100 = chips::datasheet("h100-sxm").unwrap();
-        let error = search_layouts(&model, &h100, 8, &spec(8192, 64), Pinned::default())
+        let chip = test_chip();
+        let error = search_layouts(&model, &chip, 8, &spec(8192, 64), Pinned::default())
             .unwrap_err()
             .to_string();
         assert!(
-            error.contains("no layout of 8 × NVIDIA H100 SXM 80GB fits llama3-405b"),
+            error.contains("no layout of 8 × Test Chip fits llama3-405b"),
             "{error}"
         );
     }
@@ -316,11 +317,11 @@ mod tests {
     fn a_layout_that_does_not_fit_is_told_the_change_that_does() {
         // Llama 3 70B with tp=8 pp=4 and no recomputation holds too many activations.
         let model = resolve("llama3-70b").unwrap();
-        let h100 = chips::datasheet("h100-sxm").unwrap();
+        let chip = test_chip();
         let layout: Layout = "tp=8,pp=4,dp=2".parse().unwrap();
         let plan = plan_training(
             &model,
-            &h100,
+            &chip,
             64,
             &layout,
             &TrainSpec {
@@ -330,7 +331,7 @@ mod tests {
         )
         .unwrap();
         assert!(!plan.memory.fits(), "{}", plan.memory.total_bytes);
-        let (change, fixed) = smallest_change(&model, &h100, &plan).unwrap();
+        let (change, fixed) = smallest_change(&model, &chip, &plan).unwrap();
         assert!(fixed.memory.fits());
         assert!(change.starts_with("--"), "{change}");
     }

@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use super::cost::{Ledger, Link, OpCost, Precision, TimeShare};
+use super::cost::{ChipFacts, Ledger, Link, OpCost, Precision, TimeShare};
 use super::memory::{
     activation_bytes_per_layer, model_state, LocalParams, ModelState, Recompute, GRADIENT_BYTES,
     WEIGHT_BYTES,
@@ -161,14 +161,14 @@ pub struct MemoryUse {
     pub activations_bytes: f64,
     /// All of it.
     pub total_bytes: f64,
-    /// The chip's memory.
-    pub capacity_bytes: f64,
+    /// The chip's memory (None where its source gives none: then it is not checked).
+    pub capacity_bytes: Option<f64>,
 }
 
 impl MemoryUse {
-    /// Whether it fits.
+    /// Whether it fits (true where the capacity is unknown).
     pub fn fits(&self) -> bool {
-        self.total_bytes <= self.capacity_bytes
+        self.capacity_bytes.is_none_or(|c| self.total_bytes <= c)
     }
 }
 
@@ -183,8 +183,9 @@ pub struct RunTotals {
     pub wall_s: f64,
     /// Chip-hours.
     pub chip_hours: f64,
-    /// Energy of the chips, kWh: chips × TDP × power fraction × time.
-    pub energy_kwh: f64,
+    /// Energy of the chips, kWh: chips × TDP × power fraction × time
+    /// (None without a TDP figure).
+    pub energy_kwh: Option<f64>,
     /// The power fraction used.
     pub power_fraction: f64,
     /// Cost at the given price per chip-hour.
@@ -222,16 +223,18 @@ pub struct TrainPlan {
     pub model_flop_per_step: f64,
     /// Model FLOP/s per chip.
     pub flop_per_s_per_chip: f64,
-    /// The datasheet peak MFU is measured against.
+    /// The peak MFU is measured against.
     pub peak_flop_per_s: f64,
+    /// What that peak is: `datasheet`, or the probe that measured it.
+    pub peak_kind: String,
     /// Model FLOPs utilisation.
     pub mfu: f64,
     /// The run.
     pub run: RunTotals,
     /// Seconds per step by item and source, largest first.
     pub time_by_item: Vec<TimeShare>,
-    /// What stood in for what (e.g. FP8 at the BF16 rate).
-    pub substitutions: Vec<String>,
+    /// What a reader must know about the times (see [`super::cost::Timed::notes`]).
+    pub notes: Vec<String>,
 }
 
 /// Layers per pipeline stage: as even as possible, the first and last
@@ -301,6 +304,7 @@ pub fn plan_training(
 ) -> Result<TrainPlan, PlanError> {
     check_spec(spec, chips)?;
     layout.check(model, chips, spec.seq)?;
+    check_links(layout, cost.chip())?;
     let replica_sequences = layout.dp * spec.micro_batch;
     if !spec.global_batch.is_multiple_of(replica_sequences) {
         return Err(PlanError::Layout {
@@ -459,7 +463,9 @@ pub fn plan_training(
         steps,
         wall_s,
         chip_hours,
-        energy_kwh: chip_hours * facts.tdp_w * spec.power_fraction / 1000.0,
+        energy_kwh: facts
+            .tdp_w
+            .map(|tdp_w| chip_hours * tdp_w * spec.power_fraction / 1000.0),
         power_fraction: spec.power_fraction,
         cost_usd: spec.price_per_chip_hour.map(|price| price * chip_hours),
         model_flop: steps * model_flop_per_step,
@@ -486,10 +492,11 @@ pub fn plan_training(
         model_flop_per_step,
         flop_per_s_per_chip,
         peak_flop_per_s,
+        peak_kind: facts.peak_kind.clone(),
         mfu: flop_per_s_per_chip / peak_flop_per_s,
         run,
         time_by_item,
-        substitutions: ledger.substitutions().to_vec(),
+        notes: ledger.notes().to_vec(),
     })
 }
 
@@ -515,6 +522,23 @@ fn check_spec(spec: &TrainSpec, chips: u64) -> Result<(), PlanError> {
         None
     };
     problem.map_or(Ok(()), |p| Err(PlanError::Input(p)))
+}
+
+/// Whether the chip has a figure for every link the layout's groups talk over.
+fn check_links(layout: &Layout, facts: &ChipFacts) -> Result<(), PlanError> {
+    let groups = [
+        ("tensor-parallel", layout.tp, layout.tp_span()),
+        ("context-parallel", layout.cp, layout.cp_span()),
+        ("expert-parallel", layout.ep, layout.ep_span()),
+        ("data-parallel", layout.dp, layout.dp_span()),
+        ("pipeline", layout.pp, layout.pp_span()),
+    ];
+    for (group, size, span) in groups {
+        if size > 1 {
+            facts.require_link(link_for(span, facts.chips_per_node), group)?;
+        }
+    }
+    Ok(())
 }
 
 /// The tensor-, context- and expert-parallel collectives of one layer and micro-batch.
@@ -665,8 +689,8 @@ fn stage_activations(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::planner::chips;
     use crate::planner::cost::{Source, Timed};
+    use crate::planner::fixture::test_chip;
     use crate::planner::transformer::resolve;
 
     fn spec(tokens: f64, seq: u64, global_batch: u64) -> TrainSpec {
@@ -687,9 +711,11 @@ mod tests {
                 source: Source::Measured {
                     profile: "lavapipe.json".into(),
                     op_class: "matmul f32".into(),
-                    held_out_error: 0.07,
+                    held_out_error: Some(0.07),
                 },
-                substituted: Some("profile has no BF16 matmul: timed from its f32 fit".into()),
+                notes: vec![
+                    "substituted: profile has no BF16 matmul: timed from its f32 fit".into(),
+                ],
             }
         }
         fn attention(
@@ -710,7 +736,7 @@ mod tests {
     #[test]
     fn a_measured_cost_is_attributed_and_its_substitution_reported() {
         let model = resolve("llama3-8b").unwrap();
-        let profiled = Profiled(chips::datasheet("h100-sxm").unwrap());
+        let profiled = Profiled(test_chip());
         let layout: Layout = "tp=8".parse().unwrap();
         let plan = plan_training(&model, &profiled, 8, &layout, &spec(1e9, 8192, 8)).unwrap();
         let mlp = plan
@@ -725,8 +751,8 @@ mod tests {
             mlp.source
         );
         assert_eq!(
-            plan.substitutions,
-            ["profile has no BF16 matmul: timed from its f32 fit"]
+            plan.notes,
+            ["substituted: profile has no BF16 matmul: timed from its f32 fit"]
         );
         let text = crate::planner::render::training(&plan);
         assert!(
@@ -748,9 +774,9 @@ mod tests {
     #[test]
     fn the_step_adds_up_and_its_parts_are_consistent() {
         let model = resolve("llama3-70b").unwrap();
-        let h100 = chips::datasheet("h100-sxm").unwrap();
+        let chip = test_chip();
         let layout: Layout = "tp=8,pp=4,dp=8".parse().unwrap();
-        let plan = plan_training(&model, &h100, 256, &layout, &spec(1e12, 8192, 512)).unwrap();
+        let plan = plan_training(&model, &chip, 256, &layout, &spec(1e12, 8192, 512)).unwrap();
         let step = &plan.step;
         let sum = step.compute_s + step.exposed_communication_s + step.bubble_s;
         assert!((sum - step.total_s).abs() < 1e-9 * step.total_s);
@@ -773,16 +799,16 @@ mod tests {
     #[test]
     fn a_layout_that_does_not_cover_the_chips_is_refused() {
         let model = resolve("llama3-8b").unwrap();
-        let h100 = chips::datasheet("h100-sxm").unwrap();
+        let chip = test_chip();
         let layout: Layout = "tp=8,dp=4".parse().unwrap();
-        let error = plan_training(&model, &h100, 16, &layout, &spec(1e9, 8192, 64))
+        let error = plan_training(&model, &chip, 16, &layout, &spec(1e9, 8192, 64))
             .unwrap_err()
             .to_string();
         assert!(
             error.contains("tp·cp·pp·dp = 32 but --chips is 16"),
             "{error}"
         );
-        let error = plan_training(&model, &h100, 0, &layout, &spec(1e9, 8192, 64))
+        let error = plan_training(&model, &chip, 0, &layout, &spec(1e9, 8192, 64))
             .unwrap_err()
             .to_string();
         assert!(error.contains("--chips must be at least 1"), "{error}");

@@ -301,6 +301,17 @@ pub enum Status {
     Unsupported,
 }
 
+impl Status {
+    /// `ok`, `failed` or `unsupported`, as the report writes it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Unsupported => "unsupported",
+        }
+    }
+}
+
 /// One case run with one kernel variant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Measurement {

@@ -239,20 +239,26 @@ pub fn empty_report(gpu: &Gpu) -> Report {
 
 /// Runs the binary with its tuning cache in a private folder, never the user's.
 pub fn chipbench(args: &[&str]) -> std::process::Output {
+    chipbench_with(args, &[])
+}
+
+/// [`chipbench`] with more environment variables set.
+pub fn chipbench_with(args: &[&str], env: &[(&str, &std::path::Path)]) -> std::process::Output {
     let cache = tempfile::tempdir().unwrap();
     std::process::Command::new(env!("CARGO_BIN_EXE_chipbench"))
         .args(args)
         .env("XDG_CACHE_HOME", cache.path())
+        .envs(env.iter().map(|&(name, value)| (name, value)))
         .output()
         .expect("run chipbench")
 }
 
-/// What the binary wrote to stdout.
+/// Everything the binary wrote on stdout.
 pub fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// What the binary wrote to stderr.
+/// Everything the binary wrote on stderr.
 pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
