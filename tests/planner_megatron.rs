@@ -11,7 +11,7 @@
 //! recomputation and micro-batches of one sequence, and its predicted step
 //! time is turned into TFLOP/s with that same count. No sequence
 //! parallelism, which came a year later (Korthikanti et al. 2022): the
-//! tensor-parallel group all-reduces, unoverlapped (§4.2), and runs norms
+//! tensor-parallel group all-reduces, unoverlapped (the f and g operators of Shoeybi et al. 2019, §3), and runs norms
 //! and residuals on every token on every rank. No interleaving (the table
 //! names none); ZeRO 1 is the planner's default. Chip figures from the
 //! catalog, each cited. Nothing here is fitted to the published figure.

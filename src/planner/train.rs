@@ -570,8 +570,10 @@ fn layer_communication(
     };
     let h = model.d_model as f64;
     if layout.tp > 1 {
-        // Nothing overlaps these: each waits on the matmul before it and
-        // the next waits on it (Narayanan et al. 2021, §4.2; Korthikanti et al. 2022, §4.2.2).
+        // Nothing overlaps these: each waits on the matmul before it and the
+        // next matmul waits on it (Megatron-LM's f and g operators, Shoeybi
+        // et al. 2019, §3; with sequence parallelism g and its conjugate,
+        // Korthikanti et al. 2022, §4.2.2).
         let tensor = slice.tokens() * h * ACTIVATION_BYTES;
         let link = link_for(layout.tp_span(), per_node);
         if slice.sequence_parallel {
