@@ -9,14 +9,20 @@
 //! V/16lh) per iteration, which includes the forward pass that full
 //! activation recomputation runs again. So the planner is given full
 //! recomputation and micro-batches of one sequence, and its predicted step
-//! time is turned into TFLOP/s with that same count. No interleaving (the
-//! table names none); ZeRO 1 is the planner's default. Chip figures from
-//! the catalog, each cited. Nothing here is fitted to the published figure.
+//! time is turned into TFLOP/s with that same count. No sequence
+//! parallelism, which came a year later (Korthikanti et al. 2022): the
+//! tensor-parallel group all-reduces, unoverlapped (the f and g operators of Shoeybi et al. 2019, §3), and runs norms
+//! and residuals on every token on every rank. No interleaving (the table
+//! names none); ZeRO 1 is the planner's default. Chip figures from the
+//! catalog, each cited. Nothing here is fitted to the published figure.
 //!
 //! As with Llama 3, the planner lands about a quarter above the published
-//! figure: its step is a sum of best-case operation times, an upper bound
-//! of throughput. The test asserts that bound (above, by less than 40%) and
-//! prints whether the 15% target is met. Run with `--nocapture`.
+//! figure, a loss per FLOP the catalog's best-shape GEMM figure does not
+//! hold; one 2021 cost it also leaves out is unfused attention (the
+//! 2,048² score matrix written, soft-maxed and dropped out through HBM,
+//! before FlashAttention), about 2% of this step by its bytes. The test
+//! asserts the bound (above, by less than 40%) and prints whether the 15%
+//! target is met. Run with `--nocapture`.
 
 use chipbench::model::chip_cost;
 use chipbench::planner::{plan_training, Layout, Recompute, TrainSpec, Transformer};
@@ -48,6 +54,7 @@ fn a_trillion_parameter_gpt_on_3072_a100s_is_bounded_by_the_plan() {
     let layout: Layout = "tp=8,pp=64,dp=6".parse().unwrap();
     let spec = TrainSpec {
         recompute: Recompute::Full,
+        sequence_parallel: false,
         ..TrainSpec::new(1e12, seq, batch)
     };
     let plan = plan_training(&model, a100.as_ref(), gpus, &layout, &spec).unwrap();
@@ -76,8 +83,14 @@ fn a_trillion_parameter_gpt_on_3072_a100s_is_bounded_by_the_plan() {
         if over.abs() <= 0.15 {
             ""
         } else {
-            " — outside the 15% target: the planner's step is a sum of best-case op times"
+            " — outside the 15% target: a loss per FLOP the catalog's figures do not hold"
         }
     );
+    for share in &plan.time_by_item {
+        println!(
+            "  {:>8.3} s  {}  [{}]",
+            share.seconds, share.item, share.source
+        );
+    }
     assert!(over > 0.0 && over < 0.40, "{over}");
 }

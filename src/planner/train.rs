@@ -47,6 +47,13 @@ pub struct TrainSpec {
     pub zero: u8,
     /// Matmul precision.
     pub precision: Precision,
+    /// Sequence parallelism (Korthikanti et al. 2022, arXiv 2205.05198):
+    /// norms, residuals and dropout split over the tensor-parallel group,
+    /// which all-gathers before and reduce-scatters after attention and the
+    /// MLP. Without it (Megatron-LM before 2022: Shoeybi et al. 2019, §3,
+    /// "duplicate" them on every rank) those ops run on every token on every
+    /// rank and the group all-reduces instead: the same bytes, half the calls.
+    pub sequence_parallel: bool,
     /// Share of the window in which data-parallel traffic can hide (the last
     /// micro-batch's backward for gradients, the first one's forward for
     /// gathered weights) that it does hide: 1 overlaps fully, 0 not at all.
@@ -59,7 +66,7 @@ pub struct TrainSpec {
 
 impl TrainSpec {
     /// A plan's usual settings: micro-batches of one sequence, selective
-    /// recomputation, ZeRO 1, BF16, full overlap of data-parallel traffic,
+    /// recomputation, sequence parallelism, ZeRO 1, BF16, full overlap of data-parallel traffic,
     /// power at TDP, no price.
     pub fn new(tokens: f64, seq: u64, global_batch: u64) -> TrainSpec {
         TrainSpec {
@@ -70,6 +77,7 @@ impl TrainSpec {
             recompute: Recompute::Selective,
             zero: 1,
             precision: Precision::Bf16,
+            sequence_parallel: true,
             dp_overlap: 1.0,
             power_fraction: 1.0,
             price_per_chip_hour: None,
@@ -326,7 +334,7 @@ pub fn plan_training(
         pairs: seq * (seq + 1.0) / 2.0 / layout.cp as f64,
         tp: layout.tp as f64,
         ep: layout.ep as f64,
-        sequence_parallel: true,
+        sequence_parallel: spec.sequence_parallel,
         kv_bytes: ACTIVATION_BYTES,
     };
     let ops = layer_ops(model, &slice);
@@ -360,8 +368,11 @@ pub fn plan_training(
             stage.add(&head, 1.0);
         }
         if layout.pp > 1 {
-            // Each micro-batch's activations out and their gradient back, per chunk.
-            let bytes = slice.elementwise_tokens() * model.d_model as f64 * ACTIVATION_BYTES;
+            // Each micro-batch's activations out and their gradient back, per
+            // chunk, split over the tensor-parallel ranks: by sequence
+            // parallelism, or before it by Megatron-LM's scatter/gather
+            // (Narayanan et al. 2021, §4.1).
+            let bytes = slice.tokens() / slice.tp * model.d_model as f64 * ACTIVATION_BYTES;
             let link = link_for(layout.pp_span(), facts.chips_per_node);
             stage.send(
                 "pipeline send/receive",
@@ -559,16 +570,33 @@ fn layer_communication(
     };
     let h = model.d_model as f64;
     if layout.tp > 1 {
-        // Sequence parallel: an all-gather before and a reduce-scatter after
-        // attention and MLP (4 forward), the same swapped backward.
+        // Nothing overlaps these: each waits on the matmul before it and the
+        // next matmul waits on it (Megatron-LM's f and g operators, Shoeybi
+        // et al. 2019, §3; with sequence parallelism g and its conjugate,
+        // Korthikanti et al. 2022, §4.2.2).
         let tensor = slice.tokens() * h * ACTIVATION_BYTES;
-        part.send(
-            "tensor-parallel all-gather/reduce-scatter",
-            cost,
-            link_for(layout.tp_span(), per_node),
-            all_gather_bytes(layout.tp, tensor),
-            4.0 * (forwards + 1.0),
-        );
+        let link = link_for(layout.tp_span(), per_node);
+        if slice.sequence_parallel {
+            // An all-gather before and a reduce-scatter after attention and
+            // the MLP (4 forward), the same swapped backward.
+            part.send(
+                "tensor-parallel all-gather/reduce-scatter",
+                cost,
+                link,
+                all_gather_bytes(layout.tp, tensor),
+                4.0 * (forwards + 1.0),
+            );
+        } else {
+            // An all-reduce after attention and after the MLP forward (g in
+            // Shoeybi et al. 2019, Fig. 3), one before each backward (f).
+            part.send(
+                "tensor-parallel all-reduce",
+                cost,
+                link,
+                ring_all_reduce_bytes(layout.tp, tensor),
+                2.0 * (forwards + 1.0),
+            );
+        }
     }
     if layout.cp > 1 {
         // All-gather K and V of the whole sequence forward; reduce-scatter their gradients.
@@ -794,6 +822,29 @@ mod tests {
         assert!(plan.mfu > 0.2 && plan.mfu < 0.8, "{}", plan.mfu);
         let items: f64 = plan.time_by_item.iter().map(|t| t.seconds).sum();
         assert!((items - step.total_s).abs() < 1e-6 * step.total_s);
+    }
+
+    #[test]
+    fn without_sequence_parallelism_the_group_all_reduces_the_same_bytes_in_half_the_calls() {
+        let model = resolve("llama3-70b").unwrap();
+        let chip = test_chip();
+        let layout: Layout = "tp=8".parse().unwrap();
+        let item = |sequence_parallel: bool, name: &str| {
+            let spec = TrainSpec {
+                sequence_parallel,
+                ..spec(1e9, 8192, 8)
+            };
+            let plan = plan_training(&model, &chip, 8, &layout, &spec).unwrap();
+            let share = plan.time_by_item.iter().find(|t| t.item == name).unwrap();
+            (share.seconds, plan.micro_batches as f64)
+        };
+        let (gathered, m) = item(true, "tensor-parallel all-gather/reduce-scatter");
+        let (reduced, _) = item(false, "tensor-parallel all-reduce");
+        // Per layer and micro-batch: 8 all-gathers/reduce-scatters against 4
+        // all-reduces of twice their bytes; they differ by 4 latencies.
+        let latency_s = chip.efficiencies.scale_up_latency_s.value;
+        let per_layer = |seconds: f64| seconds / m / model.layers as f64;
+        assert!((per_layer(gathered) - per_layer(reduced) - 4.0 * latency_s).abs() < 1e-12);
     }
 
     #[test]
