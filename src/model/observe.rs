@@ -4,11 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Op, OpClass, Point};
+use super::{Op, OpClass, Point, Tile};
 use crate::analysis::Roofs;
 use crate::measure::median;
-use crate::report::{Report, Status};
-use crate::workloads::output_tile;
+use crate::reference::AttentionDims;
+use crate::report::{Measurement, Report, Status};
+use crate::workloads::{attention_tile, output_tile, ATTENTION_DECODE_SPLIT, ATTENTION_UNFUSED};
 
 /// A measurement whose fastest sample is not confirmed by a second one
 /// within this fraction is too noisy to fit: its fastest may be a glitch,
@@ -89,6 +90,36 @@ pub fn family_of(m: u64, n: u64, k: u64) -> &'static str {
     }
 }
 
+/// The family leave-one-family-out holds out together for attention:
+/// prefill by mask and head layout (`full_mha`, `causal_gqa`, ...), so that
+/// a causal shape is predicted from full ones and grouped heads from plain
+/// ones; decode by head layout and kernel (`mha_one_pass`, `gqa_split`).
+pub fn attention_family_of(dims: &AttentionDims, split: bool, decode: bool) -> String {
+    let heads = if dims.kv_heads < dims.q_heads {
+        "gqa"
+    } else {
+        "mha"
+    };
+    match decode {
+        true => format!("{heads}_{}", if split { "split" } else { "one_pass" }),
+        false => format!("{}_{heads}", if dims.causal { "causal" } else { "full" }),
+    }
+}
+
+/// An attention measurement's dimensions, if its shape names them all.
+fn attention_dims_of(m: &Measurement) -> Option<AttentionDims> {
+    let dim = |name| m.shape.get(name).map(|v| v as usize);
+    Some(AttentionDims {
+        batch: dim("b")?,
+        q_heads: dim("hq")?,
+        kv_heads: dim("hkv")?,
+        q_len: dim("sq")?,
+        kv_len: dim("skv")?,
+        head_dim: dim("d")?,
+        causal: dim("causal")? != 0,
+    })
+}
+
 /// `noisy: 3, unsupported: 30`: how many measurements were left out, by
 /// reason, most frequent first.
 pub fn excluded_counts(excluded: &[Excluded]) -> String {
@@ -104,15 +135,18 @@ pub fn excluded_counts(excluded: &[Excluded]) -> String {
     words.join(", ")
 }
 
-/// The op class of a workload family, if the model covers it.
+/// The op class of a workload family, if the model covers it (attention
+/// prefill is the fused kernel's; the unfused baseline is not modelled).
 fn class_of(workload: &str, dtype: crate::case::Dtype) -> Option<OpClass> {
     if workload == "matmul" {
         Some(OpClass::matmul(dtype))
     } else if workload.starts_with("stream_") {
         Some(OpClass::Stream)
-    } else if workload.contains("attention") && workload.contains("decode") {
+    } else if workload == ATTENTION_UNFUSED.name {
+        None
+    } else if workload.starts_with("attention_decode") {
         Some(OpClass::AttentionDecode)
-    } else if workload.contains("attention") {
+    } else if workload.starts_with("attention") {
         Some(OpClass::AttentionPrefill)
     } else {
         None
@@ -200,6 +234,7 @@ pub fn observe(reports: &[Report]) -> Observations {
                         k,
                         element_bytes: m.dtype.size_bytes(),
                     };
+                    let tile = Tile::new(tile.0, tile.1);
                     (op, Some(tile), family_of(mm, n, k).to_string())
                 }
                 OpClass::Stream => {
@@ -211,11 +246,31 @@ pub fn observe(reports: &[Report]) -> Observations {
                     (op, None, kernel)
                 }
                 OpClass::AttentionPrefill | OpClass::AttentionDecode => {
-                    out.excluded.push(exclude(
-                        "no_model_form",
-                        "this chipbench has no model form for attention".into(),
-                    ));
-                    continue;
+                    let (Some(dims), Some(tile)) = (
+                        attention_dims_of(m),
+                        attention_tile(&m.workload, &m.constants),
+                    ) else {
+                        out.excluded.push(exclude(
+                            "unknown_variant",
+                            format!(
+                                "this chipbench does not know the tile of {} {}",
+                                m.workload, m.variant
+                            ),
+                        ));
+                        continue;
+                    };
+                    let op = Op::Attention {
+                        dims,
+                        element_bytes: m.dtype.size_bytes(),
+                    };
+                    let tile = Tile {
+                        rows: tile.rows,
+                        columns: tile.keys,
+                        splits: tile.splits,
+                    };
+                    let split = m.workload == ATTENTION_DECODE_SPLIT.name;
+                    let decode = class == OpClass::AttentionDecode;
+                    (op, Some(tile), attention_family_of(&dims, split, decode))
                 }
             };
             // A case measured twice in one run (the calibrate suite's second
@@ -239,6 +294,7 @@ pub fn observe(reports: &[Report]) -> Observations {
                     case: m.case.clone(),
                     family,
                     op,
+                    workload: m.workload.clone(),
                     variant: m.variant.clone(),
                     tile,
                     time_s,
