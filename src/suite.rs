@@ -112,7 +112,7 @@ const ATTENTION_STANDARD_GPU: AttentionSizes = AttentionSizes {
 /// causal and not, plain and grouped (a group of 4, as Llama's) heads;
 /// decode from short to long caches, both layouts, one-pass and split.
 const ATTENTION_CALIBRATE_SOFTWARE: AttentionSizes = AttentionSizes {
-    prefill_lengths: &[128, 200, 256, 512, 700, 1024],
+    prefill_lengths: &[128, 200, 256, 384, 512, 768],
     prefill_heads: &[(1, 8, 8), (1, 8, 2)],
     unfused: false,
     head_dims: &[64, 128],

@@ -218,7 +218,7 @@ fn synthetic_prefill(noise: f64, seed: u64) -> Vec<Point> {
         ("uniform_loads", Tile::new(64, 16), 0.8),
     ];
     let mut points = Vec::new();
-    for length in [128, 200, 256, 512, 700, 1024] {
+    for length in [128, 200, 256, 384, 512, 768] {
         for heads in [(8, 8), (8, 2)] {
             for d in [64, 128] {
                 for causal in [false, true] {

@@ -8,7 +8,7 @@ use super::errors::{interval_ratios, ErrorStats};
 use super::fit::{FittedForm, ModelMethod};
 use super::form::{Form, RoofRates};
 use super::noise::repeat_spread;
-use super::observe::{excluded_counts, observe, Observations};
+use super::observe::{excluded_counts, fastest_per_case, observe, Observations};
 use super::profile::{
     named_parameters, BandwidthPoint, ChipProfile, FoldScore, Identity, MissingClass,
     OpClassProfile, ProfileRoofs, Provenance, Residual, ShapeRange, SourceReport, SourcedRate,
@@ -45,12 +45,12 @@ pub fn calibrate(reports: &[(String, Report)]) -> Result<ChipProfile, ModelError
     let mut op_classes = Vec::new();
     let mut missing = Vec::new();
     for class in OpClass::ALL {
-        let points: Vec<Point> = seen
-            .points
-            .iter()
-            .filter(|o| o.class == class)
-            .map(|o| o.point.clone())
-            .collect();
+        let points = fastest_per_case(
+            seen.points
+                .iter()
+                .filter(|o| o.class == class)
+                .map(|o| o.point.clone()),
+        );
         let shapes = distinct_cases(&points);
         if shapes < MIN_POINTS {
             missing.push(MissingClass {

@@ -11,25 +11,24 @@ use crate::reference::AttentionDims;
 use crate::report::{Measurement, Report, Status};
 use crate::workloads::{attention_tile, output_tile, ATTENTION_DECODE_SPLIT, ATTENTION_UNFUSED};
 
-/// A measurement whose fastest sample is not confirmed by a second one
-/// within this fraction is too noisy to fit: its fastest may be a glitch,
-/// and its others all slowed by other work.
+/// A shape none of whose samples a second one confirms within this fraction
+/// is too noisy to fit.
 pub const NOISY_SPREAD: f64 = 0.15;
 
-/// The time a fit reads from a measurement's samples: the fastest, and
-/// whether the second fastest confirms it (within [`NOISY_SPREAD`]). On a
-/// shared machine other work only ever slows a kernel (on a software adapter
-/// a descheduled worker thread doubles a dispatch), so the fastest sample is
-/// the nearest to the kernel's own time; the median moves with the load.
-/// None without samples.
-pub fn fastest_sample_s(samples_s: &[f64]) -> Option<(f64, bool)> {
+/// The time a fit reads from a shape's samples: the fastest that a second
+/// sample confirms (within [`NOISY_SPREAD`]), so that one glitch of the clock
+/// cannot stand for the kernel. On a shared machine other work only ever
+/// slows a kernel (on a software adapter a descheduled worker thread doubles
+/// a dispatch), so the fastest confirmed sample is the nearest to the
+/// kernel's own time; the median moves with the load. None when no two
+/// samples agree that closely.
+pub fn fastest_confirmed_s(samples_s: &[f64]) -> Option<f64> {
     let mut sorted = samples_s.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let fastest = *sorted.first()?;
-    let confirmed = sorted
-        .get(1)
-        .is_some_and(|&second| second <= fastest * (1.0 + NOISY_SPREAD));
-    Some((fastest, confirmed))
+    sorted
+        .windows(2)
+        .find(|pair| pair[1] <= pair[0] * (1.0 + NOISY_SPREAD))
+        .map(|pair| pair[0])
 }
 
 /// A measurement of an op class left out of the fit.
@@ -170,6 +169,8 @@ pub fn observe(reports: &[Report]) -> Observations {
             overheads.push(t.summary.min_s);
         }
         let mut best_at_size: Vec<(f64, f64)> = Vec::new();
+        // Each usable measurement: its name, samples and point.
+        let mut measured: Vec<(String, Vec<f64>, Observed)> = Vec::new();
         for m in &report.measurements {
             let Some(class) = class_of(&m.workload, m.dtype) else {
                 continue;
@@ -202,21 +203,15 @@ pub fn observe(reports: &[Report]) -> Observations {
             } else {
                 timing.samples_s.clone()
             };
-            let Some((time_s, confirmed)) = fastest_sample_s(&samples) else {
+            if samples.is_empty() {
                 out.excluded
                     .push(exclude("no_timing", "no samples recorded".into()));
                 continue;
-            };
-            if !confirmed {
-                out.excluded.push(exclude(
-                    "noisy",
-                    format!(
-                        "its fastest sample is not confirmed by a second within {:.0}%",
-                        100.0 * NOISY_SPREAD
-                    ),
-                ));
-                continue;
             }
+            // The measurement's own figure; its shape's point is decided
+            // below, over every pass of the run.
+            let own_s = fastest_confirmed_s(&samples);
+            let time_s = own_s.unwrap_or(f64::INFINITY);
             let dim = |name| m.shape.get(name).unwrap_or(1);
             let (op, tile, family) = match class {
                 OpClass::MatmulF32 | OpClass::MatmulF16 => {
@@ -240,7 +235,9 @@ pub fn observe(reports: &[Report]) -> Observations {
                 OpClass::Stream => {
                     let array_bytes = (dim("n") * m.dtype.size_bytes()) as f64;
                     let bytes = (m.bytes_read + m.bytes_written) as f64;
-                    best_at_size.push((array_bytes, bytes / time_s));
+                    if let Some(own_s) = own_s {
+                        best_at_size.push((array_bytes, bytes / own_s));
+                    }
                     let op = Op::Stream { bytes, array_bytes };
                     let kernel = m.workload.trim_start_matches("stream_").to_string();
                     (op, None, kernel)
@@ -273,33 +270,52 @@ pub fn observe(reports: &[Report]) -> Observations {
                     (op, Some(tile), attention_family_of(&dims, split, decode))
                 }
             };
-            // A case measured twice in one run (the calibrate suite's second
-            // pass) is one point: its fastest.
-            if let Some(earlier) = out
-                .points
-                .iter_mut()
-                .find(|o| o.run == run && o.point.case == m.case)
-            {
-                if time_s < earlier.point.time_s {
-                    earlier.point.time_s = time_s;
-                    earlier.point.tile = tile;
-                    earlier.point.variant = m.variant.clone();
-                }
-                continue;
-            }
-            out.points.push(Observed {
-                class,
-                run,
-                point: Point {
-                    case: m.case.clone(),
-                    family,
-                    op,
-                    workload: m.workload.clone(),
-                    variant: m.variant.clone(),
-                    tile,
-                    time_s,
+            measured.push((
+                m.name(),
+                samples,
+                Observed {
+                    class,
+                    run,
+                    point: Point {
+                        case: m.case.clone(),
+                        family,
+                        op,
+                        workload: m.workload.clone(),
+                        variant: m.variant.clone(),
+                        tile,
+                        time_s,
+                    },
                 },
-            });
+            ));
+        }
+        // A case measured twice in one run (the calibrate suite's second
+        // pass) is one point: the fastest confirmed of all its samples, with
+        // the variant and tile of the pass that ran it.
+        while let Some((name, samples, first)) = measured.pop() {
+            let case = first.point.case.clone();
+            let mut passes = vec![(samples, first)];
+            while let Some(i) = measured.iter().position(|(_, _, o)| o.point.case == case) {
+                let (_, samples, other) = measured.swap_remove(i);
+                passes.push((samples, other));
+            }
+            let pooled: Vec<f64> = passes.iter().flat_map(|(s, _)| s.iter().copied()).collect();
+            let Some(time_s) = fastest_confirmed_s(&pooled) else {
+                out.excluded.push(Excluded {
+                    measurement: name,
+                    reason: "noisy".into(),
+                    detail: format!(
+                        "no sample of it is confirmed by a second within {:.0}%",
+                        100.0 * NOISY_SPREAD
+                    ),
+                });
+                continue;
+            };
+            let (_, mut fastest) = passes
+                .into_iter()
+                .find(|(s, _)| s.contains(&time_s))
+                .expect("the pass holding the sample");
+            fastest.point.time_s = time_s;
+            out.points.push(fastest);
         }
         // This run's best kernel at each array size.
         for (size, _) in medians_by_key(&best_at_size, |a, b| a == b) {
@@ -316,6 +332,22 @@ pub fn observe(reports: &[Report]) -> Observations {
     out.bandwidth_by_size.sort_by(|a, b| a.0.total_cmp(&b.0));
     out.dispatch_overhead_s = (!overheads.is_empty()).then(|| median(&overheads));
     out
+}
+
+/// Each case of `points` once, at its fastest across runs (with the variant
+/// and tile of that run): on a shared machine other work only ever slows a
+/// kernel, so of several runs of a shape the fastest is the nearest to the
+/// kernel's own time, as within a run its fastest sample is.
+pub fn fastest_per_case(points: impl IntoIterator<Item = Point>) -> Vec<Point> {
+    let mut fastest: Vec<Point> = Vec::new();
+    for p in points {
+        match fastest.iter_mut().find(|f| f.case == p.case) {
+            Some(f) if p.time_s < f.time_s => *f = p,
+            Some(_) => {}
+            None => fastest.push(p),
+        }
+    }
+    fastest
 }
 
 /// For each distinct key of `pairs`, in order first met, the median of its values.
@@ -342,6 +374,15 @@ fn medians_by_key<K: Clone>(pairs: &[(K, f64)], same: impl Fn(&K, &K) -> bool) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fastest_sample_a_second_confirms() {
+        assert_eq!(fastest_confirmed_s(&[3.0, 1.0, 1.1, 2.0]), Some(1.0));
+        // A lone glitch below the rest is passed over.
+        assert_eq!(fastest_confirmed_s(&[0.5, 1.0, 1.1]), Some(1.0));
+        assert_eq!(fastest_confirmed_s(&[1.0, 2.0, 4.0]), None);
+        assert_eq!(fastest_confirmed_s(&[1.0]), None);
+    }
 
     #[test]
     fn families_of_the_calibrate_shapes() {
