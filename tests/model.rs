@@ -304,29 +304,27 @@ fn attention_prefill_calibration_recovers_its_parameters_through_noise() {
         "{:?}",
         fitted.params
     );
-    let wide = factor_of(&fitted.variant_factors, "uniform_loads");
-    if fitted.variant_factors.len() > 1 {
-        assert!(
-            (wide / 0.8 - 1.0).abs() < 0.05,
-            "{:?}",
-            fitted.variant_factors
-        );
-    }
     // Held out, the form predicts within the noise where two factors,
-    // blind to causal tiles and partial waves, cannot.
-    let model = ModelMethod {
-        form: Form::TiledAttention,
-        roofs: ROOFS,
-    };
-    let model_errors = errors(&model, &points, Fold::LeaveOneShapeOut);
-    assert!(model_errors.mean_abs < 0.03, "{model_errors:?}");
+    // blind to causal tiles and partial waves, cannot; causal shapes are
+    // predicted from full ones.
+    let model = assert_held_out_within_noise(Form::TiledAttention, &points);
     let causal_from_full = errors(&model, &points, Fold::LeaveOneFamilyOut);
     assert!(causal_from_full.mean_abs < 0.05, "{causal_from_full:?}");
-    let baseline = errors(&TwoFactor(ROOFS), &points, Fold::LeaveOneShapeOut);
+}
+
+/// `form` fitted on all but one shape of `points` (timed with noise within
+/// ±3%, a mean of 1.5%) predicts it within 3% on average, and at least
+/// twice closer than two factors on the same folds; returns the method.
+fn assert_held_out_within_noise(form: Form, points: &[Point]) -> ModelMethod {
+    let model = ModelMethod { form, roofs: ROOFS };
+    let model_errors = errors(&model, points, Fold::LeaveOneShapeOut);
+    assert!(model_errors.mean_abs < 0.03, "{model_errors:?}");
+    let baseline = errors(&TwoFactor(ROOFS), points, Fold::LeaveOneShapeOut);
     assert!(
         baseline.mean_abs > 2.0 * model_errors.mean_abs,
         "{baseline:?}"
     );
+    model
 }
 
 #[test]
@@ -347,15 +345,5 @@ fn attention_decode_calibration_recovers_its_parameters_through_noise() {
             fitted.params
         );
     }
-    let model = ModelMethod {
-        form: Form::TiledDecode,
-        roofs: ROOFS,
-    };
-    let model_errors = errors(&model, &points, Fold::LeaveOneShapeOut);
-    assert!(model_errors.mean_abs < 0.03, "{model_errors:?}");
-    let baseline = errors(&TwoFactor(ROOFS), &points, Fold::LeaveOneShapeOut);
-    assert!(
-        baseline.mean_abs > 2.0 * model_errors.mean_abs,
-        "{baseline:?}"
-    );
+    assert_held_out_within_noise(Form::TiledDecode, &points);
 }
