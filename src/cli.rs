@@ -59,6 +59,9 @@ pub enum Command {
         /// Where the profile goes (default: beside the first report, NAME.profile.json).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Also print every shape's held-out error, the model's beside two factors', worst first.
+        #[arg(long)]
+        residuals: bool,
     },
     /// Predict an operation's time from a profile, or every case of a report.
     Predict(PredictArgs),
@@ -266,10 +269,12 @@ pub struct PredictArgs {
     /// What to predict: matmul, attention or stream.
     #[arg(required_unless_present = "report")]
     pub op: Option<String>,
-    /// Its shape: matmul MxNxK (or N), attention SQxSKV, stream BYTES moved.
+    /// Its shape: matmul MxNxK (or N); attention as case names write it,
+    /// b1_hq32_hkv8_sq1024_skv1024_d128 (b and hkv optional; sq1 is decode);
+    /// stream BYTES moved.
     #[arg(required_unless_present = "report")]
     pub shape: Option<String>,
-    /// Element type of a matmul.
+    /// Element type of a matmul or attention.
     #[arg(long, value_enum, default_value_t = Dtype::F32)]
     pub dtype: Dtype,
     /// Causal attention.

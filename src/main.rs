@@ -38,7 +38,11 @@ fn main() -> ExitCode {
         Command::History(args) => commands::history(&args),
         Command::Plan(args) => commands::plan(&args),
         Command::Models { json } => commands::models(json),
-        Command::Calibrate { reports, out } => commands::calibrate(&reports, out.as_deref()),
+        Command::Calibrate {
+            reports,
+            out,
+            residuals,
+        } => commands::calibrate(&reports, out.as_deref(), residuals),
         Command::Predict(args) => commands::predict(&commands::PredictRequest {
             profile: &args.profile,
             op: args.op.as_deref(),

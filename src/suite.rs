@@ -50,13 +50,16 @@ const STANDARD_SOFTWARE: Sizes = Sizes {
 };
 
 /// Attention shapes of a suite: prefill (Sq = Skv) at each length, head
-/// dimension and mask, in the fused and unfused families; decode (Sq = 1)
-/// at each K/V length and head layout, one-pass and split.
+/// layout, head dimension and mask, in the fused family and (where the suite
+/// compares them) the unfused one; decode (Sq = 1) at each K/V length and
+/// head layout, one-pass and split.
 struct AttentionSizes {
     /// Sq = Skv of the prefill cases.
     prefill_lengths: &'static [u64],
     /// (B, Hq, Hkv) of the prefill cases.
-    prefill_heads: (u64, u64, u64),
+    prefill_heads: &'static [(u64, u64, u64)],
+    /// Also run the unfused baseline at every prefill shape.
+    unfused: bool,
     /// Head dimensions of the prefill cases.
     head_dims: &'static [u64],
     /// Causal mask off and on, or off only.
@@ -69,7 +72,8 @@ struct AttentionSizes {
 
 const ATTENTION_QUICK_SOFTWARE: AttentionSizes = AttentionSizes {
     prefill_lengths: &[512],
-    prefill_heads: (1, 8, 8),
+    prefill_heads: &[(1, 8, 8)],
+    unfused: true,
     head_dims: &[64],
     masks: &[false, true],
     decode_lengths: &[1024],
@@ -77,7 +81,8 @@ const ATTENTION_QUICK_SOFTWARE: AttentionSizes = AttentionSizes {
 };
 const ATTENTION_QUICK_GPU: AttentionSizes = AttentionSizes {
     prefill_lengths: &[1024],
-    prefill_heads: (1, 32, 32),
+    prefill_heads: &[(1, 32, 32)],
+    unfused: true,
     head_dims: &[64],
     masks: &[false, true],
     decode_lengths: &[4096],
@@ -85,7 +90,8 @@ const ATTENTION_QUICK_GPU: AttentionSizes = AttentionSizes {
 };
 const ATTENTION_STANDARD_SOFTWARE: AttentionSizes = AttentionSizes {
     prefill_lengths: &[256, 512, 1024],
-    prefill_heads: (1, 8, 8),
+    prefill_heads: &[(1, 8, 8)],
+    unfused: true,
     head_dims: &[64, 128],
     masks: &[false, true],
     decode_lengths: &[1024, 8192],
@@ -93,10 +99,34 @@ const ATTENTION_STANDARD_SOFTWARE: AttentionSizes = AttentionSizes {
 };
 const ATTENTION_STANDARD_GPU: AttentionSizes = AttentionSizes {
     prefill_lengths: &[512, 2048, 8192],
-    prefill_heads: (1, 32, 32),
+    prefill_heads: &[(1, 32, 32)],
+    unfused: true,
     head_dims: &[64, 128],
     masks: &[false, true],
     decode_lengths: &[1024, 8192, 32768],
+    decode_heads: &[(1, 32, 8), (1, 32, 32)],
+};
+
+/// The calibrate suite's attention: fused prefill at powers of two and odd
+/// lengths (whole and partial tiles of query rows and keys), d 64 and 128,
+/// causal and not, plain and grouped (a group of 4, as Llama's) heads;
+/// decode from short to long caches, both layouts, one-pass and split.
+const ATTENTION_CALIBRATE_SOFTWARE: AttentionSizes = AttentionSizes {
+    prefill_lengths: &[128, 200, 256, 384, 512, 768],
+    prefill_heads: &[(1, 8, 8), (1, 8, 2)],
+    unfused: false,
+    head_dims: &[64, 128],
+    masks: &[false, true],
+    decode_lengths: &[512, 1024, 2048, 4096, 8192, 16384],
+    decode_heads: &[(1, 32, 8), (1, 8, 8)],
+};
+const ATTENTION_CALIBRATE_GPU: AttentionSizes = AttentionSizes {
+    prefill_lengths: &[512, 800, 1024, 2048, 2800, 4096],
+    prefill_heads: &[(1, 32, 32), (1, 32, 8)],
+    unfused: false,
+    head_dims: &[64, 128],
+    masks: &[false, true],
+    decode_lengths: &[1024, 2048, 4096, 8192, 16384, 32768],
     decode_heads: &[(1, 32, 8), (1, 32, 32)],
 };
 
@@ -114,13 +144,19 @@ impl AttentionSizes {
                 head_dim: d as usize,
                 causal,
             };
+        let prefill_families: &[&str] = match self.unfused {
+            true => &[fused, unfused],
+            false => &[fused],
+        };
         let mut cases = Vec::new();
         for &length in self.prefill_lengths {
-            for &d in self.head_dims {
-                for &causal in self.masks {
-                    for family in [fused, unfused] {
-                        let shape = dims(self.prefill_heads, length, length, d, causal);
-                        cases.push(attention_case(family, Dtype::F32, shape));
+            for &heads in self.prefill_heads {
+                for &d in self.head_dims {
+                    for &causal in self.masks {
+                        for &family in prefill_families {
+                            let shape = dims(heads, length, length, d, causal);
+                            cases.push(attention_case(family, Dtype::F32, shape));
+                        }
                     }
                 }
             }
@@ -247,9 +283,11 @@ fn large_array_bytes(adapter: &AdapterSummary) -> u64 {
 }
 
 /// The `calibrate` suite: what a per-chip model fit needs (see
-/// [`calibrate_matmul_shapes`]) at matmul f32 and f16, stream copy and triad
+/// [`calibrate_matmul_shapes`]) at matmul f32 and f16, attention prefill and
+/// decode (see `ATTENTION_CALIBRATE_SOFTWARE`), stream copy and triad
 /// from cache-sized to memory-sized arrays (bandwidth depends on size), the
-/// dispatch latency and the compute roofs, then the matmul shapes once more;
+/// dispatch latency and the compute roofs, then the matmul and attention
+/// shapes once more;
 /// under a short sampling plan, so that it takes minutes on a software adapter.
 fn calibrate(adapter: &AdapterSummary) -> Suite {
     let software = adapter.is_software();
@@ -263,7 +301,17 @@ fn calibrate(adapter: &AdapterSummary) -> Suite {
                 .map(|s| matmul_case(dtype, s.m, s.n, s.k)),
         );
     }
-    let mut cases = matmuls.clone();
+    let fitted: Vec<Case> = matmuls
+        .into_iter()
+        .chain(
+            match software {
+                true => ATTENTION_CALIBRATE_SOFTWARE,
+                false => ATTENTION_CALIBRATE_GPU,
+            }
+            .cases(),
+        )
+        .collect();
+    let mut cases = fitted.clone();
     cases.extend(peak_cases(software));
     let largest_elements = large_array_bytes(adapter) / 4;
     for kernel in [StreamKernel::Copy, StreamKernel::Triad] {
@@ -273,10 +321,10 @@ fn calibrate(adapter: &AdapterSummary) -> Suite {
         }
     }
     cases.push(latency_case());
-    // A second pass over the matmul shapes, minutes after the first (and
+    // A second pass over the fitted shapes, minutes after the first (and
     // cheap: autotune's choices are cached by then), so that a shape slowed
     // by other work in one pass is likely undisturbed in the other.
-    cases.extend(matmuls);
+    cases.extend(fitted);
     Suite {
         name: "calibrate".into(),
         cases,

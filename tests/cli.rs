@@ -809,13 +809,21 @@ fn run_html_writes_the_page_beside_the_report_and_run_compare_ends_with_the_tabl
     );
 }
 
-/// The committed report of the calibrate suite on `backend`.
-fn committed_calibrate_report(backend: &str) -> PathBuf {
+/// A committed report of the calibrate suite on `backend`, with attention
+/// cases or without.
+fn committed_calibrate_report(backend: &str, with_attention: bool) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
     reports_in(&dir)
         .into_iter()
         .find(|p| {
-            load(p).is_ok_and(|r| r.suite.name == "calibrate" && r.adapter.backend == backend)
+            load(p).is_ok_and(|r| {
+                r.suite.name == "calibrate"
+                    && r.adapter.backend == backend
+                    && r.measurements
+                        .iter()
+                        .any(|m| m.workload.starts_with("attention"))
+                        == with_attention
+            })
         })
         .unwrap_or_else(|| panic!("reports/ holds a calibrate report on {backend}"))
 }
@@ -823,7 +831,7 @@ fn committed_calibrate_report(backend: &str) -> PathBuf {
 #[test]
 fn calibrate_then_predict_from_the_profile() {
     let dir = tempfile::tempdir().unwrap();
-    let report = committed_calibrate_report("vulkan");
+    let report = committed_calibrate_report("vulkan", true);
     let profile = dir.path().join("chip.profile.json");
     let output = chipbench(&[
         "calibrate",
@@ -840,7 +848,8 @@ fn calibrate_then_predict_from_the_profile() {
         "two factors",
         "nearest neighbour",
         "roofline at 100%",
-        "attention_prefill: no model",
+        "attention_prefill: TiledAttention",
+        "attention_decode: TiledDecode",
     ] {
         assert!(stdout.contains(expected), "{expected} in {stdout}");
     }
@@ -855,8 +864,42 @@ fn calibrate_then_predict_from_the_profile() {
     let whole = chipbench(&["predict", profile, "--report", report.to_str().unwrap()]);
     assert!(whole.status.success(), "{}", stderr(&whole));
     assert!(String::from_utf8_lossy(&whole.stdout).contains("overall:"));
+    // Which term bounds them depends on the fit; that one does, and says so.
+    for shape in ["hq8_hkv2_sq768_skv768_d128", "hq32_hkv8_sq1_skv4096_d128"] {
+        let attention = chipbench(&["predict", profile, "attention", shape, "--causal"]);
+        assert!(attention.status.success(), "{}", stderr(&attention));
+        let text = String::from_utf8_lossy(&attention.stdout);
+        assert!(
+            ["compute", "bandwidth", "overhead"]
+                .iter()
+                .any(|bound| text.contains(&format!("bound by {bound}"))),
+            "{text}"
+        );
+        assert!(
+            text.contains("90% of held-out measurements fell within"),
+            "{text}"
+        );
+        assert!(!text.contains("NaN") && !text.contains("inf"), "{text}");
+    }
+    // A profile fitted before the calibrate suite measured attention lacks it.
+    let older = dir.path().join("older.profile.json");
+    let older_report = committed_calibrate_report("vulkan", false);
+    assert!(chipbench(&[
+        "calibrate",
+        older_report.to_str().unwrap(),
+        "--out",
+        older.to_str().unwrap(),
+    ])
+    .status
+    .success());
     assert_clean_error(
-        &chipbench(&["predict", profile, "attention", "1024x1024", "--causal"]),
+        &chipbench(&[
+            "predict",
+            older.to_str().unwrap(),
+            "attention",
+            "hq8_sq1024_skv1024_d64",
+            "--causal",
+        ]),
         "the profile has no attention_prefill op class",
     );
 }
@@ -911,11 +954,20 @@ fn bad_model_input_is_one_clear_error() {
     std::fs::write(&future, r#"{"profile_version": 99}"#).unwrap();
     assert_clean_error(
         &chipbench(&["predict", future.to_str().unwrap(), "matmul", "64"]),
-        "profile version 99; this chipbench reads version 1",
+        "profile version 99; this chipbench reads version 2",
+    );
+    assert_clean_error(
+        &chipbench(&[
+            "predict",
+            "h100-sxm",
+            "attention",
+            "hq32_hkv8_sq1_skv4096_d128",
+        ]),
+        "the profile has no attention_decode op class",
     );
     assert_clean_error(
         &chipbench(&["predict", "h100-sxm", "attention", "1x4096"]),
-        "the profile has no attention_decode op class",
+        "invalid attention shape '1x4096'",
     );
     assert_clean_error(
         &chipbench(&["predict", "h100-sxm", "matmul", "12xfoo"]),

@@ -11,8 +11,9 @@ use crate::report::{load, profile_path};
 use crate::units::{format_percent, format_rate, format_seconds};
 
 /// Fits a profile to `reports` and writes it to `out` (by default beside
-/// the first report, `NAME.profile.json`).
-pub fn calibrate(reports: &[PathBuf], out: Option<&Path>) -> Result<Outcome> {
+/// the first report, `NAME.profile.json`); with `residuals`, also prints
+/// every shape's held-out error.
+pub fn calibrate(reports: &[PathBuf], out: Option<&Path>, residuals: bool) -> Result<Outcome> {
     let mut loaded = Vec::new();
     for path in reports {
         loaded.push((path.display().to_string(), load(path)?));
@@ -25,6 +26,11 @@ pub fn calibrate(reports: &[PathBuf], out: Option<&Path>) -> Result<Outcome> {
         .save(&out)
         .with_context(|| format!("cannot write the profile {}", out.display()))?;
     print!("{}", render_profile(&profile));
+    if residuals {
+        for class in &profile.op_classes {
+            print!("{}", render_residuals(class));
+        }
+    }
     println!("profile: {}", out.display());
     Ok(Outcome::Success)
 }
@@ -170,6 +176,35 @@ fn render_class(class: &OpClassProfile) -> String {
                 ratio
             );
         }
+    }
+    text
+}
+
+/// Every fitted point of `class` predicted with its shape held out, the
+/// worst first: where the model misses, beside two factors on the same fold.
+pub fn render_residuals(class: &OpClassProfile) -> String {
+    let mut rows: Vec<&model::Residual> = class.residuals.iter().collect();
+    let model_error = |r: &model::Residual| r.error("model").unwrap_or(0.0).abs();
+    rows.sort_by(|a, b| model_error(b).total_cmp(&model_error(a)));
+    let mut text = format!(
+        "\n{} held out one shape at a time, worst first:\n  {:<52} {:<12} {:<22} {:>10} {:>8} {:>8}\n",
+        class.op_class, "case", "family", "variant, tile", "measured", "model", "2 factors"
+    );
+    let percent = |e: Option<f64>| e.map_or("-".to_string(), |e| format!("{:+.1}%", 100.0 * e));
+    for r in rows {
+        let kernel = match r.tile {
+            Some(tile) => format!("{} {tile}", r.variant),
+            None => r.variant.clone(),
+        };
+        text += &format!(
+            "  {:<52} {:<12} {:<22} {:>10} {:>8} {:>8}\n",
+            r.case,
+            r.family,
+            kernel,
+            format_seconds(r.measured_s),
+            percent(r.error("model")),
+            percent(r.error("two factors"))
+        );
     }
     text
 }

@@ -10,6 +10,7 @@ use super::run::parse_shape;
 use super::Outcome;
 use crate::case::Dtype;
 use crate::model::{self, ChipProfile, Query};
+use crate::reference::AttentionDims;
 use crate::report::load;
 use crate::units::{format_percent, format_rate, format_seconds};
 
@@ -20,7 +21,7 @@ pub struct PredictRequest<'a> {
     pub profile: &'a str,
     /// `matmul`, `attention` or `stream`.
     pub op: Option<&'a str>,
-    /// The shape: `MxNxK`, attention `SQxSKV`, stream bytes.
+    /// The shape: `MxNxK`, attention `hq32_hkv8_sq1024_skv1024_d128`, stream bytes.
     pub shape: Option<&'a str>,
     /// Element type of a matmul.
     pub dtype: Dtype,
@@ -37,7 +38,7 @@ pub fn predict(request: &PredictRequest) -> Result<Outcome> {
         return predict_report(&profile, report);
     }
     let (Some(op), Some(shape)) = (request.op, request.shape) else {
-        bail!("say what to predict: OP SHAPE (matmul MxNxK, attention SQxSKV, stream BYTES), or --report REPORT");
+        bail!("say what to predict: OP SHAPE (matmul MxNxK, attention hq32_hkv8_sq1024_skv1024_d128, stream BYTES), or --report REPORT");
     };
     let query = parse_query(op, shape, request.dtype, request.causal)?;
     let p = model::predict(&profile, &query)?;
@@ -84,22 +85,10 @@ fn parse_query(op: &str, shape: &str, dtype: Dtype, causal: bool) -> Result<Quer
             let (m, n, k) = parse_shape(shape)?;
             Ok(Query::Matmul { dtype, m, n, k })
         }
-        "attention" => {
-            let lengths: Vec<u64> = shape
-                .split(['x', 'X', '×'])
-                .map(|d| d.trim().parse::<u64>())
-                .collect::<Result<_, _>>()
-                .ok()
-                .filter(|d: &Vec<u64>| d.len() == 2 && d.iter().all(|&x| x > 0))
-                .with_context(|| {
-                    format!("invalid attention shape '{shape}': expected SQxSKV, e.g. 1024x1024 (prefill) or 1x4096 (decode)")
-                })?;
-            Ok(Query::Attention {
-                query_len: lengths[0],
-                kv_len: lengths[1],
-                causal,
-            })
-        }
+        "attention" => Ok(Query::Attention {
+            dims: parse_attention_shape(shape, causal)?,
+            dtype,
+        }),
         "stream" => {
             let bytes: u64 = shape
                 .trim()
@@ -113,6 +102,51 @@ fn parse_query(op: &str, shape: &str, dtype: Dtype, causal: bool) -> Result<Quer
         }
         other => bail!("unknown op '{other}' (expected matmul, attention or stream)"),
     }
+}
+
+/// Attention dimensions as case names write them, `b1_hq32_hkv8_sq1024_skv1024_d128`
+/// with `_causal` (or `--causal`) for the mask: `hq`, `sq`, `skv` and `d`
+/// are needed; `b` is 1 and `hkv` is `hq` unless given.
+fn parse_attention_shape(shape: &str, causal: bool) -> Result<AttentionDims> {
+    let expected = "expected named dimensions such as hq32_hkv8_sq1024_skv1024_d128 (b and hkv optional, _causal for the mask)";
+    let mut named: Vec<(&str, usize)> = Vec::new();
+    let mut causal = causal;
+    for part in shape.split('_') {
+        if part == "causal" {
+            causal = true;
+            continue;
+        }
+        let digits = part
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(part.len());
+        let (name, value) = part.split_at(digits);
+        let known = ["b", "hq", "hkv", "sq", "skv", "d"].contains(&name);
+        match value.parse::<usize>() {
+            Ok(v) if known && v > 0 && !named.iter().any(|(n, _)| *n == name) => {
+                named.push((name, v))
+            }
+            _ => bail!("invalid attention shape '{shape}' at '{part}': {expected}"),
+        }
+    }
+    let get = |name: &str| named.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+    let need = |name: &str| {
+        get(name)
+            .with_context(|| format!("invalid attention shape '{shape}': no {name}; {expected}"))
+    };
+    let q_heads = need("hq")?;
+    let kv_heads = get("hkv").unwrap_or(q_heads);
+    if !q_heads.is_multiple_of(kv_heads) {
+        bail!("invalid attention shape '{shape}': hq ({q_heads}) must be a multiple of hkv ({kv_heads})");
+    }
+    Ok(AttentionDims {
+        batch: get("b").unwrap_or(1),
+        q_heads,
+        kv_heads,
+        q_len: need("sq")?,
+        kv_len: need("skv")?,
+        head_dim: need("d")?,
+        causal,
+    })
 }
 
 /// Every case of the report at `path` predicted, case by case and overall.

@@ -3,15 +3,15 @@
 //! baselines', and the repeat spread across the reports.
 
 use super::baselines::{NearestNeighbour, Roofline100, TwoFactor};
-use super::crossval::{held_out, Method, FOLDS};
+use super::crossval::{held_out, HeldOut, Method, FOLDS};
 use super::errors::{interval_ratios, ErrorStats};
 use super::fit::{FittedForm, ModelMethod};
 use super::form::{Form, RoofRates};
 use super::noise::repeat_spread;
-use super::observe::{excluded_counts, observe, Observations};
+use super::observe::{excluded_counts, fastest_per_case, observe, Observations};
 use super::profile::{
     named_parameters, BandwidthPoint, ChipProfile, FoldScore, Identity, MissingClass,
-    OpClassProfile, ProfileRoofs, Provenance, ShapeRange, SourceReport, SourcedRate,
+    OpClassProfile, ProfileRoofs, Provenance, Residual, ShapeRange, SourceReport, SourcedRate,
     PROFILE_VERSION,
 };
 use super::{Fold, ModelError, Op, OpClass, Point};
@@ -45,12 +45,12 @@ pub fn calibrate(reports: &[(String, Report)]) -> Result<ChipProfile, ModelError
     let mut op_classes = Vec::new();
     let mut missing = Vec::new();
     for class in OpClass::ALL {
-        let points: Vec<Point> = seen
-            .points
-            .iter()
-            .filter(|o| o.class == class)
-            .map(|o| o.point.clone())
-            .collect();
+        let points = fastest_per_case(
+            seen.points
+                .iter()
+                .filter(|o| o.class == class)
+                .map(|o| o.point.clone()),
+        );
         let shapes = distinct_cases(&points);
         if shapes < MIN_POINTS {
             missing.push(MissingClass {
@@ -153,13 +153,19 @@ fn roofs_for(class: OpClass, seen: &Observations, points: &[Point]) -> RoofRates
             .find(|(p, _)| p == name)
             .map(|(_, v)| *v)
     };
-    let peak_flop_per_s = match class {
-        OpClass::MatmulF16 => match (peak("f16"), peak("f32")) {
+    let dtype_of_points = points.iter().find_map(|p| match p.op {
+        Op::Matmul { element_bytes, .. } | Op::Attention { element_bytes, .. } => {
+            Some(element_bytes)
+        }
+        Op::Stream { .. } => None,
+    });
+    let peak_flop_per_s = match (class, dtype_of_points) {
+        (OpClass::Stream, _) => None,
+        (OpClass::MatmulF16, _) | (_, Some(2)) => match (peak("f16"), peak("f32")) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         },
-        OpClass::MatmulF32 => peak("f32"),
-        _ => None,
+        _ => peak("f32"),
     };
     let best = |rate: &dyn Fn(&Point) -> f64| points.iter().map(rate).fold(0.0, f64::max);
     RoofRates {
@@ -177,7 +183,9 @@ fn roofs_for(class: OpClass, seen: &Observations, points: &[Point]) -> RoofRates
 fn form_of(class: OpClass) -> Form {
     match class {
         OpClass::Stream => Form::CachedStream,
-        _ => Form::TiledRoofline,
+        OpClass::AttentionPrefill => Form::TiledAttention,
+        OpClass::AttentionDecode => Form::TiledDecode,
+        OpClass::MatmulF32 | OpClass::MatmulF16 => Form::TiledRoofline,
     }
 }
 
@@ -197,12 +205,14 @@ fn fit_class(class: OpClass, roofs: &RoofRates, points: &[Point]) -> OpClassProf
     ];
     let mut quality = Vec::new();
     let mut interval = None;
+    let mut residuals: Vec<Residual> = Vec::new();
     for fold in FOLDS {
         for method in methods {
-            let errors: Vec<f64> = held_out(method, points, fold)
-                .iter()
-                .map(|h| h.signed_error)
-                .collect();
+            let predictions = held_out(method, points, fold);
+            let errors: Vec<f64> = predictions.iter().map(|h| h.signed_error).collect();
+            if fold == Fold::LeaveOneShapeOut {
+                record_residuals(&mut residuals, method.name(), &predictions, points);
+            }
             if fold == Fold::LeaveOneShapeOut && method.name() == model.name() {
                 interval = interval_ratios(&errors);
             }
@@ -226,27 +236,66 @@ fn fit_class(class: OpClass, roofs: &RoofRates, points: &[Point]) -> OpClassProf
         interval_ratios: interval,
         relative_efficiency: fitted.variant_factors,
         tiles: fitted.tiles,
+        residuals,
         cited: Vec::new(),
         note: None,
+    }
+}
+
+/// Adds `method`'s leave-one-shape-out `predictions` to `residuals`, one
+/// per point held out (the folds hold out and predict points in the same
+/// order for every method, so the n-th prediction of a case is its n-th
+/// point's).
+fn record_residuals(
+    residuals: &mut Vec<Residual>,
+    method: &str,
+    predictions: &[HeldOut],
+    points: &[Point],
+) {
+    let mut seen: Vec<&str> = Vec::new();
+    for h in predictions {
+        let repeat = seen.iter().filter(|c| **c == h.case).count();
+        seen.push(&h.case);
+        let existing = residuals
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.case == h.case)
+            .nth(repeat)
+            .map(|(i, _)| i);
+        let index = existing.unwrap_or_else(|| {
+            let point = points
+                .iter()
+                .filter(|p| p.case == h.case)
+                .nth(repeat)
+                .expect("a held-out point");
+            residuals.push(Residual {
+                case: h.case.clone(),
+                family: point.family.clone(),
+                variant: point.variant.clone(),
+                tile: point.tile,
+                measured_s: point.time_s,
+                errors: Vec::new(),
+            });
+            residuals.len() - 1
+        });
+        residuals[index]
+            .errors
+            .push((method.to_string(), h.signed_error));
     }
 }
 
 /// The least and greatest of each dimension and of the work among `points`.
 pub(super) fn range_of(points: &[Point]) -> Option<ShapeRange> {
     let first = points.first()?;
-    let dims = |op: &Op| -> Vec<(&'static str, f64)> {
-        match *op {
-            Op::Matmul { m, n, k, .. } => vec![("m", m as f64), ("n", n as f64), ("k", k as f64)],
-            Op::Stream { array_bytes, .. } => vec![("array_bytes", array_bytes)],
-        }
-    };
-    let mut dimensions: Vec<(String, f64, f64)> = dims(&first.op)
+    let mut dimensions: Vec<(String, f64, f64)> = first
+        .op
+        .named_dims()
         .into_iter()
         .map(|(name, v)| (name.to_string(), v, v))
         .collect();
     let mut size = [first.op.size(), first.op.size()];
     for p in points {
-        for (range, (_, v)) in dimensions.iter_mut().zip(dims(&p.op)) {
+        for (range, (_, v)) in dimensions.iter_mut().zip(p.op.named_dims()) {
             range.1 = range.1.min(v);
             range.2 = range.2.max(v);
         }

@@ -293,6 +293,7 @@ fn two_factor(
         interval_ratios: None,
         relative_efficiency: Vec::new(),
         tiles: Vec::new(),
+        residuals: Vec::new(),
         cited,
         note: Some(note),
     }

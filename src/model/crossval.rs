@@ -149,6 +149,7 @@ mod tests {
                 k: 1,
                 element_bytes: 4,
             },
+            workload: String::new(),
             variant: String::new(),
             tile: None,
             time_s,

@@ -200,18 +200,13 @@ pub fn fit_parameters(
     (params, factors, value)
 }
 
-/// Counts of workgroups in flight tried when fitting the tiled roofline:
-/// every count to 16, then steps of about 12% to twice the most tiles any
-/// point has (beyond that, more in flight only rescales the efficiency).
-fn in_flight_grid(points: &[Point]) -> Vec<f64> {
+/// Counts of workgroups in flight tried when fitting a tiled form: every
+/// count to 16, then steps of about 12% to twice the most workgroups any
+/// point launches (beyond that, more in flight only rescales the efficiency).
+fn in_flight_grid(form: Form, points: &[Point]) -> Vec<f64> {
     let most_tiles = points
         .iter()
-        .filter_map(|p| match (p.op, p.tile) {
-            (super::Op::Matmul { m, n, .. }, Some((tm, tn))) => {
-                Some((m.div_ceil(tm) * n.div_ceil(tn)) as f64)
-            }
-            _ => None,
-        })
+        .filter_map(|p| form.workgroups(&p.op, p.tile))
         .fold(1.0, f64::max);
     let mut grid: Vec<f64> = (1..=16).map(f64::from).collect();
     while *grid.last().expect("non-empty") < 2.0 * most_tiles {
@@ -235,13 +230,13 @@ fn variants_by_count(points: &[Point]) -> Vec<String> {
 }
 
 /// Fits `form` to `points` on `roofs`: every parameter by Nelder–Mead, except
-/// the tiled roofline's workgroups in flight, a whole number, tried over a
-/// grid with the others fitted at each; the tiled roofline also fits each
-/// winning variant's relative efficiency.
+/// a tiled form's workgroups in flight, a whole number, tried over a grid
+/// with the others fitted at each; a tiled form also fits each winning
+/// variant's relative efficiency.
 pub fn fit_form(form: Form, roofs: &RoofRates, points: &[Point]) -> (Vec<f64>, VariantFactors) {
     let start = form.initial(roofs);
-    match form {
-        Form::TiledRoofline => {
+    match form.is_tiled() {
+        true => {
             let free = [
                 TiledRoofline::OVERHEAD,
                 TiledRoofline::COMPUTE_EFFICIENCY,
@@ -249,7 +244,7 @@ pub fn fit_form(form: Form, roofs: &RoofRates, points: &[Point]) -> (Vec<f64>, V
                 TiledRoofline::MEMORY_EFFICIENCY,
             ];
             let variants = variants_by_count(points);
-            let (params, factors, _) = in_flight_grid(points)
+            let (params, factors, _) = in_flight_grid(form, points)
                 .into_iter()
                 .map(|in_flight| {
                     let mut start = start.clone();
@@ -260,7 +255,7 @@ pub fn fit_form(form: Form, roofs: &RoofRates, points: &[Point]) -> (Vec<f64>, V
                 .expect("a non-empty grid");
             (params, factors)
         }
-        _ => {
+        false => {
             let free: Vec<usize> = (0..start.len()).collect();
             let (params, _, _) = fit_parameters(form, roofs, points, &start, &free, &[]);
             (params, Vec::new())
@@ -305,9 +300,16 @@ impl FittedForm {
         }
     }
 
-    /// The predicted time of `op`, run with the tile [`FittedForm::tile_of`] picks.
+    /// The predicted time of `op`, run with the tile [`FittedForm::tile_of`]
+    /// picks among every workload's.
     pub fn estimate(&self, op: &Op) -> Estimate {
-        match self.tile_of(op) {
+        self.estimate_by(op, None)
+    }
+
+    /// The predicted time of `op` run by `workload`'s kernels (any
+    /// workload's, the fastest, when None).
+    pub fn estimate_by(&self, op: &Op, workload: Option<&str>) -> Estimate {
+        match self.tile_of(op, workload) {
             Some(entry) => self.estimate_with(op, entry),
             None => self.form.estimate(&self.params, &self.roofs, op, None),
         }
@@ -320,41 +322,47 @@ impl FittedForm {
             factor_of(&self.variant_factors, &entry.variant),
         );
         self.form
-            .estimate(&self.params, &roofs, op, Some((entry.tile_m, entry.tile_n)))
+            .estimate(&self.params, &roofs, op, Some(entry.tile))
     }
 
-    /// The tile `op` runs with: its own or its autotune class's where the
-    /// calibration measured them ([`tile_for`]); for a class never measured,
-    /// the measured variant and tile this model predicts fastest, as a fresh
-    /// autotune search would pick the fastest. None for streams.
-    pub fn tile_of(&self, op: &Op) -> Option<&TileEntry> {
-        let Op::Matmul { m, n, k, .. } = *op else {
+    /// The tile `op` runs with (among `workload`'s, if given): its own or its
+    /// autotune class's where the calibration measured them ([`tile_for`]);
+    /// for a class never measured, any measured variant and tile. Where
+    /// several qualify (one per workload, or every one for a new class),
+    /// the one this model predicts fastest, as autotune, or a user choosing
+    /// between workloads, would pick. None for streams.
+    pub fn tile_of(&self, op: &Op, workload: Option<&str>) -> Option<&TileEntry> {
+        if !self.form.is_tiled() {
             return None;
-        };
-        tile_for(&self.tiles, m, n, k).or_else(|| {
-            distinct_tiles(&self.tiles).into_iter().min_by(|a, b| {
-                let time = |e: &TileEntry| self.estimate_with(op, e).time_s;
-                time(a).total_cmp(&time(b))
-            })
+        }
+        let mut choices = tile_for(&self.tiles, workload, &op.dims());
+        if choices.is_empty() {
+            choices = distinct_tiles(&self.tiles, workload);
+        }
+        choices.into_iter().min_by(|a, b| {
+            let time = |e: &TileEntry| self.estimate_with(op, e).time_s;
+            time(a).total_cmp(&time(b))
         })
     }
 }
 
-/// Each matmul shape among `points` once, with the tile it ran with.
+/// Each tiled shape among `points` once, with the variant and tile it ran with.
 fn tile_table(points: &[Point]) -> Vec<TileEntry> {
     let mut table: Vec<TileEntry> = Vec::new();
     for p in points {
-        if let (Op::Matmul { m, n, k, .. }, Some((tile_m, tile_n))) = (p.op, p.tile) {
-            if !table.iter().any(|e| (e.m, e.n, e.k) == (m, n, k)) {
-                table.push(TileEntry {
-                    m,
-                    n,
-                    k,
-                    variant: p.variant.clone(),
-                    tile_m,
-                    tile_n,
-                });
-            }
+        let (Some(tile), dims) = (p.tile, p.op.dims()) else {
+            continue;
+        };
+        if !table
+            .iter()
+            .any(|e| e.dims == dims && e.workload == p.workload)
+        {
+            table.push(TileEntry {
+                workload: p.workload.clone(),
+                dims,
+                variant: p.variant.clone(),
+                tile,
+            });
         }
     }
     table
@@ -362,7 +370,7 @@ fn tile_table(points: &[Point]) -> Vec<TileEntry> {
 
 impl Predictor for FittedForm {
     fn time_s(&self, point: &Point) -> f64 {
-        self.estimate(&point.op).time_s
+        self.estimate_by(&point.op, Some(&point.workload)).time_s
     }
 }
 

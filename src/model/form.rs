@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Op;
+use super::{Op, Tile};
+use crate::reference::AttentionDims;
 
 /// The roofs a form scales, as the probes measured them (or a datasheet gives them).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -81,6 +82,15 @@ impl Estimate {
 pub enum Form {
     /// Matmul that knows the tiles its kernel ran: see [`TiledRoofline`].
     TiledRoofline,
+    /// Fused (flash-style) attention that knows its kernel's tiles: the
+    /// tiled roofline on the (query, key) pairs the kernel really scores.
+    /// Parameters as the tiled roofline's, K½ counted in keys.
+    TiledAttention,
+    /// Decode attention (one or a few query rows against a long K/V): the
+    /// tiled roofline on its stretches of keys, split-KV's partials and
+    /// merge dispatch counted; the fill of the device bounds its bandwidth
+    /// too (a few workgroups cannot draw the whole memory bandwidth).
+    TiledDecode,
     /// `t0 + f·bytes/BW_cache + (1−f)·bytes/BW_memory` with
     /// `f = 1 / (1 + (array_bytes/cache_bytes)²)`, the share of the traffic
     /// the cache serves: streams whose arrays fit in a cache run faster.
@@ -91,11 +101,26 @@ pub enum Form {
     TwoFactor,
 }
 
-/// Rows of the tiled roofline's parameter vector.
+/// The parameters every tiled form shares, by index, and the forms themselves.
 pub struct TiledRoofline;
 
+/// What a kernel's tiles make of a shape: the work it really does and how it fills the device.
+struct TiledWork {
+    /// Workgroups launched.
+    workgroups: f64,
+    /// FLOPs on whole tiles.
+    flop: f64,
+    /// FLOPs of one K½ of fixed cost per output row (or row and column
+    /// block): what the ramp's parameter multiplies.
+    flop_per_k_half: f64,
+    /// Bytes the tiles read and write.
+    traffic_bytes: f64,
+    /// Dispatches the operation takes.
+    dispatches: f64,
+}
+
 impl TiledRoofline {
-    /// Index of the fixed time per operation, seconds.
+    /// Index of the fixed time per dispatch, seconds.
     pub const OVERHEAD: usize = 0;
     /// Index of the compute efficiency `e` against the probe's peak.
     pub const COMPUTE_EFFICIENCY: usize = 1;
@@ -103,40 +128,124 @@ impl TiledRoofline {
     /// report compute units): tiles run in waves of W, and the last wave's
     /// idle slots cost time.
     pub const WORKGROUPS_IN_FLIGHT: usize = 2;
-    /// Index of `K½`, the K at which the per-output cost (stores, the epilogue)
-    /// equals the k loop's: the ramp `r_K = K / (K + K½)`.
+    /// Index of `K½`, the length of the reduction loop (K of a matmul, keys
+    /// of attention) whose cost equals the fixed cost per output (stores,
+    /// the epilogue, the softmax's final scaling): the ramp `r_K = K / (K + K½)`.
     pub const K_HALF: usize = 3;
     /// Index of the memory efficiency `e_m` against the stream bandwidth.
     pub const MEMORY_EFFICIENCY: usize = 4;
 
-    /// `t0 + max(2·M̃·Ñ·K / (P·e·u·r_K), traffic / (BW·e_m))`: M̃, Ñ rounded
-    /// up to whole tiles; u = tiles / (waves · W), the fill of the waves;
+    /// `t0·dispatches + max(work / (P·e·u), traffic / (BW·e_m·u_m))` with u
+    /// the fill of the waves of workgroups: tiles / (waves · W).
+    fn estimate(
+        params: &[f64],
+        roofs: &RoofRates,
+        work: &TiledWork,
+        fill_memory: bool,
+    ) -> Estimate {
+        let in_flight = params[Self::WORKGROUPS_IN_FLIGHT].round().max(1.0);
+        let fill = work.workgroups / ((work.workgroups / in_flight).ceil() * in_flight);
+        let flop = work.flop + params[Self::K_HALF] * work.flop_per_k_half;
+        let compute_s = flop / (roofs.flop_per_s * params[Self::COMPUTE_EFFICIENCY] * fill);
+        let memory_fill = if fill_memory { fill } else { 1.0 };
+        let bandwidth_s = work.traffic_bytes
+            / (roofs.bytes_per_s * params[Self::MEMORY_EFFICIENCY] * memory_fill);
+        Estimate::of(
+            params[Self::OVERHEAD] * work.dispatches,
+            compute_s,
+            bandwidth_s,
+        )
+    }
+
+    /// Matmul: 2·M̃·Ñ·(K + K½) FLOPs with M̃, Ñ rounded up to whole tiles;
     /// traffic the bytes the tiles read (A once per column of tiles, B once
     /// per row of tiles) and C written once.
-    fn estimate(params: &[f64], roofs: &RoofRates, op: &Op, tile: Option<(u64, u64)>) -> Estimate {
-        let Op::Matmul {
-            m,
-            n,
-            k,
-            element_bytes,
-        } = *op
-        else {
-            return Estimate::of(params[Self::OVERHEAD], 0.0, 0.0);
+    fn matmul(m: u64, n: u64, k: u64, element_bytes: u64, tile: Tile) -> TiledWork {
+        let (rows, columns) = (
+            m.div_ceil(tile.rows) as f64,
+            n.div_ceil(tile.columns) as f64,
+        );
+        let (m_tiled, n_tiled, k) = (
+            rows * tile.rows as f64,
+            columns * tile.columns as f64,
+            k as f64,
+        );
+        TiledWork {
+            workgroups: rows * columns,
+            flop: 2.0 * m_tiled * n_tiled * k,
+            flop_per_k_half: 2.0 * m_tiled * n_tiled,
+            traffic_bytes: element_bytes as f64
+                * (m_tiled * k * columns + k * n_tiled * rows + m as f64 * n as f64),
+            dispatches: 1.0,
+        }
+    }
+
+    /// Fused attention: one workgroup per `tile.rows` query rows of one
+    /// query head, walking keys `tile.columns` at a time up to the last key
+    /// its last row sees (all of them without a mask): 4·d FLOPs per
+    /// (row, key) pair of whole tiles, plus K½ keys' worth per row; traffic
+    /// Q read and O written once, K and V read by every workgroup up to
+    /// where it stops.
+    fn attention(dims: &AttentionDims, element_bytes: u64, tile: Tile) -> TiledWork {
+        let (sq, skv) = (dims.q_len as u64, dims.kv_len as u64);
+        let heads = (dims.batch * dims.q_heads) as f64;
+        let d = dims.head_dim as f64;
+        let blocks = sq.div_ceil(tile.rows);
+        // Keys each block of rows walks, in whole steps.
+        let keys_walked: u64 = (0..blocks)
+            .map(|block| {
+                let end = match dims.causal {
+                    false => skv,
+                    true => {
+                        let last_row = ((block + 1) * tile.rows).min(sq) - 1;
+                        (last_row + 1 + skv).saturating_sub(sq).min(skv)
+                    }
+                };
+                end.div_ceil(tile.columns) * tile.columns
+            })
+            .sum();
+        let rows_tiled = (blocks * tile.rows) as f64;
+        let q_bytes = heads * sq as f64 * d * element_bytes as f64;
+        TiledWork {
+            workgroups: heads * blocks as f64,
+            flop: 4.0 * d * heads * tile.rows as f64 * keys_walked as f64,
+            flop_per_k_half: 4.0 * d * heads * rows_tiled,
+            traffic_bytes: 2.0 * q_bytes
+                + heads * keys_walked as f64 * 2.0 * d * element_bytes as f64,
+            dispatches: 1.0,
+        }
+    }
+
+    /// Decode attention: one workgroup per `tile.rows` query rows of the
+    /// query heads that share one K/V head (so K/V are read once for the
+    /// group) and per split of the keys, walking its split `tile.columns`
+    /// keys at a time (a partial stretch costs a whole one); K and V read
+    /// once per such group of rows, Q read and O written once; a split
+    /// writes partial outputs and statistics (f32) that a second dispatch
+    /// reads and merges.
+    fn decode(dims: &AttentionDims, element_bytes: u64, tile: Tile) -> TiledWork {
+        let group = (dims.q_heads / dims.kv_heads.max(1)) as u64;
+        let row_groups = (group * dims.q_len as u64).div_ceil(tile.rows) as f64;
+        let streams = (dims.batch * dims.kv_heads) as f64 * row_groups;
+        let splits = tile.splits.max(1);
+        let split_len = (dims.kv_len as u64).div_ceil(splits);
+        let keys_walked = (split_len.div_ceil(tile.columns) * tile.columns) as f64;
+        let d = dims.head_dim as f64;
+        let workgroups = streams * splits as f64;
+        let q_rows = (dims.batch * dims.q_heads * dims.q_len) as f64;
+        let partial_bytes = match splits {
+            1 => 0.0,
+            _ => 2.0 * q_rows * splits as f64 * (d + 2.0) * 4.0,
         };
-        let (tile_m, tile_n) = tile.unwrap_or((1, 1));
-        let (rows, columns) = (m.div_ceil(tile_m) as f64, n.div_ceil(tile_n) as f64);
-        let (m_tiled, n_tiled, k) = (rows * tile_m as f64, columns * tile_n as f64, k as f64);
-        let tiles = rows * columns;
-        let in_flight = params[Self::WORKGROUPS_IN_FLIGHT].round().max(1.0);
-        let fill = tiles / ((tiles / in_flight).ceil() * in_flight);
-        let ramp = k / (k + params[Self::K_HALF]);
-        let work_flop = 2.0 * m_tiled * n_tiled * k;
-        let compute_s =
-            work_flop / (roofs.flop_per_s * params[Self::COMPUTE_EFFICIENCY] * fill * ramp);
-        let traffic_bytes = element_bytes as f64
-            * (m_tiled * k * columns + k * n_tiled * rows + m as f64 * n as f64);
-        let bandwidth_s = traffic_bytes / (roofs.bytes_per_s * params[Self::MEMORY_EFFICIENCY]);
-        Estimate::of(params[Self::OVERHEAD], compute_s, bandwidth_s)
+        TiledWork {
+            workgroups,
+            flop: 4.0 * d * workgroups * tile.rows as f64 * keys_walked,
+            flop_per_k_half: 4.0 * d * workgroups * tile.rows as f64,
+            traffic_bytes: element_bytes as f64
+                * (2.0 * q_rows * d + streams * dims.kv_len as f64 * 2.0 * d)
+                + partial_bytes,
+            dispatches: if splits > 1 { 2.0 } else { 1.0 },
+        }
     }
 }
 
@@ -151,6 +260,13 @@ impl Form {
                 "k_half",
                 "memory_efficiency",
             ],
+            Form::TiledAttention | Form::TiledDecode => &[
+                "overhead_s",
+                "compute_efficiency",
+                "workgroups_in_flight",
+                "keys_half",
+                "memory_efficiency",
+            ],
             Form::CachedStream => &[
                 "overhead_s",
                 "cache_bytes_per_s",
@@ -161,21 +277,75 @@ impl Form {
         }
     }
 
+    /// Whether the form reads the kernel's tile: its parameters are
+    /// [`TiledRoofline`]'s, workgroups in flight among them.
+    pub fn is_tiled(self) -> bool {
+        matches!(
+            self,
+            Form::TiledRoofline | Form::TiledAttention | Form::TiledDecode
+        )
+    }
+
+    /// What `tile` makes of `op` under a tiled form; None for other forms,
+    /// an op the form does not model, or no tile.
+    fn tiled_work(self, op: &Op, tile: Option<Tile>) -> Option<TiledWork> {
+        let tile = tile?;
+        match (self, *op) {
+            (
+                Form::TiledRoofline,
+                Op::Matmul {
+                    m,
+                    n,
+                    k,
+                    element_bytes,
+                },
+            ) => Some(TiledRoofline::matmul(m, n, k, element_bytes, tile)),
+            (
+                Form::TiledAttention,
+                Op::Attention {
+                    dims,
+                    element_bytes,
+                },
+            ) => Some(TiledRoofline::attention(&dims, element_bytes, tile)),
+            (
+                Form::TiledDecode,
+                Op::Attention {
+                    dims,
+                    element_bytes,
+                },
+            ) => Some(TiledRoofline::decode(&dims, element_bytes, tile)),
+            _ => None,
+        }
+    }
+
+    /// Workgroups `tile` launches for `op` under a tiled form.
+    pub fn workgroups(self, op: &Op, tile: Option<Tile>) -> Option<f64> {
+        self.tiled_work(op, tile).map(|w| w.workgroups)
+    }
+
     /// The predicted time of `op` with `params`, given the roofs and (for
-    /// the tiled roofline) the workgroup tile of the kernel that runs it.
+    /// the tiled forms) the tile of the kernel that runs it; a tiled form
+    /// without a tile counts single-element tiles.
     pub fn estimate(
         self,
         params: &[f64],
         roofs: &RoofRates,
         op: &Op,
-        tile: Option<(u64, u64)>,
+        tile: Option<Tile>,
     ) -> Estimate {
         match self {
-            Form::TiledRoofline => TiledRoofline::estimate(params, roofs, op, tile),
+            Form::TiledRoofline | Form::TiledAttention | Form::TiledDecode => {
+                match self.tiled_work(op, Some(tile.unwrap_or(Tile::new(1, 1)))) {
+                    Some(work) => {
+                        TiledRoofline::estimate(params, roofs, &work, self == Form::TiledDecode)
+                    }
+                    None => Estimate::of(params[TiledRoofline::OVERHEAD], 0.0, 0.0),
+                }
+            }
             Form::CachedStream => {
                 let (bytes, array_bytes) = match *op {
                     Op::Stream { bytes, array_bytes } => (bytes, array_bytes),
-                    Op::Matmul { .. } => (op.bytes(), op.bytes()),
+                    _ => (op.bytes(), op.bytes()),
                 };
                 let cached = 1.0 / (1.0 + (array_bytes / params[2]).powi(2));
                 let bandwidth_s = cached * bytes / params[1] + (1.0 - cached) * bytes / params[3];
@@ -195,7 +365,9 @@ impl Form {
     /// over 4 MiB.
     pub fn initial(self, roofs: &RoofRates) -> Vec<f64> {
         match self {
-            Form::TiledRoofline => vec![roofs.overhead_s, 0.5, 1.0, 16.0, 1.0],
+            Form::TiledRoofline | Form::TiledAttention | Form::TiledDecode => {
+                vec![roofs.overhead_s, 0.5, 1.0, 16.0, 1.0]
+            }
             Form::CachedStream => vec![
                 roofs.overhead_s,
                 2.0 * roofs.bytes_per_s,
@@ -230,8 +402,12 @@ mod tests {
     fn a_shape_of_whole_tiles_in_full_waves_runs_at_the_fitted_efficiency() {
         // 4 × 4 tiles of 64 × 64 on 16 workgroups in flight: one full wave.
         let params = [0.0, 0.5, 16.0, 0.0, 1.0];
-        let e =
-            Form::TiledRoofline.estimate(&params, &ROOFS, &matmul(256, 256, 256), Some((64, 64)));
+        let e = Form::TiledRoofline.estimate(
+            &params,
+            &ROOFS,
+            &matmul(256, 256, 256),
+            Some(Tile::new(64, 64)),
+        );
         let expected_s = 2.0 * 256f64.powi(3) / (1e12 * 0.5);
         assert!((e.time_s - expected_s).abs() < 1e-15 * expected_s.max(1.0));
         assert_eq!(e.bound, Bound::Compute);
@@ -240,18 +416,27 @@ mod tests {
     #[test]
     fn a_ragged_edge_costs_a_whole_tile_and_a_partial_wave_costs_a_whole_wave() {
         let params = [0.0, 1.0, 16.0, 0.0, 1e6];
-        let full =
-            Form::TiledRoofline.estimate(&params, &ROOFS, &matmul(256, 256, 64), Some((64, 64)));
+        let full = Form::TiledRoofline.estimate(
+            &params,
+            &ROOFS,
+            &matmul(256, 256, 64),
+            Some(Tile::new(64, 64)),
+        );
         // One row more: a fifth row of tiles (20 tiles), in two waves of 16.
-        let ragged =
-            Form::TiledRoofline.estimate(&params, &ROOFS, &matmul(257, 256, 64), Some((64, 64)));
+        let ragged = Form::TiledRoofline.estimate(
+            &params,
+            &ROOFS,
+            &matmul(257, 256, 64),
+            Some(Tile::new(64, 64)),
+        );
         assert!((ragged.time_s / full.time_s - 2.0).abs() < 1e-12);
     }
 
     #[test]
     fn short_k_ramps_and_overhead_bounds_tiny_work() {
         let params = [1e-3, 1.0, 1.0, 64.0, 1.0];
-        let e = Form::TiledRoofline.estimate(&params, &ROOFS, &matmul(8, 8, 64), Some((8, 8)));
+        let e =
+            Form::TiledRoofline.estimate(&params, &ROOFS, &matmul(8, 8, 64), Some(Tile::new(8, 8)));
         assert_eq!(e.bound, Bound::Overhead);
         // K = K½ halves the rate.
         assert!((e.compute_s - 2.0 * 2.0 * 8.0 * 8.0 * 64.0 / 1e12).abs() < 1e-18);

@@ -39,18 +39,21 @@ pub use fit::{
 };
 pub use form::{Bound, Estimate, Form, RoofRates, TiledRoofline};
 pub use noise::{repeat_spread, NoiseFloor};
-pub use observe::{excluded_counts, family_of, observe, Excluded, Observations, NOISY_SPREAD};
+pub use observe::{
+    attention_family_of, excluded_counts, family_of, observe, Excluded, Observations, NOISY_SPREAD,
+};
 pub use plan_cost::{catalog_cost, chip_cost, ProfileCost};
 pub use predict::{class_errors, predict, predict_report, CaseError, Prediction, Query};
 pub use profile::{
     load_profile, named_parameters, ChipProfile, FoldScore, Identity, MissingClass, OpClassProfile,
-    Parameter, ProfileRoofs, Provenance, ShapeRange, SourceReport, PROFILE_VERSION,
+    Parameter, ProfileRoofs, Provenance, Residual, ShapeRange, SourceReport, PROFILE_VERSION,
 };
 pub use tiles::{tile_for, TileEntry};
 
 use serde::{Deserialize, Serialize};
 
 use crate::case::Dtype;
+use crate::reference::AttentionDims;
 
 /// A kind of operation the model predicts, each with its own fitted form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -104,6 +107,40 @@ impl std::fmt::Display for OpClass {
     }
 }
 
+/// What one workgroup of the winning kernel takes at a time, as the model
+/// reads it: the work a shape really costs is counted on whole tiles, and
+/// the number of workgroups decides how evenly they fill the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tile {
+    /// Rows of C (matmul), or query rows (attention).
+    pub rows: u64,
+    /// Columns of C (matmul), or keys per step of the key loop (attention).
+    pub columns: u64,
+    /// Workgroups sharing one row's reduction (split-KV decode); 1 otherwise.
+    pub splits: u64,
+}
+
+impl Tile {
+    /// A tile of `rows` × `columns` whose workgroups each reduce in full.
+    pub fn new(rows: u64, columns: u64) -> Tile {
+        Tile {
+            rows,
+            columns,
+            splits: 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Tile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}×{}", self.rows, self.columns)?;
+        if self.splits > 1 {
+            write!(f, " in {} splits", self.splits)?;
+        }
+        Ok(())
+    }
+}
+
 /// What an operation is, as far as the model forms need to know.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Op {
@@ -118,6 +155,13 @@ pub enum Op {
         /// Bytes per input element.
         element_bytes: u64,
     },
+    /// O = softmax(Q·Kᵀ·scale + mask)·V over batch × query heads.
+    Attention {
+        /// Batch, heads, lengths, head dimension and mask.
+        dims: AttentionDims,
+        /// Bytes per element of Q, K, V and O.
+        element_bytes: u64,
+    },
     /// A streaming kernel moving `bytes` (read + written) over arrays of
     /// `array_bytes` each.
     Stream {
@@ -129,16 +173,23 @@ pub enum Op {
 }
 
 impl Op {
-    /// The work in FLOPs on the logical shape (0 for streams, which are judged by bytes).
+    /// The work in FLOPs on the logical shape: 2·M·N·K (matmul), 4·d per
+    /// unmasked (query, key) pair per batch and query head (attention); 0
+    /// for streams, which are judged by bytes.
     pub fn flop(&self) -> f64 {
         match *self {
             Op::Matmul { m, n, k, .. } => 2.0 * m as f64 * n as f64 * k as f64,
+            Op::Attention { dims, .. } => {
+                4.0 * (dims.batch * dims.q_heads * dims.head_dim) as f64
+                    * dims.unmasked_pairs() as f64
+            }
             Op::Stream { .. } => 0.0,
         }
     }
 
     /// Bytes the operation must move at least once: A and B read, C written
-    /// (matmul), or the arrays read and written (stream).
+    /// (matmul); Q read and O written, K and V read once per K/V head
+    /// (attention); the arrays read and written (stream).
     pub fn bytes(&self) -> f64 {
         match *self {
             Op::Matmul {
@@ -147,24 +198,63 @@ impl Op {
                 k,
                 element_bytes,
             } => ((m * k + k * n + m * n) * element_bytes) as f64,
+            Op::Attention {
+                dims,
+                element_bytes,
+            } => {
+                let q = dims.batch * dims.q_heads * dims.q_len * dims.head_dim;
+                let kv = dims.batch * dims.kv_heads * dims.kv_len * dims.head_dim;
+                ((2 * q + 2 * kv) as u64 * element_bytes) as f64
+            }
             Op::Stream { bytes, .. } => bytes,
         }
     }
 
-    /// What the extrapolation split sorts by: FLOPs for matmul, bytes for streams.
+    /// What the extrapolation split sorts by: FLOPs for matmul and prefill,
+    /// bytes for decode (one query row) and streams.
     pub fn size(&self) -> f64 {
         match self {
             Op::Matmul { .. } => self.flop(),
-            Op::Stream { .. } => self.bytes(),
+            Op::Attention { dims, .. } if dims.q_len > 1 => self.flop(),
+            Op::Attention { .. } | Op::Stream { .. } => self.bytes(),
         }
     }
 
-    /// The dimensions on a log scale, for nearest-neighbour distances.
-    pub fn log_dims(&self) -> Vec<f64> {
+    /// The dimensions by name, as ranges and warnings name them: `m`, `n`,
+    /// `k`; `b`, `hq`, `hkv`, `sq`, `skv`, `d`, `causal`; `array_bytes`.
+    pub fn named_dims(&self) -> Vec<(&'static str, f64)> {
         match *self {
-            Op::Matmul { m, n, k, .. } => vec![(m as f64).ln(), (n as f64).ln(), (k as f64).ln()],
-            Op::Stream { array_bytes, .. } => vec![array_bytes.ln()],
+            Op::Matmul { m, n, k, .. } => vec![("m", m as f64), ("n", n as f64), ("k", k as f64)],
+            Op::Attention { dims, .. } => vec![
+                ("b", dims.batch as f64),
+                ("hq", dims.q_heads as f64),
+                ("hkv", dims.kv_heads as f64),
+                ("sq", dims.q_len as f64),
+                ("skv", dims.kv_len as f64),
+                ("d", dims.head_dim as f64),
+                ("causal", f64::from(u8::from(dims.causal))),
+            ],
+            Op::Stream { array_bytes, .. } => vec![("array_bytes", array_bytes)],
         }
+    }
+
+    /// The sizes that decide which kernel and tile run a shape (stream: none).
+    pub fn dims(&self) -> Vec<u64> {
+        match self {
+            Op::Stream { .. } => Vec::new(),
+            _ => self.named_dims().iter().map(|&(_, v)| v as u64).collect(),
+        }
+    }
+
+    /// The dimensions on a log scale (a switch as 0 or 1), for nearest-neighbour distances.
+    pub fn log_dims(&self) -> Vec<f64> {
+        self.named_dims()
+            .iter()
+            .map(|&(name, v)| match crate::case::SWITCHES.contains(&name) {
+                true => v,
+                false => v.ln(),
+            })
+            .collect()
     }
 }
 
@@ -179,11 +269,14 @@ pub struct Point {
     pub family: String,
     /// The operation.
     pub op: Op,
+    /// The workload that ran it: one shape may be measured by several
+    /// (one-pass and split decode), each with its own kernels to pick from.
+    pub workload: String,
     /// The winning kernel variant (empty where it does not matter).
     pub variant: String,
-    /// Rows × columns of C one workgroup of the winning variant computes
-    /// (matmul); None where the variant is unknown or the op has no tiles.
-    pub tile: Option<(u64, u64)>,
+    /// What one workgroup of the winning variant takes at a time (matmul,
+    /// attention); None where the op has no tiles.
+    pub tile: Option<Tile>,
     /// Median time per operation, seconds.
     pub time_s: f64,
 }

@@ -4,31 +4,31 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Op, OpClass, Point};
+use super::{Op, OpClass, Point, Tile};
 use crate::analysis::Roofs;
 use crate::measure::median;
-use crate::report::{Report, Status};
-use crate::workloads::output_tile;
+use crate::reference::AttentionDims;
+use crate::report::{Measurement, Report, Status};
+use crate::workloads::{attention_tile, output_tile, ATTENTION_DECODE_SPLIT, ATTENTION_UNFUSED};
 
-/// A measurement whose fastest sample is not confirmed by a second one
-/// within this fraction is too noisy to fit: its fastest may be a glitch,
-/// and its others all slowed by other work.
+/// A shape none of whose samples a second one confirms within this fraction
+/// is too noisy to fit.
 pub const NOISY_SPREAD: f64 = 0.15;
 
-/// The time a fit reads from a measurement's samples: the fastest, and
-/// whether the second fastest confirms it (within [`NOISY_SPREAD`]). On a
-/// shared machine other work only ever slows a kernel (on a software adapter
-/// a descheduled worker thread doubles a dispatch), so the fastest sample is
-/// the nearest to the kernel's own time; the median moves with the load.
-/// None without samples.
-pub fn fastest_sample_s(samples_s: &[f64]) -> Option<(f64, bool)> {
+/// The time a fit reads from a shape's samples: the fastest that a second
+/// sample confirms (within [`NOISY_SPREAD`]), so that one glitch of the clock
+/// cannot stand for the kernel. On a shared machine other work only ever
+/// slows a kernel (on a software adapter a descheduled worker thread doubles
+/// a dispatch), so the fastest confirmed sample is the nearest to the
+/// kernel's own time; the median moves with the load. None when no two
+/// samples agree that closely.
+pub fn fastest_confirmed_s(samples_s: &[f64]) -> Option<f64> {
     let mut sorted = samples_s.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let fastest = *sorted.first()?;
-    let confirmed = sorted
-        .get(1)
-        .is_some_and(|&second| second <= fastest * (1.0 + NOISY_SPREAD));
-    Some((fastest, confirmed))
+    sorted
+        .windows(2)
+        .find(|pair| pair[1] <= pair[0] * (1.0 + NOISY_SPREAD))
+        .map(|pair| pair[0])
 }
 
 /// A measurement of an op class left out of the fit.
@@ -89,6 +89,36 @@ pub fn family_of(m: u64, n: u64, k: u64) -> &'static str {
     }
 }
 
+/// The family leave-one-family-out holds out together for attention:
+/// prefill by mask and head layout (`full_mha`, `causal_gqa`, ...), so that
+/// a causal shape is predicted from full ones and grouped heads from plain
+/// ones; decode by head layout and kernel (`mha_one_pass`, `gqa_split`).
+pub fn attention_family_of(dims: &AttentionDims, split: bool, decode: bool) -> String {
+    let heads = if dims.kv_heads < dims.q_heads {
+        "gqa"
+    } else {
+        "mha"
+    };
+    match decode {
+        true => format!("{heads}_{}", if split { "split" } else { "one_pass" }),
+        false => format!("{}_{heads}", if dims.causal { "causal" } else { "full" }),
+    }
+}
+
+/// An attention measurement's dimensions, if its shape names them all.
+fn attention_dims_of(m: &Measurement) -> Option<AttentionDims> {
+    let dim = |name| m.shape.get(name).map(|v| v as usize);
+    Some(AttentionDims {
+        batch: dim("b")?,
+        q_heads: dim("hq")?,
+        kv_heads: dim("hkv")?,
+        q_len: dim("sq")?,
+        kv_len: dim("skv")?,
+        head_dim: dim("d")?,
+        causal: dim("causal")? != 0,
+    })
+}
+
 /// `noisy: 3, unsupported: 30`: how many measurements were left out, by
 /// reason, most frequent first.
 pub fn excluded_counts(excluded: &[Excluded]) -> String {
@@ -104,15 +134,18 @@ pub fn excluded_counts(excluded: &[Excluded]) -> String {
     words.join(", ")
 }
 
-/// The op class of a workload family, if the model covers it.
+/// The op class of a workload family, if the model covers it (attention
+/// prefill is the fused kernel's; the unfused baseline is not modelled).
 fn class_of(workload: &str, dtype: crate::case::Dtype) -> Option<OpClass> {
     if workload == "matmul" {
         Some(OpClass::matmul(dtype))
     } else if workload.starts_with("stream_") {
         Some(OpClass::Stream)
-    } else if workload.contains("attention") && workload.contains("decode") {
+    } else if workload == ATTENTION_UNFUSED.name {
+        None
+    } else if workload.starts_with("attention_decode") {
         Some(OpClass::AttentionDecode)
-    } else if workload.contains("attention") {
+    } else if workload.starts_with("attention") {
         Some(OpClass::AttentionPrefill)
     } else {
         None
@@ -136,6 +169,8 @@ pub fn observe(reports: &[Report]) -> Observations {
             overheads.push(t.summary.min_s);
         }
         let mut best_at_size: Vec<(f64, f64)> = Vec::new();
+        // Each usable measurement: its name, samples and point.
+        let mut measured: Vec<(String, Vec<f64>, Observed)> = Vec::new();
         for m in &report.measurements {
             let Some(class) = class_of(&m.workload, m.dtype) else {
                 continue;
@@ -168,21 +203,15 @@ pub fn observe(reports: &[Report]) -> Observations {
             } else {
                 timing.samples_s.clone()
             };
-            let Some((time_s, confirmed)) = fastest_sample_s(&samples) else {
+            if samples.is_empty() {
                 out.excluded
                     .push(exclude("no_timing", "no samples recorded".into()));
                 continue;
-            };
-            if !confirmed {
-                out.excluded.push(exclude(
-                    "noisy",
-                    format!(
-                        "its fastest sample is not confirmed by a second within {:.0}%",
-                        100.0 * NOISY_SPREAD
-                    ),
-                ));
-                continue;
             }
+            // The measurement's own figure; its shape's point is decided
+            // below, over every pass of the run.
+            let own_s = fastest_confirmed_s(&samples);
+            let time_s = own_s.unwrap_or(f64::INFINITY);
             let dim = |name| m.shape.get(name).unwrap_or(1);
             let (op, tile, family) = match class {
                 OpClass::MatmulF32 | OpClass::MatmulF16 => {
@@ -200,50 +229,93 @@ pub fn observe(reports: &[Report]) -> Observations {
                         k,
                         element_bytes: m.dtype.size_bytes(),
                     };
+                    let tile = Tile::new(tile.0, tile.1);
                     (op, Some(tile), family_of(mm, n, k).to_string())
                 }
                 OpClass::Stream => {
                     let array_bytes = (dim("n") * m.dtype.size_bytes()) as f64;
                     let bytes = (m.bytes_read + m.bytes_written) as f64;
-                    best_at_size.push((array_bytes, bytes / time_s));
+                    if let Some(own_s) = own_s {
+                        best_at_size.push((array_bytes, bytes / own_s));
+                    }
                     let op = Op::Stream { bytes, array_bytes };
                     let kernel = m.workload.trim_start_matches("stream_").to_string();
                     (op, None, kernel)
                 }
                 OpClass::AttentionPrefill | OpClass::AttentionDecode => {
-                    out.excluded.push(exclude(
-                        "no_model_form",
-                        "this chipbench has no model form for attention".into(),
-                    ));
-                    continue;
+                    let (Some(dims), Some(tile)) = (
+                        attention_dims_of(m),
+                        attention_tile(&m.workload, &m.constants),
+                    ) else {
+                        out.excluded.push(exclude(
+                            "unknown_variant",
+                            format!(
+                                "this chipbench does not know the tile of {} {}",
+                                m.workload, m.variant
+                            ),
+                        ));
+                        continue;
+                    };
+                    let op = Op::Attention {
+                        dims,
+                        element_bytes: m.dtype.size_bytes(),
+                    };
+                    let tile = Tile {
+                        rows: tile.rows,
+                        columns: tile.keys,
+                        splits: tile.splits,
+                    };
+                    let split = m.workload == ATTENTION_DECODE_SPLIT.name;
+                    let decode = class == OpClass::AttentionDecode;
+                    (op, Some(tile), attention_family_of(&dims, split, decode))
                 }
             };
-            // A case measured twice in one run (the calibrate suite's second
-            // pass) is one point: its fastest.
-            if let Some(earlier) = out
-                .points
-                .iter_mut()
-                .find(|o| o.run == run && o.point.case == m.case)
-            {
-                if time_s < earlier.point.time_s {
-                    earlier.point.time_s = time_s;
-                    earlier.point.tile = tile;
-                    earlier.point.variant = m.variant.clone();
-                }
-                continue;
-            }
-            out.points.push(Observed {
-                class,
-                run,
-                point: Point {
-                    case: m.case.clone(),
-                    family,
-                    op,
-                    variant: m.variant.clone(),
-                    tile,
-                    time_s,
+            measured.push((
+                m.name(),
+                samples,
+                Observed {
+                    class,
+                    run,
+                    point: Point {
+                        case: m.case.clone(),
+                        family,
+                        op,
+                        workload: m.workload.clone(),
+                        variant: m.variant.clone(),
+                        tile,
+                        time_s,
+                    },
                 },
-            });
+            ));
+        }
+        // A case measured twice in one run (the calibrate suite's second
+        // pass) is one point: the fastest confirmed of all its samples, with
+        // the variant and tile of the pass that ran it.
+        while let Some((name, samples, first)) = measured.pop() {
+            let case = first.point.case.clone();
+            let mut passes = vec![(samples, first)];
+            while let Some(i) = measured.iter().position(|(_, _, o)| o.point.case == case) {
+                let (_, samples, other) = measured.swap_remove(i);
+                passes.push((samples, other));
+            }
+            let pooled: Vec<f64> = passes.iter().flat_map(|(s, _)| s.iter().copied()).collect();
+            let Some(time_s) = fastest_confirmed_s(&pooled) else {
+                out.excluded.push(Excluded {
+                    measurement: name,
+                    reason: "noisy".into(),
+                    detail: format!(
+                        "no sample of it is confirmed by a second within {:.0}%",
+                        100.0 * NOISY_SPREAD
+                    ),
+                });
+                continue;
+            };
+            let (_, mut fastest) = passes
+                .into_iter()
+                .find(|(s, _)| s.contains(&time_s))
+                .expect("the pass holding the sample");
+            fastest.point.time_s = time_s;
+            out.points.push(fastest);
         }
         // This run's best kernel at each array size.
         for (size, _) in medians_by_key(&best_at_size, |a, b| a == b) {
@@ -260,6 +332,22 @@ pub fn observe(reports: &[Report]) -> Observations {
     out.bandwidth_by_size.sort_by(|a, b| a.0.total_cmp(&b.0));
     out.dispatch_overhead_s = (!overheads.is_empty()).then(|| median(&overheads));
     out
+}
+
+/// Each case of `points` once, at its fastest across runs (with the variant
+/// and tile of that run): on a shared machine other work only ever slows a
+/// kernel, so of several runs of a shape the fastest is the nearest to the
+/// kernel's own time, as within a run its fastest sample is.
+pub fn fastest_per_case(points: impl IntoIterator<Item = Point>) -> Vec<Point> {
+    let mut fastest: Vec<Point> = Vec::new();
+    for p in points {
+        match fastest.iter_mut().find(|f| f.case == p.case) {
+            Some(f) if p.time_s < f.time_s => *f = p,
+            Some(_) => {}
+            None => fastest.push(p),
+        }
+    }
+    fastest
 }
 
 /// For each distinct key of `pairs`, in order first met, the median of its values.
@@ -286,6 +374,15 @@ fn medians_by_key<K: Clone>(pairs: &[(K, f64)], same: impl Fn(&K, &K) -> bool) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fastest_sample_a_second_confirms() {
+        assert_eq!(fastest_confirmed_s(&[3.0, 1.0, 1.1, 2.0]), Some(1.0));
+        // A lone glitch below the rest is passed over.
+        assert_eq!(fastest_confirmed_s(&[0.5, 1.0, 1.1]), Some(1.0));
+        assert_eq!(fastest_confirmed_s(&[1.0, 2.0, 4.0]), None);
+        assert_eq!(fastest_confirmed_s(&[1.0]), None);
+    }
 
     #[test]
     fn families_of_the_calibrate_shapes() {

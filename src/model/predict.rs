@@ -10,6 +10,7 @@ use super::observe::{observe, Excluded};
 use super::profile::{ChipProfile, OpClassProfile};
 use super::{ModelError, Op, OpClass};
 use crate::case::Dtype;
+use crate::reference::AttentionDims;
 use crate::report::Report;
 
 /// What to predict.
@@ -26,14 +27,13 @@ pub enum Query {
         /// The inner dimension.
         k: u64,
     },
-    /// Attention: prefill when `query_len` > 1, decode when it is 1.
+    /// Attention: fused prefill when the query length is above 1, decode
+    /// when it is 1.
     Attention {
-        /// Query positions.
-        query_len: u64,
-        /// Key/value positions.
-        kv_len: u64,
-        /// Causal mask.
-        causal: bool,
+        /// Batch, heads, lengths, head dimension and mask.
+        dims: AttentionDims,
+        /// Element type of Q, K, V and O.
+        dtype: Dtype,
     },
     /// A stream kernel moving `bytes` in all over three arrays (triad's two
     /// reads and a write).
@@ -50,7 +50,7 @@ pub struct Prediction {
     pub class: OpClass,
     /// Predicted seconds per operation.
     pub time_s: f64,
-    /// Throughput at that time: FLOP/s (matmul) or bytes/s (stream).
+    /// Throughput at that time: FLOP/s (matmul, prefill) or bytes/s (decode, stream).
     pub rate: f64,
     /// `FLOP/s` or `B/s`.
     pub unit: &'static str,
@@ -92,17 +92,16 @@ pub fn predict(profile: &ChipProfile, query: &Query) -> Result<Prediction, Model
                 element_bytes: dtype.size_bytes(),
             },
         ),
-        Query::Attention { query_len, .. } => {
-            let class = if query_len == 1 {
-                OpClass::AttentionDecode
-            } else {
-                OpClass::AttentionPrefill
-            };
-            profile.class(class)?;
-            return Err(ModelError::CannotPredict(format!(
-                "this chipbench has no model form for {class}"
-            )));
-        }
+        Query::Attention { dims, dtype } => (
+            match dims.q_len {
+                1 => OpClass::AttentionDecode,
+                _ => OpClass::AttentionPrefill,
+            },
+            Op::Attention {
+                dims,
+                element_bytes: dtype.size_bytes(),
+            },
+        ),
         Query::Stream { bytes } => (
             OpClass::Stream,
             Op::Stream {
@@ -115,11 +114,11 @@ pub fn predict(profile: &ChipProfile, query: &Query) -> Result<Prediction, Model
     let fitted = fitted(profile, model);
     let estimate = fitted.estimate(&op);
     let tile = fitted
-        .tile_of(&op)
-        .map(|e| format!("{}×{} ({})", e.tile_m, e.tile_n, e.variant));
-    let (rate, unit) = match op {
-        Op::Matmul { .. } => (op.flop() / estimate.time_s, "FLOP/s"),
-        Op::Stream { .. } => (op.bytes() / estimate.time_s, "B/s"),
+        .tile_of(&op, None)
+        .map(|e| format!("{} ({})", e.tile, e.variant));
+    let (rate, unit) = match class {
+        OpClass::AttentionDecode | OpClass::Stream => (op.bytes() / estimate.time_s, "B/s"),
+        _ => (op.flop() / estimate.time_s, "FLOP/s"),
     };
     Ok(Prediction {
         class,
@@ -141,14 +140,10 @@ fn range_warnings(model: &OpClassProfile, op: &Op) -> Vec<String> {
     let Some(range) = &model.range else {
         return Vec::new();
     };
-    let values: Vec<f64> = match *op {
-        Op::Matmul { m, n, k, .. } => vec![m as f64, n as f64, k as f64],
-        Op::Stream { array_bytes, .. } => vec![array_bytes],
-    };
     let mut warnings: Vec<String> = range
         .dimensions
         .iter()
-        .zip(values)
+        .zip(op.named_dims().into_iter().map(|(_, v)| v))
         .filter(|((_, low, high), v)| v < low || v > high)
         .map(|((name, low, high), v)| {
             format!("{name} = {v} is outside the calibrated range {low}–{high}: an extrapolation")
@@ -191,7 +186,9 @@ pub fn predict_report(
         let Ok(model) = profile.class(observed.class) else {
             continue;
         };
-        let predicted_s = fitted(profile, model).estimate(&observed.point.op).time_s;
+        let predicted_s = fitted(profile, model)
+            .estimate_by(&observed.point.op, Some(&observed.point.workload))
+            .time_s;
         scored.push(CaseError {
             case: observed.point.case.clone(),
             class: observed.class,

@@ -10,11 +10,13 @@ use super::form::Form;
 use super::noise::NoiseFloor;
 use super::observe::Excluded;
 use super::tiles::TileEntry;
-use super::{Fold, ModelError, OpClass};
+use super::{Fold, ModelError, OpClass, Tile};
 
 /// Version of the profile format; bumped on any incompatible change.
 /// - 1: the first.
-pub const PROFILE_VERSION: u32 = 1;
+/// - 2: attention prefill and decode forms; a tile entry keeps the shape's
+///   dimensions and a tile with its splits.
+pub const PROFILE_VERSION: u32 = 2;
 
 /// Where a profile's figures come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,9 +221,13 @@ pub struct OpClassProfile {
     /// measured one's (matmul; the compute efficiency parameter is that one's).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relative_efficiency: Vec<(String, f64)>,
-    /// The tile each measured shape ran with (matmul).
+    /// The tile each measured shape ran with (matmul, attention).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tiles: Vec<TileEntry>,
+    /// Each fitted point's leave-one-shape-out error, per method: where the
+    /// model misses, shape by shape.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub residuals: Vec<Residual>,
     /// Published measured points behind a datasheet model's efficiency.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cited: Vec<CitedPoint>,
@@ -242,6 +248,33 @@ impl OpClassProfile {
             .iter()
             .find(|s| s.fold == fold && s.method == method)
             .and_then(|s| s.errors)
+    }
+}
+
+/// One fitted point predicted with its shape held out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Residual {
+    /// The case.
+    pub case: String,
+    /// Its family (as leave-one-family-out holds them out).
+    pub family: String,
+    /// The winning variant.
+    pub variant: String,
+    /// Its tile.
+    pub tile: Option<Tile>,
+    /// The measured time, seconds.
+    pub measured_s: f64,
+    /// (method, `predicted / measured − 1`) for the model and each baseline.
+    pub errors: Vec<(String, f64)>,
+}
+
+impl Residual {
+    /// `method`'s signed error, if scored.
+    pub fn error(&self, method: &str) -> Option<f64> {
+        self.errors
+            .iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, e)| *e)
     }
 }
 

@@ -521,6 +521,7 @@ pub const ATTENTION: AttentionFamily = AttentionFamily {
     scratch: no_scratch,
     candidates: fused_candidates,
     build: build_fused,
+    tile: fused_tile,
 };
 
 /// One attention family: what sets it apart from the others, as data; the
@@ -538,6 +539,48 @@ pub struct AttentionFamily {
     pub(super) candidates: fn(&AttentionDims, &Gpu) -> Result<Vec<Candidate>, String>,
     /// Uploads inputs and builds a candidate's kernels.
     pub(super) build: Build,
+    /// The tile a candidate's kernel works in, from its constants (see
+    /// [`attention_tile`]); None where it has none.
+    pub(super) tile: fn(&[(String, f64)]) -> Option<AttentionTile>,
+}
+
+/// What one workgroup of an attention kernel takes at a time: the model
+/// reads it to count the work a shape really costs (rows and keys rounded
+/// up to whole tiles, causal tiles past the diagonal skipped) and how many
+/// workgroups share the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttentionTile {
+    /// Query rows one workgroup owns.
+    pub rows: u64,
+    /// Keys it scores per step of its loop (a partial step costs a whole one).
+    pub keys: u64,
+    /// Workgroups sharing one row's keys (split-KV decode), 1 for one pass.
+    pub splits: u64,
+}
+
+/// The tile of `family`'s kernel with `constants`, as [`AttentionTile`]
+/// describes it; None for the unfused family (three kernels, no one tile),
+/// a family that is not attention's, or constants that do not say it.
+pub fn attention_tile(family: &str, constants: &[(String, f64)]) -> Option<AttentionTile> {
+    let family = FAMILIES.iter().find(|f| f.name == family)?;
+    (family.tile)(constants)
+}
+
+/// A named constant of a recorded candidate, if it has it.
+pub(super) fn recorded_constant(constants: &[(String, f64)], name: &str) -> Option<u64> {
+    constants
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| *v as u64)
+}
+
+/// The fused kernel's tile: 4 query rows per invocation, [`KEY_TILE`] keys per step.
+fn fused_tile(constants: &[(String, f64)]) -> Option<AttentionTile> {
+    Some(AttentionTile {
+        rows: recorded_constant(constants, "WORKGROUP_SIZE")? * u64::from(ROWS_PER_INVOCATION),
+        keys: KEY_TILE,
+        splits: 1,
+    })
 }
 
 /// How a family builds a candidate's kernels for inputs of the caller's choosing.

@@ -8,8 +8,8 @@
 //! bytes per second: decode is bound by reading K and V.
 
 use super::attention::{
-    attention_dims, attention_source, attention_work, candidates_of, no_scratch, texture_layouts,
-    AttentionFamily, Bound, Built, Operands, Params,
+    attention_dims, attention_source, attention_work, candidates_of, no_scratch, recorded_constant,
+    texture_layouts, AttentionFamily, AttentionTile, Bound, Built, Operands, Params,
 };
 use super::{constant, Candidate, Case, Dtype, Figure};
 use crate::gpu::{storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec, Stages};
@@ -166,7 +166,18 @@ pub const ATTENTION_DECODE: AttentionFamily = AttentionFamily {
     scratch: no_scratch,
     candidates: one_pass_candidates,
     build: build_decode,
+    tile: |_constants| Some(decode_tile(1)),
 };
+
+/// The decode kernels' tile: 4 query rows (the components of a vec4) and a
+/// stretch of [`STRETCH`] keys per step, in `splits` workgroups per row.
+fn decode_tile(splits: u64) -> AttentionTile {
+    AttentionTile {
+        rows: 4,
+        keys: STRETCH as u64,
+        splits,
+    }
+}
 
 /// One candidate per reduction the adapter can do.
 pub(super) fn one_pass_candidates(
@@ -210,6 +221,7 @@ pub const ATTENTION_DECODE_SPLIT: AttentionFamily = AttentionFamily {
     scratch: split_scratch,
     candidates: split_candidates,
     build: build_split,
+    tile: |constants| recorded_constant(constants, "SPLITS").map(decode_tile),
 };
 
 /// The partials a split candidate writes and the merge reads.

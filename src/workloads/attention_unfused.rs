@@ -46,6 +46,7 @@ pub const ATTENTION_UNFUSED: AttentionFamily = AttentionFamily {
         )]))
     },
     build: build_unfused,
+    tile: |_constants| None,
 };
 
 /// The fused work plus the score matrix's round trips: written once, read

@@ -13,8 +13,8 @@ mod stream;
 mod transfer;
 
 pub use attention::{
-    attention_case, attention_dims, attention_inputs, attention_output, prepare_attention,
-    round_to, AttentionFamily, ATTENTION, ATTENTION_FAMILIES,
+    attention_case, attention_dims, attention_inputs, attention_output, attention_tile,
+    prepare_attention, round_to, AttentionFamily, AttentionTile, ATTENTION, ATTENTION_FAMILIES,
 };
 pub use attention_decode::{ATTENTION_DECODE, ATTENTION_DECODE_SPLIT};
 pub use attention_unfused::ATTENTION_UNFUSED;
