@@ -828,6 +828,15 @@ fn committed_calibrate_report(backend: &str, with_attention: bool) -> PathBuf {
         .unwrap_or_else(|| panic!("reports/ holds a calibrate report on {backend}"))
 }
 
+/// A committed report of the block suite on `backend`.
+fn committed_block_report(backend: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    reports_in(&dir)
+        .into_iter()
+        .find(|p| load(p).is_ok_and(|r| r.suite.name == "block" && r.adapter.backend == backend))
+        .unwrap_or_else(|| panic!("reports/ holds a block report on {backend}"))
+}
+
 #[test]
 fn calibrate_then_predict_from_the_profile() {
     let dir = tempfile::tempdir().unwrap();
@@ -864,6 +873,22 @@ fn calibrate_then_predict_from_the_profile() {
     let whole = chipbench(&["predict", profile, "--report", report.to_str().unwrap()]);
     assert!(whole.status.success(), "{}", stderr(&whole));
     assert!(String::from_utf8_lossy(&whole.stdout).contains("overall:"));
+    // A block report is predicted as the sum of its stages, every stage named.
+    let blocks = committed_block_report("vulkan");
+    let summed = chipbench(&["predict", profile, "--report", blocks.to_str().unwrap()]);
+    assert!(summed.status.success(), "{}", stderr(&summed));
+    let text = String::from_utf8_lossy(&summed.stdout);
+    for expected in [
+        "block_f32_l1_s512_kv512_d768_h12_ff3072: predicted",
+        "as the sum of its stages",
+        "qkv          matmul_f32",
+        "attention    attention_prefill",
+        "attention    attention_decode",
+        "gelu         stream",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    assert!(!text.contains("not predicted"), "{text}");
     // Which term bounds them depends on the fit; that one does, and says so.
     for shape in ["hq8_hkv2_sq768_skv768_d128", "hq32_hkv8_sq1_skv4096_d128"] {
         let attention = chipbench(&["predict", profile, "attention", shape, "--causal"]);

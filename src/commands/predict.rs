@@ -153,6 +153,13 @@ fn parse_attention_shape(shape: &str, causal: bool) -> Result<AttentionDims> {
 fn predict_report(profile: &ChipProfile, path: &Path) -> Result<Outcome> {
     let report = load(path)?;
     let (cases, excluded) = model::predict_report(profile, &report)?;
+    let blocks = model::predict_blocks(profile, &report)?;
+    if cases.is_empty() && blocks.is_empty() {
+        bail!(
+            "{}: no usable case of the report has an op class in the profile",
+            path.display()
+        );
+    }
     println!(
         "{:<36} {:>11} {:>11} {:>8}",
         "case", "predicted", "measured", "error"
@@ -182,8 +189,41 @@ fn predict_report(profile: &ChipProfile, path: &Path) -> Result<Outcome> {
             );
         }
     }
+    for block in &blocks {
+        print_block(block);
+    }
+    let excluded: Vec<_> = excluded
+        .into_iter()
+        .filter(|e| !blocks.iter().any(|b| e.measurement.starts_with(&b.case)))
+        .collect();
     if !excluded.is_empty() {
         println!("not predicted: {}", model::excluded_counts(&excluded));
     }
     Ok(Outcome::Success)
+}
+
+/// A composed case: predicted as the sum of its stages' per-op predictions,
+/// each stage beside the time the device measured for it where it has one.
+fn print_block(block: &model::BlockError) {
+    println!();
+    println!(
+        "{}: predicted {} as the sum of its stages, measured {}, error {:+.1}%",
+        block.case,
+        format_seconds(block.predicted_s),
+        format_seconds(block.measured_s),
+        100.0 * block.signed_error
+    );
+    println!(
+        "  {:<12} {:<18} {:>11} {:>11}",
+        "stage", "predicted by", "predicted", "measured"
+    );
+    for stage in &block.stages {
+        println!(
+            "  {:<12} {:<18} {:>11} {:>11}",
+            stage.stage,
+            stage.class.to_string(),
+            format_seconds(stage.predicted_s),
+            stage.measured_s.map_or("-".into(), format_seconds)
+        );
+    }
 }

@@ -15,6 +15,7 @@
 //! Sits above `analysis` (it reads a report's roofs) and below `commands`.
 
 mod baselines;
+mod block;
 mod calibrate;
 mod catalog;
 mod crossval;
@@ -29,6 +30,7 @@ mod profile;
 mod tiles;
 
 pub use baselines::{NearestNeighbour, Roofline100, TwoFactor};
+pub use block::{predict_blocks, BlockError, StagePrediction};
 pub use calibrate::{calibrate, MIN_POINTS};
 pub use catalog::{catalog, Catalog, CatalogChip, MeasuredGemm, Sourced};
 pub use crossval::{held_out, Fold, Method, Predictor, FOLDS};

@@ -175,7 +175,8 @@ pub struct CaseError {
 }
 
 /// Every usable case of `report` that `profile` has a model for, predicted
-/// and compared with what was measured; and the cases left out, with why.
+/// and compared with what was measured (none where no case has a class in
+/// the profile); and the cases left out, with why.
 pub fn predict_report(
     profile: &ChipProfile,
     report: &Report,
@@ -196,11 +197,6 @@ pub fn predict_report(
             measured_s: observed.point.time_s,
             signed_error: signed_error(predicted_s, observed.point.time_s),
         });
-    }
-    if scored.is_empty() {
-        return Err(ModelError::NoData(
-            "no usable case of the report has an op class in the profile".into(),
-        ));
     }
     Ok((scored, seen.excluded))
 }
