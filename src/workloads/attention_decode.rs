@@ -11,7 +11,7 @@ use super::attention::{
     attention_dims, attention_source, attention_work, candidates_of, no_scratch, texture_layouts,
     AttentionFamily, Built, Operands, Params,
 };
-use super::{constant, Candidate, Case, Figure};
+use super::{constant, Candidate, Case, Dtype, Figure};
 use crate::gpu::{storage_buffer_zeroed, Gpu, GpuError, Kernel, KernelSpec, Stages};
 use crate::reference::{AttentionDims, AttentionInputs};
 
@@ -137,7 +137,11 @@ pub const ATTENTION_DECODE: AttentionFamily = AttentionFamily {
 };
 
 /// One candidate per reduction the adapter can do.
-fn one_pass_candidates(dims: &AttentionDims, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+fn one_pass_candidates(
+    _dtype: Dtype,
+    dims: &AttentionDims,
+    gpu: &Gpu,
+) -> Result<Vec<Candidate>, String> {
     texture_layouts(dims, gpu)?;
     Ok(reductions(gpu)
         .into_iter()
@@ -192,7 +196,11 @@ fn split_scratch(case: &Case, candidate: &Candidate) -> Vec<(String, u64)> {
 
 /// One candidate per split count of at least one stretch of keys per split
 /// (and always the fewest), with the best reduction the adapter has.
-fn split_candidates(dims: &AttentionDims, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+fn split_candidates(
+    _dtype: Dtype,
+    dims: &AttentionDims,
+    gpu: &Gpu,
+) -> Result<Vec<Candidate>, String> {
     texture_layouts(dims, gpu)?;
     let reduction = reductions(gpu)[0];
     let variant = format!("split_{reduction}");

@@ -2,8 +2,7 @@
 //! layout as buffers or textures, C and the dimensions uniform allocated, the
 //! pipeline built.
 
-use bytemuck::{Pod, Zeroable};
-
+use super::batched::DimsUniform;
 use super::check::MatmulCheck;
 use super::inputs::{Dims, MatmulInputs};
 use super::shader::{module_source, texel_format};
@@ -13,16 +12,6 @@ use crate::gpu::{
     GpuError, Kernel, KernelSpec,
 };
 use crate::workloads::{Candidate, Case, KernelCase, Prepared};
-
-/// Mirrors `struct Dims` in the shader.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct DimsUniform {
-    m: u32,
-    k_vec4: u32,
-    n_vec4: u32,
-    _pad: u32,
-}
 
 /// Uploads the inputs and builds the kernel of the matmul module `candidate` names.
 pub(super) fn prepare(
@@ -43,12 +32,8 @@ pub(super) fn prepare(
 
     let (m, n_vec4) = (dims.m as u32, (padded.n / 4) as u32);
     let k_vec4 = (padded.k / 4) as u32;
-    let uniform = DimsUniform {
-        m,
-        k_vec4,
-        n_vec4,
-        _pad: 0,
-    };
+    // A batch of one product.
+    let uniform = DimsUniform::of(dims, 1);
     let c_bytes = (dims.m * padded.n) as u64 * offer.accumulate.size_bytes();
     let (c, dims_buffer) = gpu.catching(|| {
         (
