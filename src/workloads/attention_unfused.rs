@@ -277,10 +277,9 @@ fn build_through_matmul(
         gpu.catching(|| storage_buffer_zeroed(gpu, "Kᵀ", k_transposed_bytes(&dims, case.dtype)))?;
     let kv_heads = (dims.batch * dims.kv_heads) as u32;
     let transposed_vec4s = (d8 as u32) * module.row_vec4s();
-    let product = |label: &str, a, b, c, (n, k)| {
+    let product = |a, b, c, (n, k)| {
         batched_kernel(
             gpu,
-            &format!("attention_unfused_{label}_{}", matmul.variant),
             matmul,
             &BatchedProduct {
                 batches: dims.batch * dims.q_heads,
@@ -306,18 +305,12 @@ fn build_through_matmul(
         ),
         (
             "scores".into(),
-            product("scores", &q, &k_transposed, &module.scores, (skv8, d8))?,
+            product(&q, &k_transposed, &module.scores, (skv8, d8))?,
         ),
         ("softmax".into(), module.softmax(&[])?),
         (
             "pv".into(),
-            product(
-                "pv",
-                &module.scores,
-                &v,
-                &module.operands.check.o,
-                (d, skv8),
-            )?,
+            product(&module.scores, &v, &module.operands.check.o, (d, skv8))?,
         ),
     ]);
     Ok((Box::new(stages), module.operands.check))

@@ -82,10 +82,10 @@ pub fn batched_candidates(gpu: &Gpu) -> Vec<Candidate> {
 }
 
 /// The kernel computing `product` with `candidate` (one of
-/// [`batched_candidates`]).
+/// [`batched_candidates`]). Its pipeline is the matmul workload's (same
+/// label, module and constants), so each is compiled once per process.
 pub fn batched_kernel(
     gpu: &Gpu,
-    label: &str,
     candidate: &Candidate,
     product: &BatchedProduct,
 ) -> Result<Kernel, GpuError> {
@@ -108,7 +108,7 @@ pub fn batched_kernel(
     Kernel::build(
         gpu,
         &KernelSpec {
-            label,
+            label: &format!("matmul_{}_{}", Dtype::F32, variant.name),
             source: &module_source(Dtype::F32, Dtype::F32, false),
             entry_point: variant.entry_point,
             constants: &candidate.constants,
