@@ -50,7 +50,8 @@ fn kv_base_of(bh: u32) -> u32 {
     return (batch * kv_heads + head / params.group) * params.kv_len * D4;
 }
 
-// Each invocation: 4 query rows × 4 keys (one vec4 of S per row).
+// Each invocation: 4 query rows × 4 keys (one vec4 of S per row); keys past
+// Skv (the row's padding) are scored as the last key, and the softmax zeroes them.
 // Dispatch: x = ceil(kv_len4 / SCORES_WORKGROUP), y = ceil(Sq / 4), z = B·Hq.
 @compute @workgroup_size(SCORES_WORKGROUP)
 fn scores(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
