@@ -19,7 +19,7 @@ struct Params {
     causal: u32,      // 1: causal mask
     scale_log2: f32,  // log2(e) / √d
     split_len: u32,   // keys per split (decode kernels)
-    kv_len4: u32,     // score row stride in vec4s (unfused kernels)
+    kv_len4: u32,     // score row stride in vec4s, Skv8 / 4 (unfused kernels)
     d4: u32,          // d / 4, as D4: loops over d read it here, so that no
                       // compiler sees their trip count and writes them out
     q_fold_log2: u32, // Q's rows side by side per texture row, log2

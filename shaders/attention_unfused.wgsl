@@ -1,28 +1,43 @@
-// Unfused attention, the baseline the fused kernels must beat: three kernels
-// run in order, the score matrix written to memory between them.
+// Unfused attention, the baseline the fused kernels must beat: kernels run
+// in order, the score matrix written to memory between them. Two variants
+// share the softmax:
 //
-//   scores:  S = Q·Kᵀ · log2(e)/√d, every (query, key) pair (a batched
-//            matmul; the mask is applied by the softmax);
-//   softmax: per row, the max over visible keys, p = 2^(s − max), the sum,
-//            then p / sum in place; masked keys and padding become 0, and a
-//            row that sees no key is all 0;
-//   pv:      O = P·V (a batched matmul).
+//   tiled (this file's own batched matmuls):
+//     scores:  S = Q·Kᵀ, every (query, key) pair (the mask is applied by the
+//              softmax);
+//     softmax: see below;
+//     pv:      O = P·V.
+//   through the matmul kernels (matmul.wgsl, a batch of products, one per
+//   (batch, query head), reading B of K/V head h / (Hq/Hkv)):
+//     transpose: Kᵀ, per K/V head, in the layout of a matmul's B;
+//     scores:    S = Q·Kᵀ (matmul; Q uploaded with rows padded to d8);
+//     softmax;
+//     pv:        O = P·V (matmul; V uploaded with each head padded to
+//                Skv8 rows of zeros).
+//
+//   softmax: per row, the max over visible keys, p = 2^((s − max)·log2(e)/√d)
+//            (the scale folded in here), the sum, then p / sum in place;
+//            masked keys and padding become 0, and a row that sees no key is
+//            all 0.
 //
 // The host prepends `attention_common.wgsl` (T, D4, the parameters, O); Q,
 // K and V are storage buffers of T here, laid out alike; S is f32, B·Hq × Sq
-// rows of kv_len4 vec4s (Skv padded to a multiple of 4). Every index is
-// clamped or guarded, so the host builds this module without runtime
-// bounds checks.
+// rows of kv_len4 vec4s (Skv padded to a multiple of 8, so that S, and P in
+// its place, is a matmul input, K padded to 8, as well as an output, N
+// padded to 4). Every index is clamped or guarded, so the host builds this
+// module without runtime bounds checks.
 
 @group(0) @binding(0) var<storage, read> q: array<vec4<T>>;
 @group(0) @binding(1) var<storage, read> k: array<vec4<T>>;
 @group(0) @binding(2) var<storage, read> v: array<vec4<T>>;
 @group(0) @binding(10) var<storage, read_write> s: array<vec4<f32>>;
+@group(0) @binding(11) var<storage, read_write> k_transposed: array<vec4<T>>;
 
 // Invocations per workgroup of each kernel.
 override SCORES_WORKGROUP: u32 = 64u;
 override SOFTMAX_WORKGROUP: u32 = 64u;
 override PV_WORKGROUP: u32 = 64u;
+override TRANSPOSE_WORKGROUP: u32 = 64u;
 
 // Query rows each scores or pv invocation computes (written out below).
 const TILE_ROWS: u32 = 4u;
@@ -35,7 +50,8 @@ fn kv_base_of(bh: u32) -> u32 {
     return (batch * kv_heads + head / params.group) * params.kv_len * D4;
 }
 
-// Each invocation: 4 query rows × 4 keys (one vec4 of S per row).
+// Each invocation: 4 query rows × 4 keys (one vec4 of S per row); keys past
+// Skv (the row's padding) are scored as the last key, and the softmax zeroes them.
 // Dispatch: x = ceil(kv_len4 / SCORES_WORKGROUP), y = ceil(Sq / 4), z = B·Hq.
 @compute @workgroup_size(SCORES_WORKGROUP)
 fn scores(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -77,15 +93,15 @@ fn scores(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
     }
     let out = (bh * params.q_len + row0) * params.kv_len4 + key4;
     let stride = params.kv_len4;
-    s[out] = a0 * params.scale_log2;
+    s[out] = a0;
     if (row0 + 1u < params.q_len) {
-        s[out + stride] = a1 * params.scale_log2;
+        s[out + stride] = a1;
     }
     if (row0 + 2u < params.q_len) {
-        s[out + 2u * stride] = a2 * params.scale_log2;
+        s[out + 2u * stride] = a2;
     }
     if (row0 + 3u < params.q_len) {
-        s[out + 3u * stride] = a3 * params.scale_log2;
+        s[out + 3u * stride] = a3;
     }
 }
 
@@ -130,7 +146,8 @@ fn softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
     var sum = 0.0;
     for (var j4 = lid; j4 < params.kv_len4; j4 += SOFTMAX_WORKGROUP) {
         let keys = vec4(j4 * 4u) + vec4(0u, 1u, 2u, 3u);
-        let p = select(vec4(0.0), exp2(s[base + j4] - row_max), keys < vec4(visible));
+        let x = (s[base + j4] - row_max) * params.scale_log2;
+        let p = select(vec4(0.0), exp2(x), keys < vec4(visible));
         s[base + j4] = p;
         sum += p.x + p.y + p.z + p.w;
     }
@@ -190,4 +207,31 @@ fn pv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li
     if (row0 + 3u < params.q_len) {
         o[out + 3u * D4] = vec4<T>(a3);
     }
+}
+
+// Kᵀ of every K/V head as a matmul's B: d8 rows (d rounded up to a multiple
+// of 8) of kv_len4 vec4s (Skv8 keys), zero past d and past Skv. Each
+// invocation writes one vec4: 4 keys at one index of d.
+// Dispatch: x = ceil(d8 · kv_len4 / TRANSPOSE_WORKGROUP), y = B·Hkv.
+@compute @workgroup_size(TRANSPOSE_WORKGROUP)
+fn transpose_k(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let index = wid.x * TRANSPOSE_WORKGROUP + lid;
+    let stride = params.kv_len4;
+    let d8 = (params.d4 + 1u) / 2u * 8u;
+    if (index >= d8 * stride) {
+        return;
+    }
+    let i = index / stride;
+    let key4 = index % stride;
+    let base = wid.y * params.kv_len * D4 + i / 4u;
+    var keys = vec4<T>(0.0);
+    if (i < params.d4 * 4u) {
+        for (var e = 0u; e < 4u; e++) {
+            let key = key4 * 4u + e;
+            if (key < params.kv_len) {
+                keys[e] = k[base + key * D4][i % 4u];
+            }
+        }
+    }
+    k_transposed[wid.y * d8 * stride + index] = keys;
 }

@@ -28,11 +28,16 @@
 // vector load per lane for all four components, roughly 10 times cheaper per
 // value, and a storage-texture fetch is cheaper than a sampled-texture one.
 
+// A batch of products (buffer kernels only; the matmul workload runs a
+// batch of one): product z (workgroup_id.z) multiplies the z-th A by the
+// (z / b_share)-th B into the z-th C, each matrix stored whole after the one
+// before it (A[z] starts at z · M · K8/4 vec4s, B at (z / b_share) · K8 · N4/4,
+// C at z · M · N4/4), so b_share consecutive products can read one B.
 struct Dims {
     m: u32,       // rows of A and C
     k_vec4: u32,  // K8 / 4: vec4s per row of A (even)
     n_vec4: u32,  // N4 / 4: vec4s per row of B and C
-    _pad: u32,
+    b_share: u32, // consecutive products that read one B (1: each its own)
 }
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<T>>;
@@ -41,6 +46,19 @@ struct Dims {
 @group(0) @binding(3) var<uniform> dims: Dims;
 @group(0) @binding(4) var a_texture: texture_storage_2d<TEXEL_FORMAT, read>; // texel (kv, row) = a[row * K8/4 + kv]
 @group(0) @binding(5) var b_texture: texture_storage_2d<TEXEL_FORMAT, read>; // texel (cv, k) = b[k * N4/4 + cv]
+
+// Where this invocation's product's A, B and C start, in vec4s (set once
+// by select_product at the top of every buffer kernel).
+var<private> a_base: u32;
+var<private> b_base: u32;
+var<private> c_base: u32;
+
+// Selects product `z` of the batch.
+fn select_product(z: u32) {
+    a_base = z * dims.m * dims.k_vec4;
+    b_base = (z / dims.b_share) * dims.k_vec4 * 4u * dims.n_vec4;
+    c_base = z * dims.m * dims.n_vec4;
+}
 
 // ---------------------------------------------------------------------------
 // The register-tiled family: register_tiled, texture_tiled, subgroup and
@@ -57,7 +75,8 @@ struct Dims {
 // loop carries (the accumulators) with the loop's execution mask once per
 // iteration, and reload and store it there: the more k an iteration covers,
 // the fewer of those per FMA (lavapipe 1024³: 34 → 36 GFLOP/s).
-// Dispatch: x = ceil(ceil(N4/8) / WORKGROUP_SIZE), y = ceil(M / (8·ROW_BLOCKS)).
+// Dispatch: x = ceil(ceil(N4/8) / WORKGROUP_SIZE), y = ceil(M / (8·ROW_BLOCKS)),
+// z = products (texture kernels: 1).
 
 override WORKGROUP_SIZE: u32 = 64u;
 // Blocks of 8 rows per invocation, 1 to 4 (the kernels hold at most 4 blocks):
@@ -154,7 +173,7 @@ fn zero_block() -> Block {
 
 // Row `row` of A, clamped into A: rows past M are computed, never stored.
 fn a_row_buffer(row: u32, kv: u32) -> vec4<Acc> {
-    return vec4<Acc>(a[min(row, dims.m - 1u) * dims.k_vec4 + kv]);
+    return vec4<Acc>(a[a_base + min(row, dims.m - 1u) * dims.k_vec4 + kv]);
 }
 
 fn a_texel(row: u32, kv: u32) -> vec4<f32> {
@@ -187,7 +206,7 @@ fn a_rows_texture(row0: u32, kv: u32) -> Rows8 {
 // B's rows 4kv..4kv+7 at vec4 column `col` (already clamped into B).
 fn b_panel_buffer(kv: u32, col: u32) -> Panel {
     let n = dims.n_vec4;
-    let i = kv * 4u * n + col;
+    let i = b_base + kv * 4u * n + col;
     return Panel(
         vec4<Acc>(b[i]), vec4<Acc>(b[i + n]), vec4<Acc>(b[i + 2u * n]), vec4<Acc>(b[i + 3u * n]),
         vec4<Acc>(b[i + 4u * n]), vec4<Acc>(b[i + 5u * n]), vec4<Acc>(b[i + 6u * n]), vec4<Acc>(b[i + 7u * n]),
@@ -220,9 +239,9 @@ fn tile_origin(group: vec3<u32>, local: u32) -> TileOrigin {
 // lies outside C.
 fn store_pair(row: u32, col: u32, pair: Pair) {
     if (row < dims.m && col < dims.n_vec4) {
-        c[row * dims.n_vec4 + col] = pair.left;
+        c[c_base + row * dims.n_vec4 + col] = pair.left;
         if (col + 1u < dims.n_vec4) {
-            c[row * dims.n_vec4 + col + 1u] = pair.right;
+            c[c_base + row * dims.n_vec4 + col + 1u] = pair.right;
         }
     }
 }
@@ -262,7 +281,7 @@ fn store_tile(t: TileOrigin, acc0: Block, acc1: Block, acc2: Block, acc3: Block)
 // Every slot either kernel reads is written (zero outside A or B) before the
 // barrier, so the tiles need no zero-initialization; the padding is never
 // read.
-// Dispatch: x = ceil(N4 / (16·WT_COLS)), y = ceil(M / (16·WT_ROWS)).
+// Dispatch: x = ceil(N4 / (16·WT_COLS)), y = ceil(M / (16·WT_ROWS)), z = products.
 
 // Rows of C per invocation: 4 or 8.
 override WT_ROWS: u32 = 4u;
@@ -290,7 +309,7 @@ fn wt_stage(k0: u32, tile_row0: u32, tile_col0: u32, local: u32) {
         let kv = k0 / 4u + kq;
         var v = vec4<Acc>(0.0);
         if (tile_row0 + row < dims.m && kv < dims.k_vec4) {
-            v = vec4<Acc>(a[(tile_row0 + row) * dims.k_vec4 + kv]);
+            v = vec4<Acc>(a[a_base + (tile_row0 + row) * dims.k_vec4 + kv]);
         }
         for (var c = 0u; c < 4u; c++) {
             wt_a[(kq * 4u + c) * WT_A_STRIDE + row] = v[c];
@@ -302,7 +321,7 @@ fn wt_stage(k0: u32, tile_row0: u32, tile_col0: u32, local: u32) {
         let col = tile_col0 + i % WT_TILE_COLS;
         var v = vec4<Acc>(0.0);
         if (k0 + kk < dims.k_vec4 * 4u && col < dims.n_vec4) {
-            v = vec4<Acc>(b[(k0 + kk) * dims.n_vec4 + col]);
+            v = vec4<Acc>(b[b_base + (k0 + kk) * dims.n_vec4 + col]);
         }
         wt_b[i] = v;
     }
@@ -314,6 +333,7 @@ fn matmul_workgroup_tiled(
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(local_invocation_index) local: u32,
 ) {
+    select_product(group.z);
     let tile_row0 = group.y * WT_TILE_ROWS;
     let tile_col0 = group.x * WT_TILE_COLS;
     // At most 8 rows × 2 columns; loops run to WT_ROWS and WT_COLS, which
@@ -350,7 +370,7 @@ fn matmul_workgroup_tiled(
         for (var j = 0u; j < WT_COLS; j++) {
             let col = tile_col0 + j * WT_SIDE + lid.x;
             if (row < dims.m && col < dims.n_vec4) {
-                c[row * dims.n_vec4 + col] = acc[i * WT_COLS + j];
+                c[c_base + row * dims.n_vec4 + col] = acc[i * WT_COLS + j];
             }
         }
     }

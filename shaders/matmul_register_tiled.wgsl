@@ -20,6 +20,7 @@ fn $ENTRY_POINT(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(local_invocation_index) local: u32,$LANE_PARAMETER
 ) {
+    select_product(group.z);
     let t = tile_origin(group, local);
     // Columns past N4 are clamped to the last one: computed, never stored.
     let col_left = min(t.col0, dims.n_vec4 - 1u);

@@ -212,18 +212,50 @@ fn unreadable_shapes_are_refused_with_the_rule() {
     }
 }
 
-/// The unfused path declares its score matrix, so a variant whose scores
-/// exceed a binding is reported unavailable before anything runs.
+/// The unfused path declares its score matrix (rows of Skv padded to 8),
+/// and the variants through the matmul kernels their Kᵀ (d8 × Skv8 per K/V
+/// head), so a variant whose scratch exceeds a binding is reported
+/// unavailable before anything runs.
 #[test]
-fn unfused_declares_its_score_matrix() {
-    let shape = dims(4, 2, 37, 257, 64, true);
+fn unfused_declares_its_scratch() {
+    let shape = dims(4, 2, 37, 257, 68, true);
     let case = attention_case("attention_unfused", Dtype::F32, shape);
     let workload = by_family("attention_unfused").unwrap();
-    let candidate = workload.candidates(&case, &common::gpus()[0]).unwrap()[0].clone();
-    let scores = workload
-        .buffers(&case, &candidate)
-        .into_iter()
-        .find(|(what, _)| what == "scores")
-        .expect("a scores buffer");
-    assert_eq!(scores.1, (2 * 4 * 37 * 260 * 4) as u64);
+    let candidates = workload.candidates(&case, &common::gpus()[0]).unwrap();
+    let scratch = |variant: &str, what: &str| {
+        let candidate = candidates.iter().find(|c| c.variant.starts_with(variant));
+        let buffers = workload.buffers(&case, candidate.expect(variant));
+        buffers
+            .into_iter()
+            .find(|(name, _)| name == what)
+            .map(|(_, bytes)| bytes)
+    };
+    let scores = Some((2 * 4 * 37 * 264 * 4) as u64);
+    assert_eq!(scratch("tiled", "scores"), scores);
+    assert_eq!(scratch("tiled", "k_transposed"), None);
+    assert_eq!(scratch("matmul_", "scores"), scores);
+    assert_eq!(
+        scratch("matmul_", "k_transposed"),
+        Some((2 * 2 * 72 * 264 * 4) as u64)
+    );
+}
+
+/// f16 cases offer only the tiled variant: P is f32, which the matmul
+/// kernels' A could not be in an f16 product.
+#[test]
+fn unfused_f16_runs_only_its_own_kernels() {
+    let case = attention_case(
+        "attention_unfused",
+        Dtype::F16,
+        dims(4, 2, 37, 257, 64, true),
+    );
+    let workload = by_family("attention_unfused").unwrap();
+    for gpu in common::gpus() {
+        if !gpu.has(wgpu::Features::SHADER_F16) {
+            continue;
+        }
+        let candidates = workload.candidates(&case, &gpu).unwrap();
+        let variants: Vec<String> = candidates.into_iter().map(|c| c.variant).collect();
+        assert_eq!(variants, ["tiled"], "{}", gpu.summary.backend);
+    }
 }

@@ -178,6 +178,13 @@ fn as_bytes(dtype: Dtype, values: &[f32]) -> Vec<u8> {
     }
 }
 
+/// Elements per row of the unfused path's score matrix: Skv rounded up to a
+/// multiple of 8, so that the matrix is a matmul input (K padded to 8) as
+/// well as an output (N padded to 4).
+pub(super) fn score_row_len(kv_len: usize) -> usize {
+    kv_len.next_multiple_of(8)
+}
+
 /// Mirrors `struct Params` of the attention shaders (declared alike in each).
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -207,7 +214,7 @@ impl Params {
             causal: u32::from(dims.causal),
             scale_log2: (std::f64::consts::LOG2_E / (dims.head_dim as f64).sqrt()) as f32,
             split_len: split_len as u32,
-            kv_len4: dims.kv_len.div_ceil(4) as u32,
+            kv_len4: (score_row_len(dims.kv_len) / 4) as u32,
             d4: (dims.head_dim / 4) as u32,
             q_fold_log2: 0,
             kv_fold_log2: 0,
@@ -333,11 +340,27 @@ impl Operands {
 
     /// Q, K and V as storage buffers of the case's dtype.
     pub(super) fn buffers(&self, gpu: &Gpu) -> Result<[wgpu::Buffer; 3], GpuError> {
-        let (dtype, inputs) = (self.check.dtype, &self.check.inputs);
-        gpu.catching(|| {
-            [("Q", &inputs.q), ("K", &inputs.k), ("V", &inputs.v)]
-                .map(|(label, values)| storage_buffer_init(gpu, label, &as_bytes(dtype, values)))
-        })
+        let inputs = self.inputs();
+        let [q, k, v] = [("Q", &inputs.q), ("K", &inputs.k), ("V", &inputs.v)]
+            .map(|(label, values)| self.upload(gpu, label, values));
+        Ok([q?, k?, v?])
+    }
+
+    /// The inputs the output is checked against.
+    pub(super) fn inputs(&self) -> &AttentionInputs {
+        &self.check.inputs
+    }
+
+    /// `values` (in the layout of the caller's choosing) as a storage buffer
+    /// of the case's dtype.
+    pub(super) fn upload(
+        &self,
+        gpu: &Gpu,
+        label: &str,
+        values: &[f32],
+    ) -> Result<wgpu::Buffer, GpuError> {
+        let bytes = as_bytes(self.check.dtype, values);
+        gpu.catching(|| storage_buffer_init(gpu, label, &bytes))
     }
 
     /// Q, K and V as read-only storage textures (rgba32float, or rgba16float
@@ -483,7 +506,11 @@ fn fused_workgroup_bytes(head_dim: usize, constants: &[(String, f64)]) -> u64 {
 }
 
 /// The fused variants' candidates that fit `gpu` (see [`FUSED`]).
-pub(super) fn fused_candidates(dims: &AttentionDims, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+pub(super) fn fused_candidates(
+    _dtype: Dtype,
+    dims: &AttentionDims,
+    gpu: &Gpu,
+) -> Result<Vec<Candidate>, String> {
     texture_layouts(dims, gpu)?;
     let limit = u64::from(gpu.device.limits().max_compute_workgroup_storage_size);
     let subgroup = subgroups_of_at_least(gpu, 8);
@@ -536,7 +563,7 @@ pub struct AttentionFamily {
     /// Buffers a candidate needs beyond Q, K, V and O, as (description, bytes).
     pub(super) scratch: fn(&Case, &Candidate) -> Vec<(String, u64)>,
     /// The candidates `gpu` can run for a shape that keeps the rules.
-    pub(super) candidates: fn(&AttentionDims, &Gpu) -> Result<Vec<Candidate>, String>,
+    pub(super) candidates: fn(Dtype, &AttentionDims, &Gpu) -> Result<Vec<Candidate>, String>,
     /// Uploads inputs and builds a candidate's kernels.
     pub(super) build: Build,
     /// The tile a candidate's kernel works in, from its constants (see
@@ -616,7 +643,7 @@ impl Workload for AttentionFamily {
     }
 
     fn candidates(&self, case: &Case, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
-        (self.candidates)(&unrunnable(case, gpu)?, gpu)
+        (self.candidates)(case.dtype, &unrunnable(case, gpu)?, gpu)
     }
 
     fn prepare(

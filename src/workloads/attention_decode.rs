@@ -181,6 +181,7 @@ fn decode_tile(splits: u64) -> AttentionTile {
 
 /// One candidate per reduction the adapter can do.
 pub(super) fn one_pass_candidates(
+    _dtype: Dtype,
     dims: &AttentionDims,
     gpu: &Gpu,
 ) -> Result<Vec<Candidate>, String> {
@@ -239,7 +240,11 @@ fn split_scratch(case: &Case, candidate: &Candidate) -> Vec<(String, u64)> {
 
 /// One candidate per split count of at least one stretch of keys per split
 /// (and always the fewest), with the best reduction the adapter has.
-fn split_candidates(dims: &AttentionDims, gpu: &Gpu) -> Result<Vec<Candidate>, String> {
+fn split_candidates(
+    _dtype: Dtype,
+    dims: &AttentionDims,
+    gpu: &Gpu,
+) -> Result<Vec<Candidate>, String> {
     texture_layouts(dims, gpu)?;
     let reduction = reductions(gpu)[0];
     let variant = format!("split_{reduction}");

@@ -247,8 +247,8 @@ pub fn prepare_block(
     };
     let layouts = texture_layouts(&attention_dims, gpu).map_err(invalid)?;
     let attention_candidate = match dims.tokens {
-        1 => one_pass_candidates(&attention_dims, gpu),
-        _ => fused_candidates(&attention_dims, gpu),
+        1 => one_pass_candidates(Dtype::F32, &attention_dims, gpu),
+        _ => fused_candidates(Dtype::F32, &attention_dims, gpu),
     }
     .map_err(invalid)?
     .into_iter()

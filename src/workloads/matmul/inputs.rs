@@ -89,8 +89,8 @@ impl MatmulInputs {
     pub(super) fn padded_bytes(&self, padded: Dims) -> [Vec<u8>; 2] {
         let Dims { m, n, k } = self.dims;
         [
-            self.as_bytes(&pad(&self.a, (m, k), (padded.m, padded.k))),
-            self.as_bytes(&pad(&self.b, (k, n), (padded.k, padded.n))),
+            self.as_bytes(&pad_matrix(&self.a, (m, k), (padded.m, padded.k))),
+            self.as_bytes(&pad_matrix(&self.b, (k, n), (padded.k, padded.n))),
         ]
     }
 
@@ -108,7 +108,7 @@ impl MatmulInputs {
 
 /// Copies a `rows × cols` row-major matrix into a zeroed `rows_padded ×
 /// cols_padded` one.
-fn pad(
+pub fn pad_matrix(
     data: &[f32],
     (rows, cols): (usize, usize),
     (rows_padded, cols_padded): (usize, usize),

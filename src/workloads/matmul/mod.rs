@@ -12,8 +12,10 @@
 //! may run), `shader` (the module a variant is built from), `inputs` (the
 //! seeded A and B, their rounding and padding), `prepare` (buffers, textures,
 //! pipeline), `check` (C against the CPU reference), `coop` (the
-//! cooperative-matrix kernels).
+//! cooperative-matrix kernels), `batched` (batches of products through the
+//! buffer kernels, for other workloads: unfused attention).
 
+mod batched;
 mod check;
 mod coop;
 mod inputs;
@@ -21,7 +23,8 @@ mod prepare;
 mod shader;
 mod variants;
 
-pub use inputs::MatmulInputs;
+pub use batched::{batched_candidates, batched_kernel, BatchedProduct};
+pub use inputs::{pad_matrix, MatmulInputs};
 pub use prepare::{matmul_kernel, matrix_texture, reads_textures, Operand};
 
 use super::{require_dtype, Candidate, Case, Dtype, Prepared, Unavailable, Work, Workload};

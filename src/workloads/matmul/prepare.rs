@@ -4,8 +4,7 @@
 //! caller owns, so that an operation made of several kernels (the
 //! transformer block) runs the same verified matmuls on its own activations.
 
-use bytemuck::{Pod, Zeroable};
-
+use super::batched::DimsUniform;
 use super::check::MatmulCheck;
 use super::inputs::{Dims, MatmulInputs};
 use super::shader::{module_source, texel_format};
@@ -15,16 +14,6 @@ use crate::gpu::{
     Kernel, KernelSpec,
 };
 use crate::workloads::{Candidate, Case, Dtype, KernelCase, Prepared};
-
-/// Mirrors `struct Dims` in the shader.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct DimsUniform {
-    m: u32,
-    k_vec4: u32,
-    n_vec4: u32,
-    _pad: u32,
-}
 
 /// Where a matmul kernel reads A or B from: a storage buffer, or a
 /// read-only storage texture of one vec4 of a row per texel (see
@@ -88,13 +77,10 @@ pub fn matmul_kernel(
 ) -> Result<Kernel, GpuError> {
     let offer = offer_of(dtype, candidate);
     let variant = offer.variant;
-    let padded = Dims { m, n, k }.vec4_layout();
-    let uniform = DimsUniform {
-        m: m as u32,
-        k_vec4: (padded.k / 4) as u32,
-        n_vec4: (padded.n / 4) as u32,
-        _pad: 0,
-    };
+    let dims = Dims { m, n, k };
+    let padded = dims.vec4_layout();
+    // A batch of one product.
+    let uniform = DimsUniform::of(dims, 1);
     let dims_buffer = gpu.catching(|| uniform_buffer(gpu, "dims", bytemuck::bytes_of(&uniform)))?;
     // A and B at bindings 0 and 1 (buffers) or 4 and 5 (textures), as
     // matmul.wgsl declares them; C and dims at 2 and 3.
@@ -116,9 +102,10 @@ pub fn matmul_kernel(
             ),
         }
     }
-    let (x, y) = variant
-        .family
-        .workgroups(uniform.m, uniform.n_vec4, &candidate.constants);
+    let (x, y) =
+        variant
+            .family
+            .workgroups(m as u32, (padded.n / 4) as u32, &candidate.constants);
     Kernel::build(
         gpu,
         &KernelSpec {
