@@ -13,15 +13,18 @@
 #
 # Settings: TASKS (default 4: three at full speed and the slowed one),
 # CHIPBENCH_SUITE and CHIPBENCH_FILTER (the cases each task runs, default the
-# quick suite's matmul_f32_5: its two largest f32 matmuls, compute-bound, so
-# one thread fewer shows), CHIPBENCH_BIN (default: target/release/chipbench,
+# quick suite's `peak` probes, f32 and f16: pure arithmetic spread over every
+# lavapipe thread, so one thread fewer halves them; the quick suite's
+# matmuls are too small on a 2-core machine: on an idle one, a task with
+# one thread fewer read 51-100% of its peers there and 55-62% on `peak`),
+# CHIPBENCH_BIN (default: target/release/chipbench,
 # built here), TIMEOUT_S (for the jobs, default 900).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 
 tasks=${TASKS:-4}
-filter=${CHIPBENCH_FILTER:-matmul_f32_5}
+filter=${CHIPBENCH_FILTER:-peak}
 suite=${CHIPBENCH_SUITE:-quick}
 timeout_s=${TIMEOUT_S:-900}
 if ! [[ $tasks =~ ^[0-9]+$ ]] || [ "$tasks" -lt 3 ]; then
