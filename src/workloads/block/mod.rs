@@ -134,7 +134,10 @@ fn attention_variant(dims: &BlockDims, gpu: &Gpu) -> Result<String, String> {
     texture_layouts(&attention, gpu)?;
     let (offered, preferred) = match dims.tokens {
         1 => (one_pass_candidates(Dtype::F32, &attention, gpu)?, "tree"),
-        _ => (fused_candidates(Dtype::F32, &attention, gpu)?, "subgroup_loads"),
+        _ => (
+            fused_candidates(Dtype::F32, &attention, gpu)?,
+            "subgroup_loads",
+        ),
     };
     let chosen = offered
         .iter()

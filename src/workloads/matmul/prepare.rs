@@ -102,10 +102,9 @@ pub fn matmul_kernel(
             ),
         }
     }
-    let (x, y) =
-        variant
-            .family
-            .workgroups(m as u32, (padded.n / 4) as u32, &candidate.constants);
+    let (x, y) = variant
+        .family
+        .workgroups(m as u32, (padded.n / 4) as u32, &candidate.constants);
     Kernel::build(
         gpu,
         &KernelSpec {
