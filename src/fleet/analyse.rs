@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use super::history::{drift, EarlierFigures, HistoryDrift};
 use super::node::{CaseOutcome, NodeRun};
-use super::robust::mad_sigma;
 use super::score::{Aggregate, CaseScore, Reference};
 use super::verdict::{Finding, Thresholds, Verdict, MIN_NODES};
 use super::{FleetError, GroupKey};
+use crate::measure::mad_sigma;
 use crate::measure::median;
 
 /// Which nodes should have reported.

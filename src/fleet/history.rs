@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::node::{CaseOutcome, NodeRun};
-use super::robust::mad_sigma;
 use super::score::{Aggregate, CaseScore, Reference};
 use super::GroupKey;
+use crate::measure::mad_sigma;
 use crate::measure::median;
 
 /// Earlier figures of each node: (node label, group, case) → the case's

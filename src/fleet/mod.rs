@@ -27,7 +27,7 @@ pub use group::GroupKey;
 pub use history::{EarlierFigures, HistoryDrift};
 pub use node::{CaseFigure, CaseOutcome, NodeRun};
 pub use rates::{measure_rates, Rates, Trial};
-pub use robust::{mad_sigma, weighted_median};
+pub use robust::weighted_median;
 pub use score::{signed, Aggregate, CaseScore, Reference};
 pub use synthetic::{synthesize, FleetSpec, NoiseModel};
 pub use verdict::{Finding, Thresholds, Verdict, MIN_NODES};

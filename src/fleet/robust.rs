@@ -1,24 +1,14 @@
 //! Robust statistics across nodes, as pure functions: the median absolute
-//! deviation scaled to a standard deviation, a weighted median, and the
+//! deviation scaled to a standard deviation (from `measure`, which the
+//! history's drift shares), a weighted median, and the
 //! standard error of a median from its samples' confidence interval.
 
 use crate::measure::median;
-
-/// 1.4826: the median absolute deviation of normal data times this is its
-/// standard deviation, so a MAD reads on the same scale as σ.
-pub const MAD_TO_SIGMA: f64 = 1.4826;
+use crate::measure::MAD_TO_SIGMA;
 
 /// √(π/2) ≈ 1.2533: the standard error of a median of normal samples is this
 /// many times the standard error of their mean.
 const MEDIAN_SE_FACTOR: f64 = 1.2533;
-
-/// The median absolute deviation of non-empty `values` from their median,
-/// scaled to a standard deviation (`1.4826·MAD`).
-pub fn mad_sigma(values: &[f64]) -> f64 {
-    let centre = median(values);
-    let deviations: Vec<f64> = values.iter().map(|v| (v - centre).abs()).collect();
-    MAD_TO_SIGMA * median(&deviations)
-}
 
 /// The weighted median of `(value, weight)` pairs: the value where the
 /// cumulative weight, in value order, reaches half the total; the midpoint
@@ -82,15 +72,7 @@ pub fn median_se_fraction_of_summary(median_s: f64, mad_s: f64, samples: usize) 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_mad_of_known_values_is_scaled_to_sigma() {
-        // median 3, deviations 2 1 0 1 2 → MAD 1
-        assert!((mad_sigma(&[1.0, 2.0, 3.0, 4.0, 5.0]) - MAD_TO_SIGMA).abs() < 1e-12);
-        assert_eq!(mad_sigma(&[7.0, 7.0, 7.0]), 0.0);
-        // one wild value does not move it
-        assert!((mad_sigma(&[1.0, 2.0, 3.0, 4.0, 500.0]) - MAD_TO_SIGMA).abs() < 1e-12);
-    }
+    use crate::measure::mad_sigma;
 
     #[test]
     fn a_weighted_median_follows_the_weight() {

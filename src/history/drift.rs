@@ -4,7 +4,7 @@
 
 use super::{History, Result};
 use crate::analysis::{best, rate_of};
-use crate::measure::median;
+use crate::measure::{mad_sigma, median};
 use crate::report::Report;
 
 /// A change smaller than this is never called a drift, however steady the
@@ -14,9 +14,6 @@ pub const DRIFT_FLOOR: f64 = 0.05;
 /// A change is a drift when it is beyond this many of the history's robust
 /// spreads (and beyond [`DRIFT_FLOOR`]).
 pub const SPREADS_OF_NOISE: f64 = 3.0;
-
-/// The MAD of normal data times this is its standard deviation.
-const MAD_TO_SIGMA: f64 = 1.4826;
 
 /// How a case's figure stands against its history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,10 +232,7 @@ fn judge(
 ) -> CaseDrift {
     let figures: Vec<f64> = earlier.iter().map(|e| e.figure).collect();
     let history_median = (!figures.is_empty()).then(|| median(&figures));
-    let across_runs = history_median.map(|center| {
-        let deviations: Vec<f64> = figures.iter().map(|f| (f - center).abs()).collect();
-        MAD_TO_SIGMA * median(&deviations) / center
-    });
+    let across_runs = history_median.map(|center| mad_sigma(&figures) / center);
     let history_spread = match earlier.len() {
         n if n >= RUNS_FOR_A_SPREAD => across_runs.map(|s| SPREADS_OF_NOISE * s),
         _ => {

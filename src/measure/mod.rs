@@ -12,6 +12,6 @@ pub use autotune::{
     screening_plan, shape_class, trial_plan, AutotuneRecord, Trial, TuneCache, SCREEN_FACTOR,
 };
 pub use sampler::{sample, Sampled, SamplingPlan};
-pub use stats::{median, percentile, Summary};
+pub use stats::{mad_sigma, median, percentile, Summary, MAD_TO_SIGMA};
 pub use timing::Timing;
 pub use warnings::Warning;

@@ -92,9 +92,30 @@ pub fn median(values: &[f64]) -> f64 {
     percentile(&sorted, 50.0)
 }
 
+/// 1.4826: the median absolute deviation of normal data times this is its
+/// standard deviation, so a MAD reads on the same scale as σ.
+pub const MAD_TO_SIGMA: f64 = 1.4826;
+
+/// The median absolute deviation of non-empty `values` from their median,
+/// scaled to a standard deviation (`1.4826·MAD`).
+pub fn mad_sigma(values: &[f64]) -> f64 {
+    let centre = median(values);
+    let deviations: Vec<f64> = values.iter().map(|v| (v - centre).abs()).collect();
+    MAD_TO_SIGMA * median(&deviations)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mad_of_known_values_is_scaled_to_sigma() {
+        // median 3, deviations 2 1 0 1 2 → MAD 1
+        assert!((mad_sigma(&[1.0, 2.0, 3.0, 4.0, 5.0]) - MAD_TO_SIGMA).abs() < 1e-12);
+        assert_eq!(mad_sigma(&[7.0, 7.0, 7.0]), 0.0);
+        // one wild value does not move it
+        assert!((mad_sigma(&[1.0, 2.0, 3.0, 4.0, 500.0]) - MAD_TO_SIGMA).abs() < 1e-12);
+    }
 
     #[test]
     fn summary_of_known_samples() {
