@@ -99,6 +99,9 @@ pub struct CatalogChip {
     pub scale_up_latency_s: Option<Sourced>,
     /// Published time of a small collective over the network, seconds.
     pub scale_out_latency_s: Option<Sourced>,
+    /// Share of its per-op rates the chip sustains over a whole training
+    /// step, fitted on published training runs (`data/published_runs.toml`).
+    pub training_step_efficiency: Option<Sourced>,
 }
 
 /// The compiled-in catalog.

@@ -126,6 +126,9 @@ pub fn catalog_cost(catalog: &Catalog, chip: &CatalogChip) -> Result<Datasheet, 
         scale_out_latency_s: own_or_assumed(catalog, chip, "scale-out collective latency", |c| {
             c.scale_out_latency_s.as_ref().map(cited)
         }),
+        training_step: own_or_assumed(catalog, chip, "training-step efficiency", |c| {
+            c.training_step_efficiency.as_ref().map(cited)
+        }),
     }
     .complete()
     .ok_or_else(|| {
@@ -146,6 +149,7 @@ struct PartialEfficiencies {
     scale_out: Option<Cited>,
     scale_up_latency_s: Option<Cited>,
     scale_out_latency_s: Option<Cited>,
+    training_step: Option<Cited>,
 }
 
 impl PartialEfficiencies {
@@ -159,6 +163,7 @@ impl PartialEfficiencies {
             scale_out: self.scale_out?,
             scale_up_latency_s: self.scale_up_latency_s?,
             scale_out_latency_s: self.scale_out_latency_s?,
+            training_step: self.training_step,
         })
     }
 }
@@ -542,6 +547,15 @@ mod tests {
             .scale_up
             .source
             .starts_with("assumed from h100-sxm"));
+        let step = |cost: &Datasheet| cost.efficiencies.training_step.clone().unwrap();
+        assert!(step(&h100).source.starts_with("fitted on 6 published H100"));
+        assert!(
+            step(&h200)
+                .source
+                .starts_with("assumed: median training-step efficiency"),
+            "{}",
+            step(&h200).source
+        );
     }
 
     /// The committed gl profile (matmul_f32 and stream models only).

@@ -249,6 +249,35 @@ impl Timed {
             notes: Vec::new(),
         }
     }
+
+    /// This time inside a training step that sustains `share` of the op's
+    /// rate ([`OpCost::training_step`]): slower by 1/share, its source
+    /// saying so. Unchanged where `share` is None.
+    pub fn in_training_step(self, share: Option<&Cited>) -> Timed {
+        let Some(share) = share else {
+            return self;
+        };
+        let source = match self.source {
+            Source::Datasheet {
+                figure,
+                efficiency,
+                efficiency_source,
+            } => Source::Datasheet {
+                figure,
+                efficiency: efficiency * share.value,
+                efficiency_source: format!(
+                    "{efficiency_source}; × {:.3} sustained in a training step: {}",
+                    share.value, share.source
+                ),
+            },
+            measured => measured,
+        };
+        Timed {
+            seconds: self.seconds / share.value,
+            source,
+            notes: self.notes,
+        }
+    }
 }
 
 /// Seconds by item and source, so every figure in a plan says where it came from.
@@ -428,6 +457,13 @@ pub trait OpCost {
     /// One collective step: each chip sends `bytes` over `link` (latency
     /// included). Plans check [`ChipFacts::require_link`] before asking.
     fn transfer(&self, link: Link, bytes: f64) -> Timed;
+    /// The share of the rates above that a whole training step sustains
+    /// on this chip (clocks under sustained power, gaps between kernels,
+    /// stragglers), which a training plan divides its per-op times by;
+    /// None where nothing measures it, and the ops run at their rates.
+    fn training_step(&self) -> Option<&Cited> {
+        None
+    }
 }
 
 /// The efficiencies a [`Datasheet`] multiplies the roofs by, each cited.
@@ -447,6 +483,9 @@ pub struct Efficiencies {
     pub scale_up_latency_s: Cited,
     /// Fixed time of one collective over the scale-out link, seconds.
     pub scale_out_latency_s: Cited,
+    /// Share of the rates above that a whole training step sustains
+    /// ([`OpCost::training_step`]); None where nothing measures it.
+    pub training_step: Option<Cited>,
 }
 
 /// Times from datasheet roofs times cited efficiencies: a roofline,
@@ -568,6 +607,10 @@ impl OpCost for Datasheet {
                 efficiency_source: efficiency.source.clone(),
             },
         )
+    }
+
+    fn training_step(&self) -> Option<&Cited> {
+        self.efficiencies.training_step.as_ref()
     }
 }
 

@@ -33,6 +33,7 @@ pub fn test_chip() -> Datasheet {
             scale_out: cited(0.8),
             scale_up_latency_s: cited(5e-6),
             scale_out_latency_s: cited(40e-6),
+            training_step: None,
         },
     }
 }

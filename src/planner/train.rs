@@ -114,8 +114,9 @@ impl Part {
 
     /// Adds the forward and backward (and recomputation) of `ops`.
     fn run(&mut self, ops: &[Op], cost: &dyn OpCost, precision: Precision, recompute: Recompute) {
+        let share = cost.training_step();
         for op in ops {
-            let forward = forward_time(op, cost, precision);
+            let forward = forward_time(op, cost, precision).in_training_step(share);
             self.forward_s += self.compute.add(op.name, &forward, 1.0);
             let again = match recompute {
                 Recompute::None => false,
@@ -126,6 +127,7 @@ impl Part {
                 self.backward_s += self.compute.add(op.name, &forward, 1.0);
             }
             for timed in backward_times(op, cost, precision) {
+                let timed = timed.in_training_step(share);
                 self.backward_s += self.compute.add(op.name, &timed, 1.0);
             }
         }
