@@ -24,54 +24,52 @@
 //! published one against 36% for the 8K rows: at 128K attention is 57% of
 //! that count, and half of it is masked work no causal kernel does. Counted
 //! over the pairs a causal mask keeps (6·L·d·s), all three rows land the
-//! same distance above (+30 to +36%). So the tests count causal attention.
+//! same distance above (+30 to +36% at the catalog's rates alone). So the
+//! tests count causal attention.
+//!
+//! The three layouts are held-out runs of `data/published_runs.toml`
+//! (`llama3-405b-*`): the H100's training-step efficiency is fitted on
+//! other published H100 runs (NVIDIA's DGX Cloud recipes, see
+//! tests/published_runs.rs), never on these.
 //!
 //! What it shows (run with `--nocapture`): the schedule reproduces how
-//! throughput falls from 8,192 to 16,384 GPUs, but all three rows land
-//! about a third above the published figures, outside the 15% the planner
-//! aims for, by a margin nearly the same in rows whose communication,
-//! bubble and attention shares differ widely: a loss per FLOP the
-//! catalog's best-shape GEMM and attention figures do not hold (README,
-//! "Checked against published runs"). Its throughput is an upper bound;
-//! the tests assert that: above the published figure, by less than 40%,
-//! and the scaling within 15%.
+//! throughput falls from 8,192 to 16,384 GPUs. With the catalog's rates
+//! alone all three rows landed about a third above the published figures;
+//! with the fitted efficiency the 8K rows land 16% above and the 128K row
+//! 21%, still outside the 15% the planner aims for, and the GPU-hours 22%
+//! below the published ones (the target is 20%). The tests assert what
+//! holds: above the published throughput by less than 22%, below the
+//! published hours by less than 25%, the scaling within 15%.
+
+mod published;
 
 use chipbench::model::chip_cost;
-use chipbench::planner::{plan_training, transformer, Layout, Recompute, TrainPlan, TrainSpec};
+use chipbench::planner::TrainPlan;
+use published::{published_run, Published};
 
 const TOKENS: f64 = 15.6e12;
 /// The long-context stage, "approximately 800B training tokens" in six
 /// steps from 8K to 128K (§3.4.2), planned at 128K as Table 4's third row.
 const LONG_CONTEXT_TOKENS: f64 = 800e9;
-const SEQ: u64 = 8192;
-const LONG_SEQ: u64 = 131_072;
-/// 16M tokens per batch: 2,048 sequences of 8,192 (or 128 of 131,072).
-const BATCH_TOKENS: u64 = 16 * 1024 * 1024;
-/// Interleaved chunks per pipeline rank, from §3.3.2 as above.
-const LLAMA3_V: &str = "v=8";
+/// Table 4's rows in `data/published_runs.toml`.
+const EIGHT_K_ON_8192: &str = "llama3-405b-8k-8192";
+const EIGHT_K_ON_16384: &str = "llama3-405b-8k-16384";
+const LONG_ON_16384: &str = "llama3-405b-128k-16384";
 
-/// The plan of one Table 4 layout at sequence length `seq`, printed.
-fn plan(chips_in_job: u64, layout: &str, seq: u64, tokens: f64) -> TrainPlan {
-    let model = transformer::resolve("llama3-405b").unwrap();
-    let h100 = chip_cost("h100-sxm").unwrap();
-    let layout: Layout = format!("{layout},{LLAMA3_V}").parse().unwrap();
-    // "we could pretrain Llama 3 on sequences of 8K tokens without
-    // activation checkpointing" (§3.3.2), with FSDP sharding optimizer
-    // state and gradients but not resharding weights after the forward:
-    // ZeRO 2.
-    let spec = TrainSpec {
-        recompute: Recompute::None,
-        zero: 2,
-        ..TrainSpec::new(tokens, seq, BATCH_TOKENS / seq)
-    };
-    let plan = plan_training(&model, h100.as_ref(), chips_in_job, &layout, &spec).unwrap();
+/// The plan of the Table 4 row `id` over `tokens`, printed.
+fn plan(id: &str, tokens: f64) -> (Published, TrainPlan) {
+    let run = published_run(id);
+    let plan = run.plan_tokens(chip_cost(&run.run.chip).unwrap().as_ref(), tokens);
     assert!(plan.memory.fits(), "{:?}", plan.memory);
     println!(
-        "{chips_in_job} GPUs {layout}, seq {seq}: {:.0} TFLOP/s per GPU as the paper counts them \
+        "{} GPUs {}, seq {}: {:.0} TFLOP/s per GPU as the paper counts them \
          ({:.0} as the planner does), step {:.2} s \
          (compute {:.2} + exposed communication {:.2} + bubble {:.2}), {:.1} GB per GPU, \
          {:.2}M GPU-hours for {:.1}T tokens",
-        papers_tflop_per_gpu(&plan),
+        plan.chips,
+        plan.layout,
+        plan.spec.seq,
+        papers_tflop_per_gpu(&run, &plan),
         plan.flop_per_s_per_chip / 1e12,
         plan.step.total_s,
         plan.step.compute_s,
@@ -84,18 +82,14 @@ fn plan(chips_in_job: u64, layout: &str, seq: u64, tokens: f64) -> TrainPlan {
     for share in plan.time_by_item.iter().take(8) {
         println!("  {:>8.3} s  {}", share.seconds, share.item);
     }
-    plan
+    (run, plan)
 }
 
 /// Per-GPU TFLOP/s counted as Llama 3 evidently counts them (see the
 /// module's notes): 6 · matmul parameters + 6 · layers · d_attn · seq per
 /// token, attention over the causal pairs only.
-fn papers_tflop_per_gpu(plan: &TrainPlan) -> f64 {
-    let model = transformer::resolve("llama3-405b").unwrap();
-    let seq = plan.spec.seq as f64;
-    let per_token = 6.0 * model.active_matmul_params() as f64
-        + 6.0 * (model.layers * model.d_attn()) as f64 * seq;
-    plan.tokens_per_step * per_token / plan.step.total_s / plan.chips as f64 / 1e12
+fn papers_tflop_per_gpu(run: &Published, plan: &TrainPlan) -> f64 {
+    run.tflop_per_s_per_gpu(plan.step.total_s).unwrap()
 }
 
 /// How far `value` lands from `published`, printed with whether it meets `target`.
@@ -116,10 +110,7 @@ fn off(what: &str, value: f64, published: f64, target: f64) -> f64 {
         if off.abs() <= target {
             String::new()
         } else {
-            format!(
-                " — outside the {:.0}% target: a loss per FLOP the catalog's figures do not hold",
-                100.0 * target
-            )
+            format!(" — outside the {:.0}% target", 100.0 * target)
         }
     );
     off
@@ -127,11 +118,12 @@ fn off(what: &str, value: f64, published: f64, target: f64) -> f64 {
 
 #[test]
 fn the_papers_schedule_reproduces_the_fall_from_8k_to_16k_gpus() {
-    let eight = plan(8192, "tp=8,cp=1,pp=16,dp=64", SEQ, TOKENS);
-    let sixteen = plan(16384, "tp=8,cp=1,pp=16,dp=128", SEQ, TOKENS);
+    let (eight_run, eight) = plan(EIGHT_K_ON_8192, TOKENS);
+    let (sixteen_run, sixteen) = plan(EIGHT_K_ON_16384, TOKENS);
     let scaling = off(
         "per-GPU TFLOP/s at 16,384 ÷ at 8,192 GPUs (×1000)",
-        1000.0 * papers_tflop_per_gpu(&sixteen) / papers_tflop_per_gpu(&eight),
+        1000.0 * papers_tflop_per_gpu(&sixteen_run, &sixteen)
+            / papers_tflop_per_gpu(&eight_run, &eight),
         1000.0 * 400.0 / 430.0,
         0.15,
     );
@@ -139,46 +131,32 @@ fn the_papers_schedule_reproduces_the_fall_from_8k_to_16k_gpus() {
 }
 
 #[test]
-fn per_gpu_throughput_is_an_upper_bound_of_the_published_one() {
-    for (chips, layout, seq, published) in [
-        (8192, "tp=8,cp=1,pp=16,dp=64", SEQ, 430.0),
-        (16384, "tp=8,cp=1,pp=16,dp=128", SEQ, 400.0),
-        (16384, "tp=8,cp=16,pp=16,dp=8", LONG_SEQ, 380.0),
-    ] {
-        let plan = plan(chips, layout, seq, TOKENS);
+fn per_gpu_throughput_lands_above_the_published_one_by_less_than_22_percent() {
+    for id in [EIGHT_K_ON_8192, EIGHT_K_ON_16384, LONG_ON_16384] {
+        let (run, plan) = plan(id, TOKENS);
         let over = off(
-            &format!("TFLOP/s per GPU on {chips} GPUs at seq {seq}"),
-            papers_tflop_per_gpu(&plan),
-            published,
+            &format!("TFLOP/s per GPU, {id}"),
+            papers_tflop_per_gpu(&run, &plan),
+            run.run.published_tflop_per_s_per_gpu.unwrap(),
             0.15,
         );
-        assert!(over > 0.0 && over < 0.40, "{chips}: {over}");
+        assert!(over > 0.0 && over < 0.22, "{id}: {over}");
     }
 }
 
 #[test]
-fn the_runs_gpu_hours_are_a_lower_bound_of_the_published_ones() {
+fn the_runs_gpu_hours_land_below_the_published_ones_by_less_than_25_percent() {
     // 15.6T tokens: the long-context stage's 800B at Table 4's 128K layout,
     // the rest at its 16,384-GPU 8K layout. Left out, so the plan is a lower
     // bound: the first 2.87T tokens ran at 4M- and 8M-token batches (§3.4.1),
     // whose fewer micro-batches per replica leave more pipeline bubble; the
     // long-context stage's shorter steps before 128K; annealing; and
     // interruptions (above 90% effective training time, §3.3.4).
-    let short = plan(
-        16384,
-        "tp=8,cp=1,pp=16,dp=128",
-        SEQ,
-        TOKENS - LONG_CONTEXT_TOKENS,
-    );
-    let long = plan(
-        16384,
-        "tp=8,cp=16,pp=16,dp=8",
-        LONG_SEQ,
-        LONG_CONTEXT_TOKENS,
-    );
+    let (_, short) = plan(EIGHT_K_ON_16384, TOKENS - LONG_CONTEXT_TOKENS);
+    let (_, long) = plan(LONG_ON_16384, LONG_CONTEXT_TOKENS);
     let hours = short.run.chip_hours + long.run.chip_hours;
     let under = off("GPU-hours", hours, 30.84e6, 0.20);
-    assert!(under < 0.0 && under > -0.40, "{under}");
+    assert!(under < 0.0 && under > -0.25, "{under}");
     let flops = off(
         "6·N·D FLOPs",
         short.run.six_nd_flop + long.run.six_nd_flop,
