@@ -6,7 +6,7 @@
 use super::crossval::{Method, Predictor};
 use super::form::{Estimate, Form, RoofRates, TiledRoofline};
 use super::tiles::{distinct_tiles, tile_for, TileEntry};
-use super::{Op, Point};
+use super::{Op, Point, Tile};
 
 /// Log residuals beyond this (about 10%) count linearly, not squared, so a
 /// disturbed case cannot drag the fit.
@@ -120,17 +120,29 @@ fn simplex_search(
     simplex.swap_remove(0)
 }
 
-/// Each kernel variant's compute efficiency relative to the most measured
-/// variant's (1 for that one): at one tile shape a texture-fed kernel and one
-/// reading storage buffers differ by 2× on a software adapter.
+/// Each winning kernel's compute efficiency relative to the most measured
+/// kernel's (1 for that one), keyed by [`kernel_key`]: a variant at one tile
+/// shape. At one tile shape a texture-fed kernel and one reading storage
+/// buffers differ by 2× on a software adapter, and one variant at two tile
+/// shapes by up to 40×.
 pub type VariantFactors = Vec<(String, f64)>;
 
-/// The factor of `variant` among `factors` (1 for a variant not in them).
-pub fn factor_of(factors: &[(String, f64)], variant: &str) -> f64 {
-    factors
-        .iter()
-        .find(|(v, _)| v == variant)
-        .map_or(1.0, |(_, f)| *f)
+/// The key a kernel's factor is kept under: `texture_subgroup 32×512`, its
+/// variant and tile (the variant alone where the op has no tiles).
+pub fn kernel_key(variant: &str, tile: Option<Tile>) -> String {
+    match tile {
+        Some(tile) => format!("{variant} {tile}"),
+        None => variant.to_string(),
+    }
+}
+
+/// The factor of the kernel `key` among `factors`; profiles of version 2
+/// keyed factors by the variant alone, so the variant's factor where the
+/// key is absent; 1 for a kernel not in them.
+pub fn factor_of(factors: &[(String, f64)], key: &str) -> f64 {
+    let variant = key.split(' ').next().unwrap_or(key);
+    let find = |k: &str| factors.iter().find(|(v, _)| v == k).map(|(_, f)| *f);
+    find(key).or_else(|| find(variant)).unwrap_or(1.0)
 }
 
 /// `roofs` with the compute roof scaled by `factor`.
@@ -150,7 +162,7 @@ pub fn form_loss(
     points: &[Point],
 ) -> f64 {
     robust_loss(points.iter().map(|p| {
-        let roofs = scaled(roofs, factor_of(factors, &p.variant));
+        let roofs = scaled(roofs, factor_of(factors, &kernel_key(&p.variant, p.tile)));
         (form.estimate(params, &roofs, &p.op, p.tile).time_s / p.time_s).ln()
     }))
 }
@@ -216,13 +228,15 @@ fn in_flight_grid(form: Form, points: &[Point]) -> Vec<f64> {
     grid
 }
 
-/// The variants among `points`, most measured first (ties in the order met).
-fn variants_by_count(points: &[Point]) -> Vec<String> {
+/// The kernels among `points` ([`kernel_key`]), most measured first (ties
+/// in the order met).
+fn kernels_by_count(points: &[Point]) -> Vec<String> {
     let mut counts: Vec<(String, usize)> = Vec::new();
     for p in points {
-        match counts.iter_mut().find(|(v, _)| *v == p.variant) {
+        let key = kernel_key(&p.variant, p.tile);
+        match counts.iter_mut().find(|(v, _)| *v == key) {
             Some((_, n)) => *n += 1,
-            None => counts.push((p.variant.clone(), 1)),
+            None => counts.push((key, 1)),
         }
     }
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
@@ -243,7 +257,7 @@ pub fn fit_form(form: Form, roofs: &RoofRates, points: &[Point]) -> (Vec<f64>, V
                 TiledRoofline::K_HALF,
                 TiledRoofline::MEMORY_EFFICIENCY,
             ];
-            let variants = variants_by_count(points);
+            let variants = kernels_by_count(points);
             let (params, factors, _) = in_flight_grid(form, points)
                 .into_iter()
                 .map(|in_flight| {
@@ -319,7 +333,10 @@ impl FittedForm {
     fn estimate_with(&self, op: &Op, entry: &TileEntry) -> Estimate {
         let roofs = scaled(
             &self.roofs,
-            factor_of(&self.variant_factors, &entry.variant),
+            factor_of(
+                &self.variant_factors,
+                &kernel_key(&entry.variant, Some(entry.tile)),
+            ),
         );
         self.form
             .estimate(&self.params, &roofs, op, Some(entry.tile))
@@ -397,6 +414,19 @@ mod tests {
             "{x:?}"
         );
         assert!(v < 1e-8);
+    }
+
+    #[test]
+    fn a_kernel_factor_falls_back_to_its_variant_then_to_one() {
+        let factors = vec![
+            ("texture_subgroup 32×512".to_string(), 0.5),
+            ("texture_tiled".to_string(), 0.25),
+        ];
+        let key = |v: &str, rows| kernel_key(v, Some(Tile::new(rows, 512)));
+        assert_eq!(factor_of(&factors, &key("texture_subgroup", 32)), 0.5);
+        assert_eq!(factor_of(&factors, &key("texture_subgroup", 8)), 1.0);
+        // A version 2 profile keyed by the variant alone.
+        assert_eq!(factor_of(&factors, &key("texture_tiled", 8)), 0.25);
     }
 
     #[test]

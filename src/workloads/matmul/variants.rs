@@ -256,6 +256,14 @@ pub(super) fn options(case: &Case, gpu: &Gpu) -> (Vec<Candidate>, Vec<Unavailabl
     // A subgroup kernel's lanes 0..7 hand out a block's 8 rows of A.
     let subgroup_size = subgroups_of_at_least(gpu, 8);
     let workgroup_limit = gpu.device.limits().max_compute_workgroup_storage_size;
+    // On a software adapter, tiles of 8 rows are offered only to shapes of
+    // at most 16 rows (decode), where a taller tile would be mostly padding.
+    // Elsewhere their speed is a lottery of memory placement: on lavapipe,
+    // one such kernel ran 512³ in 5 ms in one process and in 200 ms in
+    // another (Intel Xeon), 1024³ at 32 GFLOP/s and then at 9 (AMD EPYC), so
+    // autotune could crown one that a later run finds many times slower.
+    // 32-row tiles ran the same shapes at 35–60 GFLOP/s in every process.
+    let software = gpu.summary.is_software();
     let (mut candidates, mut unavailable) = coop_options(case, gpu);
     for offer in offers(case.dtype) {
         let variant = offer.variant;
@@ -295,6 +303,9 @@ pub(super) fn options(case: &Case, gpu: &Gpu) -> (Vec<Candidate>, Vec<Unavailabl
                     ));
                     continue;
                 }
+            }
+            if software && variant.family.output_tile(&constants).0 <= 8 && dims.m > 16 {
+                continue;
             }
             fitting += 1;
             candidates.push(Candidate {
