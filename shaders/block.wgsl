@@ -19,12 +19,8 @@
 // buffer, for matmul variants that read buffers) or `@operand-texture` (a
 // storage texture of one vec4 per texel, for those that read textures).
 //
-// Dispatch: layer_norm one invocation per token row, WORKGROUP rows to a
-// workgroup; the others walk the tokens × width vec4s of their output as one
-// flat range, each workgroup a run of WORKGROUP · VEC4S_PER_INVOCATION
-// vec4s, its invocations striding WORKGROUP apart (neighbouring invocations
-// touch neighbouring vec4s, as a stream kernel does): x = ceil(tokens ·
-// width / that), y = z = 1.
+// Dispatch: layer_norm one workgroup per token; the others x = vec4
+// columns / 64 (rounded up), y = tokens.
 
 // Mirrors `BlockParams` in src/workloads/block/prepare.rs.
 struct Params {
@@ -51,39 +47,45 @@ struct Params {
 @group(0) @binding(7) var k_out: texture_storage_2d<rgba32float, write>;
 @group(0) @binding(8) var v_out: texture_storage_2d<rgba32float, write>;
 
-// Mirrors WORKGROUP and VEC4S_PER_INVOCATION in prepare.rs.
 const WORKGROUP: u32 = 64u;
-const VEC4S_PER_INVOCATION: u32 = 8u;
 
-// The flat index of this invocation's `step`-th vec4.
-fn flat(wid: vec3<u32>, lid: u32, step: u32) -> u32 {
-    return (wid.x * VEC4S_PER_INVOCATION + step) * WORKGROUP + lid;
+var<workgroup> partial: array<f32, WORKGROUP>;
+
+// The sum of `value` over the workgroup (called in uniform control flow).
+fn workgroup_sum(value: f32, lid: u32) -> f32 {
+    partial[lid] = value;
+    workgroupBarrier();
+    for (var half = WORKGROUP / 2u; half > 0u; half /= 2u) {
+        if (lid < half) {
+            partial[lid] += partial[lid + half];
+        }
+        workgroupBarrier();
+    }
+    let total = partial[0];
+    workgroupBarrier();
+    return total;
 }
 
 // in0: x (tokens × d), in1: gain (d), in2: bias (d). Mean first, then the
-// variance as the mean of squared deviations (no cancellation): three
-// passes over the row, which stays in cache.
+// variance as the mean of squared deviations (no cancellation).
 @compute @workgroup_size(WORKGROUP)
-fn layer_norm(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let row = gid.x;
-    if (row >= params.tokens) {
-        return;
-    }
+fn layer_norm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let row = wid.x;
     let base = row * params.d4;
     let width = f32(params.d4 * 4u);
-    var sum = vec4(0.0);
-    for (var c = 0u; c < params.d4; c++) {
-        sum += in0[base + c];
+    var sum = 0.0;
+    for (var c = lid; c < params.d4; c += WORKGROUP) {
+        let x = in0[base + c];
+        sum += (x.x + x.y) + (x.z + x.w);
     }
-    let mean = ((sum.x + sum.y) + (sum.z + sum.w)) / width;
-    var squares = vec4(0.0);
-    for (var c = 0u; c < params.d4; c++) {
+    let mean = workgroup_sum(sum, lid) / width;
+    var squares = 0.0;
+    for (var c = lid; c < params.d4; c += WORKGROUP) {
         let deviation = in0[base + c] - mean;
-        squares += deviation * deviation;
+        squares += dot(deviation, deviation);
     }
-    let variance = ((squares.x + squares.y) + (squares.z + squares.w)) / width;
-    let scale = inverseSqrt(variance + params.epsilon);
-    for (var c = 0u; c < params.d4; c++) {
+    let scale = inverseSqrt(workgroup_sum(squares, lid) / width + params.epsilon);
+    for (var c = lid; c < params.d4; c += WORKGROUP) {
         store_operand(row, c, params.d4, (in0[base + c] - mean) * scale * in1[c] + in2[c]);
     }
 }
@@ -97,48 +99,42 @@ fn head_texel(row: u32, c: u32, fold_log2: u32) -> vec2<u32> {
 
 // in0: Q, K, V side by side (tokens × 3d), in1: their bias (3d).
 @compute @workgroup_size(WORKGROUP)
-fn split_heads(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn split_heads(@builtin(global_invocation_id) gid: vec3<u32>) {
     let width = 3u * params.d4;
-    for (var step = 0u; step < VEC4S_PER_INVOCATION; step++) {
-        let i = flat(wid, lid, step);
-        if (i >= params.tokens * width) {
-            return;
-        }
-        let token = i / width;
-        let c = i % width;
-        let value = in0[i] + in1[c];
-        let part = c / params.d4;
-        let within = c % params.d4;
-        let head = within / params.head_d4;
-        let column = within % params.head_d4;
-        if (part == 0u) {
-            textureStore(q_out, head_texel(head * params.tokens + token, column, params.q_fold_log2), value);
-            continue;
-        }
-        let at = head_texel(head * params.kv_len + params.past + token, column, params.kv_fold_log2);
-        if (part == 1u) {
-            textureStore(k_out, at, value);
-        } else {
-            textureStore(v_out, at, value);
-        }
+    let c = gid.x;
+    let token = gid.y;
+    if (c >= width || token >= params.tokens) {
+        return;
+    }
+    let value = in0[token * width + c] + in1[c];
+    let part = c / params.d4;
+    let within = c % params.d4;
+    let head = within / params.head_d4;
+    let column = within % params.head_d4;
+    if (part == 0u) {
+        textureStore(q_out, head_texel(head * params.tokens + token, column, params.q_fold_log2), value);
+        return;
+    }
+    let at = head_texel(head * params.kv_len + params.past + token, column, params.kv_fold_log2);
+    if (part == 1u) {
+        textureStore(k_out, at, value);
+    } else {
+        textureStore(v_out, at, value);
     }
 }
 
 // in0: attention's output, heads × tokens × head dimension.
 @compute @workgroup_size(WORKGROUP)
-fn merge_heads(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    for (var step = 0u; step < VEC4S_PER_INVOCATION; step++) {
-        let i = flat(wid, lid, step);
-        if (i >= params.tokens * params.d4) {
-            return;
-        }
-        let token = i / params.d4;
-        let c = i % params.d4;
-        let head = c / params.head_d4;
-        let column = c % params.head_d4;
-        let value = in0[(head * params.tokens + token) * params.head_d4 + column];
-        store_operand(token, c, params.d4, value);
+fn merge_heads(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let c = gid.x;
+    let token = gid.y;
+    if (c >= params.d4 || token >= params.tokens) {
+        return;
     }
+    let head = c / params.head_d4;
+    let column = c % params.head_d4;
+    let value = in0[(head * params.tokens + token) * params.head_d4 + column];
+    store_operand(token, c, params.d4, value);
 }
 
 // GELU, tanh form: x/2 · (1 + tanh(√(2/π) · (x + 0.044715·x³))).
@@ -149,28 +145,26 @@ fn gelu(x: vec4<f32>) -> vec4<f32> {
 
 // in0: the up projection's output (tokens × d_ff), in1: its bias (d_ff).
 @compute @workgroup_size(WORKGROUP)
-fn bias_gelu(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    for (var step = 0u; step < VEC4S_PER_INVOCATION; step++) {
-        let i = flat(wid, lid, step);
-        if (i >= params.tokens * params.ff4) {
-            return;
-        }
-        let c = i % params.ff4;
-        store_operand(i / params.ff4, c, params.ff4, gelu(in0[i] + in1[c]));
+fn bias_gelu(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let c = gid.x;
+    let token = gid.y;
+    if (c >= params.ff4 || token >= params.tokens) {
+        return;
     }
+    store_operand(token, c, params.ff4, gelu(in0[token * params.ff4 + c] + in1[c]));
 }
 
 // in0: the residual stream, in1: a projection's output (both tokens × d),
 // in2: the projection's bias (d); out: the next residual stream.
 @compute @workgroup_size(WORKGROUP)
-fn bias_residual(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    for (var step = 0u; step < VEC4S_PER_INVOCATION; step++) {
-        let i = flat(wid, lid, step);
-        if (i >= params.tokens * params.d4) {
-            return;
-        }
-        out[i] = in0[i] + in1[i] + in2[i % params.d4];
+fn bias_residual(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let c = gid.x;
+    let token = gid.y;
+    if (c >= params.d4 || token >= params.tokens) {
+        return;
     }
+    let at = token * params.d4 + c;
+    out[at] = in0[at] + in1[at] + in2[c];
 }
 
 // @operand-buffer

@@ -449,6 +449,17 @@ pub fn calibrate_matmul_shapes(scale: u64) -> Vec<CalibrateShape> {
     shapes.push(both(100 * s, 1000 * s, 300 * s));
     shapes.push(f32_only(777 * s, 129 * s, 511 * s));
     shapes.push(f32_only(1023 * s, 1021 * s, 1019 * s));
+    // A transformer layer's projections at GPT-2 124M's widths (d 768, d_ff
+    // 3072, ×scale), as the `block` suite runs them: QKV, output, up and
+    // down, for a decode step and prefills of 128 and 512 tokens. Their
+    // weights (up to 9 MiB) are larger than any operand above, and a model
+    // that never saw such sizes misjudged them by 3× (README, "Transformer block").
+    let (d, ff) = (768 * s, 3072 * s);
+    for tokens in [1, 128 * s, 512 * s] {
+        for (n, k) in [(3 * d, d), (d, d), (ff, d), (d, ff)] {
+            shapes.push(f32_only(tokens, n, k));
+        }
+    }
     shapes
 }
 
@@ -532,6 +543,10 @@ mod tests {
         );
         assert!(any(&|s| s.k >= 16 * s.m.max(s.n)), "long K");
         assert!(any(&|s| s.k <= 8), "short K");
+        assert!(
+            any(&|s| (s.m, s.n, s.k) == (512, 768, 3072)),
+            "a GPT-2 layer's down projection"
+        );
         assert!(
             any(&|s| s.m == s.n && s.n == s.k && !s.m.is_power_of_two()),
             "odd squares"

@@ -38,7 +38,7 @@ pub use stages::{block_stages, block_work, BlockStage, Step};
 
 use super::attention::{fused_candidates, texture_layouts, MAX_HEAD_DIM};
 use super::attention_decode::one_pass_candidates;
-use super::matmul::composable_candidates;
+use super::matmul::{composable_candidates, output_tile};
 use super::{
     dimension, matmul_case, named_shape, Candidate, Case, Dtype, Prepared, Work, Workload,
 };
@@ -179,23 +179,35 @@ impl Workload for Block {
         let attention = attention_variant(&dims, gpu)?;
         let (s, d, ff) = (dims.tokens as u64, dims.d_model as u64, dims.d_ff as u64);
         let down = composable_candidates(&matmul_case(Dtype::F32, s, d, ff), gpu);
-        let mut variants_seen = Vec::new();
-        Ok(
+        let mut matmuls: Vec<Candidate> =
             composable_candidates(&matmul_case(Dtype::F32, s, ff, d), gpu)
                 .into_iter()
                 .filter(|c| down.contains(c))
-                // A software adapter tries one tile shape per variant.
-                .filter(|c| {
-                    let first = !variants_seen.contains(&c.variant);
-                    variants_seen.push(c.variant.clone());
-                    first || !gpu.summary.is_software()
-                })
-                .map(|c| Candidate {
-                    variant: format!("{}+{attention}", c.variant),
-                    constants: c.constants,
-                })
-                .collect(),
-        )
+                .collect();
+        if gpu.summary.is_software() {
+            // A software adapter tries one tile shape per variant: the one
+            // whose rows pad the s token rows least (the first offered on a tie).
+            let padded_rows = |c: &Candidate| {
+                output_tile(&c.variant, &c.constants)
+                    .map_or(u64::MAX, |(rows, _)| s.next_multiple_of(rows))
+            };
+            let mut kept: Vec<Candidate> = Vec::new();
+            for c in matmuls {
+                match kept.iter_mut().find(|k| k.variant == c.variant) {
+                    Some(k) if padded_rows(&c) < padded_rows(k) => *k = c,
+                    Some(_) => {}
+                    None => kept.push(c),
+                }
+            }
+            matmuls = kept;
+        }
+        Ok(matmuls
+            .into_iter()
+            .map(|c| Candidate {
+                variant: format!("{}+{attention}", c.variant),
+                constants: c.constants,
+            })
+            .collect())
     }
 
     fn prepare(

@@ -35,10 +35,6 @@ const OPERAND_TEXTURE: &str = "// @operand-texture";
 
 /// Invocations per workgroup of every `block.wgsl` kernel (`WORKGROUP`).
 const WORKGROUP: u32 = 64;
-/// Vec4s each invocation of an elementwise `block.wgsl` kernel takes
-/// (`VEC4S_PER_INVOCATION`): few, large workgroups, as a stream kernel
-/// has, since a software adapter pays for every workgroup.
-const VEC4S_PER_INVOCATION: u32 = 8;
 
 /// Mirrors `struct Params` of `block.wgsl`.
 #[repr(C)]
@@ -322,11 +318,7 @@ pub fn prepare_block(
             },
         )
     };
-    // Elementwise kernels walk the tokens × `vec4s` of their output as one range.
-    let columns = |vec4s: usize| {
-        let total = (s * vec4s) as u32;
-        (total.div_ceil(WORKGROUP * VEC4S_PER_INVOCATION), 1, 1)
-    };
+    let columns = |vec4s: usize| ((vec4s as u32).div_ceil(WORKGROUP), s as u32, 1);
     let projection = |(m, n, k), a: &Matrix, b: &Matrix, c: &wgpu::Buffer| {
         matmul_kernel(
             gpu,
@@ -366,7 +358,7 @@ pub fn prepare_block(
                             (3, bias.as_entire_binding()),
                             (5, acts.operand_d.binding()),
                         ],
-                        ((s as u32).div_ceil(WORKGROUP), 1, 1),
+                        (s as u32, 1, 1),
                     )?
                 }
                 Step::Qkv => projection((s, 3 * d, d), &acts.operand_d, &layer.qkv, &acts.qkv)?,
