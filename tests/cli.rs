@@ -979,7 +979,7 @@ fn bad_model_input_is_one_clear_error() {
     std::fs::write(&future, r#"{"profile_version": 99}"#).unwrap();
     assert_clean_error(
         &chipbench(&["predict", future.to_str().unwrap(), "matmul", "64"]),
-        "profile version 99; this chipbench reads version 2",
+        "profile version 99; this chipbench reads versions 2 to 3",
     );
     assert_clean_error(
         &chipbench(&[

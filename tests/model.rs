@@ -18,8 +18,10 @@ const ROOFS: RoofRates = RoofRates {
     overhead_s: 1e-5,
 };
 
-/// overhead, efficiency, workgroups in flight, K½, memory efficiency.
-const TRUTH: [f64; 5] = [2e-5, 0.45, 4.0, 24.0, 0.7];
+/// overhead, efficiency, workgroups in flight, K½, memory efficiency, a
+/// cache of 2 MiB, operands beyond it computed at 0.6 the rate: the suite's
+/// operands span 12 kB to 12 MB, either side of it.
+const TRUTH: [f64; 7] = [2e-5, 0.45, 4.0, 24.0, 0.7, 2.0 * 1024.0 * 1024.0, 0.6];
 
 /// The efficiency of the kernel with 8-row tiles, relative to the other's.
 const SLOW_VARIANT_FACTOR: f64 = 0.6;
@@ -98,6 +100,8 @@ fn calibration_recovers_known_parameters_through_noise() {
     close(TiledRoofline::OVERHEAD, 0.2);
     close(TiledRoofline::COMPUTE_EFFICIENCY, 0.05);
     close(TiledRoofline::K_HALF, 0.25);
+    close(TiledRoofline::CACHE_BYTES, 0.2);
+    close(TiledRoofline::UNCACHED_RATE, 0.05);
     assert_eq!(p[TiledRoofline::WORKGROUPS_IN_FLIGHT], TRUTH[2], "{p:?}");
     let slow = factor_of(
         &fitted.variant_factors,
@@ -129,11 +133,15 @@ fn held_out_error_of_the_true_form_is_the_noise_and_two_factors_miss() {
     // decide every parameter; leaving a family out may leave one to the
     // fit's pull towards neutral values (K½ without short K, the narrow
     // kernel's efficiency without the skinny shapes it wins), which costs
-    // there.
+    // there. Leaving out 32³, the one shape that is nearly all overhead,
+    // leaves the overhead to trade against the cache term under those
+    // pulls: it comes out 11% fast. Extrapolating, the largest quarter lies
+    // furthest beyond the cache, whose term the smaller shapes fix less
+    // well: 1.6% on average.
     let exact = synthetic(0.0, 1);
     for (fold, mean, max) in [
-        (Fold::LeaveOneShapeOut, 0.01, 0.05),
-        (Fold::Extrapolation, 0.01, 0.05),
+        (Fold::LeaveOneShapeOut, 0.01, 0.12),
+        (Fold::Extrapolation, 0.02, 0.05),
         (Fold::LeaveOneFamilyOut, 0.03, 0.25),
     ] {
         let e = errors(&model, &exact, fold);

@@ -251,12 +251,11 @@ pub fn fit_form(form: Form, roofs: &RoofRates, points: &[Point]) -> (Vec<f64>, V
     let start = form.initial(roofs);
     match form.is_tiled() {
         true => {
-            let free = [
-                TiledRoofline::OVERHEAD,
-                TiledRoofline::COMPUTE_EFFICIENCY,
-                TiledRoofline::K_HALF,
-                TiledRoofline::MEMORY_EFFICIENCY,
-            ];
+            // Every parameter but workgroups in flight, the cache term's
+            // among them where the form has one.
+            let free: Vec<usize> = (0..start.len())
+                .filter(|&i| i != TiledRoofline::WORKGROUPS_IN_FLIGHT)
+                .collect();
             let variants = kernels_by_count(points);
             let (params, factors, _) = in_flight_grid(form, points)
                 .into_iter()

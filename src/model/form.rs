@@ -80,7 +80,8 @@ impl Estimate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Form {
-    /// Matmul that knows the tiles its kernel ran: see [`TiledRoofline`].
+    /// Matmul that knows the tiles its kernel ran: see [`TiledRoofline`];
+    /// its compute rate also depends on whether the operands fit a cache.
     TiledRoofline,
     /// Fused (flash-style) attention that knows its kernel's tiles: the
     /// tiled roofline on the (query, key) pairs the kernel really scores.
@@ -91,14 +92,24 @@ pub enum Form {
     /// merge dispatch counted; the fill of the device bounds its bandwidth
     /// too (a few workgroups cannot draw the whole memory bandwidth).
     TiledDecode,
-    /// `t0 + f·bytes/BW_cache + (1−f)·bytes/BW_memory` with
-    /// `f = 1 / (1 + (array_bytes/cache_bytes)²)`, the share of the traffic
-    /// the cache serves: streams whose arrays fit in a cache run faster.
+    /// `t0 + f·bytes/BW_cache + (1−f)·bytes/BW_memory` with `f` the
+    /// [`cached_share`] of the traffic at the stream's array size: streams
+    /// whose arrays fit in a cache run faster.
     CachedStream,
     /// `max(FLOPs / (P·e), bytes / (BW·e_m))` on the logical shape: one
     /// efficiency for compute and one for memory, as planners such as
     /// llm-analysis use. A baseline, and the form of datasheet profiles.
     TwoFactor,
+}
+
+/// Where a fit of a cache's size starts, bytes.
+const CACHE_BYTES_START: f64 = 4.0 * 1024.0 * 1024.0;
+
+/// The share of an op's data a cache of `cache_bytes` serves when its
+/// arrays span `bytes`: `1 / (1 + (bytes / cache_bytes)²)`, near 1 well
+/// within the cache, a half at its size, near 0 well beyond.
+fn cached_share(bytes: f64, cache_bytes: f64) -> f64 {
+    1.0 / (1.0 + (bytes / cache_bytes).powi(2))
 }
 
 /// The parameters every tiled form shares, by index, and the forms themselves.
@@ -134,19 +145,39 @@ impl TiledRoofline {
     pub const K_HALF: usize = 3;
     /// Index of the memory efficiency `e_m` against the stream bandwidth.
     pub const MEMORY_EFFICIENCY: usize = 4;
+    /// Index of the cache size `C`, bytes, of matmul's cache term (see
+    /// [`TiledRoofline::UNCACHED_RATE`]).
+    pub const CACHE_BYTES: usize = 5;
+    /// Index of `s`, the compute rate of operands far beyond the cache
+    /// relative to operands within it (1: no cache effect). Matmul's
+    /// compute rate is scaled by `c = f + (1 − f)·s`, f the
+    /// [`cached_share`] at its operands' bytes: tiles whose operands stay in
+    /// a cache are fed faster (on a CPU adapter, a workgroup's loads hit
+    /// the caches or go to memory; on a GPU, the L2).
+    pub const UNCACHED_RATE: usize = 6;
 
-    /// `t0·dispatches + max(work / (P·e·u), traffic / (BW·e_m·u_m))` with u
-    /// the fill of the waves of workgroups: tiles / (waves · W).
+    /// `t0·dispatches + max(work / (P·e·u·c), traffic / (BW·e_m·u_m))` with
+    /// u the fill of the waves of workgroups, tiles / (waves · W), and c the
+    /// cache term at `operand_bytes` (each operand once: what a cache holds
+    /// while the tiles reuse it) where the form has one, 1 otherwise.
     fn estimate(
         params: &[f64],
         roofs: &RoofRates,
         work: &TiledWork,
+        operand_bytes: f64,
         fill_memory: bool,
     ) -> Estimate {
         let in_flight = params[Self::WORKGROUPS_IN_FLIGHT].round().max(1.0);
         let fill = work.workgroups / ((work.workgroups / in_flight).ceil() * in_flight);
         let flop = work.flop + params[Self::K_HALF] * work.flop_per_k_half;
-        let compute_s = flop / (roofs.flop_per_s * params[Self::COMPUTE_EFFICIENCY] * fill);
+        let cache = match params.get(Self::CACHE_BYTES..=Self::UNCACHED_RATE) {
+            Some(&[cache_bytes, rate]) => {
+                let share = cached_share(operand_bytes, cache_bytes);
+                share + (1.0 - share) * rate
+            }
+            _ => 1.0,
+        };
+        let compute_s = flop / (roofs.flop_per_s * params[Self::COMPUTE_EFFICIENCY] * fill * cache);
         let memory_fill = if fill_memory { fill } else { 1.0 };
         let bandwidth_s = work.traffic_bytes
             / (roofs.bytes_per_s * params[Self::MEMORY_EFFICIENCY] * memory_fill);
@@ -259,6 +290,8 @@ impl Form {
                 "workgroups_in_flight",
                 "k_half",
                 "memory_efficiency",
+                "cache_bytes",
+                "uncached_rate",
             ],
             Form::TiledAttention | Form::TiledDecode => &[
                 "overhead_s",
@@ -336,9 +369,13 @@ impl Form {
         match self {
             Form::TiledRoofline | Form::TiledAttention | Form::TiledDecode => {
                 match self.tiled_work(op, Some(tile.unwrap_or(Tile::new(1, 1)))) {
-                    Some(work) => {
-                        TiledRoofline::estimate(params, roofs, &work, self == Form::TiledDecode)
-                    }
+                    Some(work) => TiledRoofline::estimate(
+                        params,
+                        roofs,
+                        &work,
+                        op.bytes(),
+                        self == Form::TiledDecode,
+                    ),
                     None => Estimate::of(params[TiledRoofline::OVERHEAD], 0.0, 0.0),
                 }
             }
@@ -347,7 +384,7 @@ impl Form {
                     Op::Stream { bytes, array_bytes } => (bytes, array_bytes),
                     _ => (op.bytes(), op.bytes()),
                 };
-                let cached = 1.0 / (1.0 + (array_bytes / params[2]).powi(2));
+                let cached = cached_share(array_bytes, params[2]);
                 let bandwidth_s = cached * bytes / params[1] + (1.0 - cached) * bytes / params[3];
                 Estimate::of(params[0], 0.0, bandwidth_s)
             }
@@ -361,17 +398,27 @@ impl Form {
 
     /// Where a fit of this form starts, and what its parameters are pulled
     /// towards: the probes' overhead, half the compute roof, memory at the
-    /// stream bandwidth, a ramp at K½ = 16, cache bandwidth twice memory's
-    /// over 4 MiB.
+    /// stream bandwidth, a ramp at K½ = 16, a cache of 4 MiB (matmul's at
+    /// first without effect: operands beyond it computed at the same rate;
+    /// the stream's bandwidth twice memory's).
     pub fn initial(self, roofs: &RoofRates) -> Vec<f64> {
         match self {
-            Form::TiledRoofline | Form::TiledAttention | Form::TiledDecode => {
+            Form::TiledRoofline => vec![
+                roofs.overhead_s,
+                0.5,
+                1.0,
+                16.0,
+                1.0,
+                CACHE_BYTES_START,
+                1.0,
+            ],
+            Form::TiledAttention | Form::TiledDecode => {
                 vec![roofs.overhead_s, 0.5, 1.0, 16.0, 1.0]
             }
             Form::CachedStream => vec![
                 roofs.overhead_s,
                 2.0 * roofs.bytes_per_s,
-                4.0 * 1024.0 * 1024.0,
+                CACHE_BYTES_START,
                 roofs.bytes_per_s,
             ],
             Form::TwoFactor => vec![0.5, 0.5],
@@ -440,6 +487,25 @@ mod tests {
         assert_eq!(e.bound, Bound::Overhead);
         // K = K½ halves the rate.
         assert!((e.compute_s - 2.0 * 2.0 * 8.0 * 8.0 * 64.0 / 1e12).abs() < 1e-18);
+    }
+
+    #[test]
+    fn operands_beyond_the_cache_compute_at_the_uncached_rate() {
+        // A cache of 1 MB; operands far beyond it computed at half the rate.
+        let params = [0.0, 1.0, 1.0, 0.0, 1e6, 1e6, 0.5];
+        let rate = |size: u64| {
+            let op = matmul(size, size, size);
+            op.flop()
+                / Form::TiledRoofline
+                    .estimate(&params, &ROOFS, &op, Some(Tile::new(1, 1)))
+                    .time_s
+        };
+        // 3·4·16² bytes: well within; 3·4·4096² bytes: well beyond.
+        assert!((rate(16) / 1e12 - 1.0).abs() < 1e-3);
+        assert!((rate(4096) / 0.5e12 - 1.0).abs() < 1e-3);
+        // 750 kB of operands: 1 / (1 + 0.75²) of them served by the cache.
+        let share = 1.0 / (1.0 + 0.75f64.powi(2));
+        assert!((rate(250) / 1e12 - (share + (1.0 - share) * 0.5)).abs() < 1e-9);
     }
 
     #[test]

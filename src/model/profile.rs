@@ -1,5 +1,6 @@
 //! The profile schema: one chip as seen through one backend, as JSON. Its
-//! version is checked on load; a profile of another version is refused.
+//! version is checked on load; a profile of a version this chipbench cannot
+//! read is refused.
 
 use std::path::Path;
 
@@ -16,7 +17,13 @@ use super::{Fold, ModelError, OpClass, Tile};
 /// - 1: the first.
 /// - 2: attention prefill and decode forms; a tile entry keeps the shape's
 ///   dimensions and a tile with its splits.
-pub const PROFILE_VERSION: u32 = 2;
+/// - 3: the tiled roofline's cache term (`cache_bytes`, `uncached_rate`).
+///   Version 2 profiles still load: their matmul models, without those
+///   parameters, predict as they did.
+pub const PROFILE_VERSION: u32 = 3;
+
+/// The oldest version [`load_profile`] reads.
+const OLDEST_READABLE: u32 = 2;
 
 /// Where a profile's figures come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,7 +317,7 @@ impl ChipProfile {
     }
 }
 
-/// Reads the profile at `path`, refusing one of another version.
+/// Reads the profile at `path`, refusing one of a version it cannot read.
 pub fn load_profile(path: &Path) -> Result<ChipProfile, ModelError> {
     let bad = |message: String| ModelError::BadProfile {
         path: path.display().to_string(),
@@ -323,10 +330,28 @@ pub fn load_profile(path: &Path) -> Result<ChipProfile, ModelError> {
         .get("profile_version")
         .and_then(serde_json::Value::as_u64)
         .ok_or_else(|| bad("no profile_version field: not a chipbench profile".into()))?;
-    if version != u64::from(PROFILE_VERSION) {
+    if !(u64::from(OLDEST_READABLE)..=u64::from(PROFILE_VERSION)).contains(&version) {
         return Err(bad(format!(
-            "profile version {version}; this chipbench reads version {PROFILE_VERSION}"
+            "profile version {version}; this chipbench reads versions {OLDEST_READABLE} to {PROFILE_VERSION}"
         )));
     }
     serde_json::from_value(value).map_err(|e| bad(format!("not a valid profile: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_2_profiles_load_and_others_are_refused() {
+        let committed = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("reports/vm_llvmpipe-llvm-15-0-6-256-bits_vulkan_20261202T085907Z.profile.json");
+        let profile = load_profile(&committed).expect("a version 2 profile loads");
+        assert_eq!(profile.profile_version, 2);
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("first.profile.json");
+        std::fs::write(&first, r#"{"profile_version": 1}"#).unwrap();
+        let refused = load_profile(&first).unwrap_err().to_string();
+        assert!(refused.contains("reads versions 2 to 3"), "{refused}");
+    }
 }
