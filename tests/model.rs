@@ -6,8 +6,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use chipbench::model::{
-    attention_family_of, factor_of, family_of, held_out, kernel_key, ErrorStats, FittedForm, Fold,
-    Form, ModelMethod, Op, Point, RoofRates, Tile, TiledRoofline, TwoFactor,
+    attention_family_of, factor_of, family_of, held_out, ErrorStats, FittedForm, Fold, Form,
+    ModelMethod, Op, Point, RoofRates, Tile, TiledRoofline, TwoFactor,
 };
 use chipbench::reference::AttentionDims;
 use chipbench::suite::calibrate_matmul_shapes;
@@ -105,7 +105,8 @@ fn calibration_recovers_known_parameters_through_noise() {
     assert_eq!(p[TiledRoofline::WORKGROUPS_IN_FLIGHT], TRUTH[2], "{p:?}");
     let slow = factor_of(
         &fitted.variant_factors,
-        &kernel_key("register_tiled", Some(Tile::new(8, 128))),
+        "register_tiled",
+        Some(Tile::new(8, 128)),
     );
     assert!(
         (slow / SLOW_VARIANT_FACTOR - 1.0).abs() < 0.05,

@@ -136,13 +136,14 @@ pub fn kernel_key(variant: &str, tile: Option<Tile>) -> String {
     }
 }
 
-/// The factor of the kernel `key` among `factors`; profiles of version 2
-/// keyed factors by the variant alone, so the variant's factor where the
-/// key is absent; 1 for a kernel not in them.
-pub fn factor_of(factors: &[(String, f64)], key: &str) -> f64 {
-    let variant = key.split(' ').next().unwrap_or(key);
+/// The factor among `factors` of `variant` at `tile` (its [`kernel_key`]);
+/// profiles of version 2 keyed factors by the variant alone, so the
+/// variant's factor where the kernel's is absent; 1 for a kernel not in them.
+pub fn factor_of(factors: &[(String, f64)], variant: &str, tile: Option<Tile>) -> f64 {
     let find = |k: &str| factors.iter().find(|(v, _)| v == k).map(|(_, f)| *f);
-    find(key).or_else(|| find(variant)).unwrap_or(1.0)
+    find(&kernel_key(variant, tile))
+        .or_else(|| find(variant))
+        .unwrap_or(1.0)
 }
 
 /// `roofs` with the compute roof scaled by `factor`.
@@ -162,7 +163,7 @@ pub fn form_loss(
     points: &[Point],
 ) -> f64 {
     robust_loss(points.iter().map(|p| {
-        let roofs = scaled(roofs, factor_of(factors, &kernel_key(&p.variant, p.tile)));
+        let roofs = scaled(roofs, factor_of(factors, &p.variant, p.tile));
         (form.estimate(params, &roofs, &p.op, p.tile).time_s / p.time_s).ln()
     }))
 }
@@ -332,10 +333,7 @@ impl FittedForm {
     fn estimate_with(&self, op: &Op, entry: &TileEntry) -> Estimate {
         let roofs = scaled(
             &self.roofs,
-            factor_of(
-                &self.variant_factors,
-                &kernel_key(&entry.variant, Some(entry.tile)),
-            ),
+            factor_of(&self.variant_factors, &entry.variant, Some(entry.tile)),
         );
         self.form
             .estimate(&self.params, &roofs, op, Some(entry.tile))
@@ -421,11 +419,11 @@ mod tests {
             ("texture_subgroup 32×512".to_string(), 0.5),
             ("texture_tiled".to_string(), 0.25),
         ];
-        let key = |v: &str, rows| kernel_key(v, Some(Tile::new(rows, 512)));
-        assert_eq!(factor_of(&factors, &key("texture_subgroup", 32)), 0.5);
-        assert_eq!(factor_of(&factors, &key("texture_subgroup", 8)), 1.0);
+        let factor = |v: &str, rows| factor_of(&factors, v, Some(Tile::new(rows, 512)));
+        assert_eq!(factor("texture_subgroup", 32), 0.5);
+        assert_eq!(factor("texture_subgroup", 8), 1.0);
         // A version 2 profile keyed by the variant alone.
-        assert_eq!(factor_of(&factors, &key("texture_tiled", 8)), 0.25);
+        assert_eq!(factor("texture_tiled", 8), 0.25);
     }
 
     #[test]

@@ -36,8 +36,8 @@ pub use catalog::{catalog, Catalog, CatalogChip, MeasuredGemm, Sourced};
 pub use crossval::{held_out, Fold, Method, Predictor, FOLDS};
 pub use errors::ErrorStats;
 pub use fit::{
-    factor_of, fit_form, kernel_key, nelder_mead, robust_loss, FittedForm, ModelMethod,
-    VariantFactors, HUBER_DELTA,
+    factor_of, fit_form, nelder_mead, robust_loss, FittedForm, ModelMethod, VariantFactors,
+    HUBER_DELTA,
 };
 pub use form::{Bound, Estimate, Form, RoofRates, TiledRoofline};
 pub use noise::{repeat_spread, NoiseFloor};
