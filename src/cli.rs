@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::case::Dtype;
 use crate::fleet::Thresholds;
-use crate::planner::{Precision, Recompute};
+use crate::planner::{Precision, Recompute, DEFAULT_GOODPUT};
 
 /// Measures what a GPU actually delivers on AI workloads, every result verified.
 #[derive(Debug, Parser)]
@@ -398,6 +398,12 @@ pub struct PlanArgs {
     /// Average power as a share of TDP, for energy (1.0: an upper bound).
     #[arg(long, default_value_t = 1.0)]
     pub power_fraction: f64,
+    /// Share of wall-clock time that trains, above 0 and at most 1: days,
+    /// chip-hours, energy and cost count the time lost to failures,
+    /// restarts and checkpointing (default: MegaScale's and Llama 3's
+    /// effective training time).
+    #[arg(long, value_name = "F", default_value_t = DEFAULT_GOODPUT)]
+    pub goodput: f64,
     /// Price of one chip-hour in USD, for cost.
     #[arg(long, value_name = "USD")]
     pub price_per_chip_hour: Option<f64>,

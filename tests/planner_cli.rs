@@ -83,6 +83,9 @@ fn a_training_plan_prints_its_step_mfu_run_and_sources() {
             "6·N·D",
             "MAMF",
             "sources",
+            "at goodput 0.90 [1]",
+            "[1] goodput (--goodput)",
+            "MegaScale (Jiang et al., NSDI 2024)",
         ],
     );
     args.push("--json");
@@ -90,6 +93,21 @@ fn a_training_plan_prints_its_step_mfu_run_and_sources() {
     assert_eq!(json["layout"]["pp"], 16);
     assert!(json["mfu"].as_f64().unwrap() > 0.3);
     assert!(json["run"]["cost_usd"].as_f64().unwrap() > 1e7);
+    assert_eq!(json["run"]["goodput"], 0.9);
+}
+
+#[test]
+fn a_goodput_outside_0_to_1_is_refused() {
+    let mut args = LLAMA_8K.to_vec();
+    args.extend(["--layout", "tp=8,pp=16,dp=64", "--goodput", "1.5"]);
+    assert_clean_error(
+        &chipbench(&args),
+        "--goodput 1.5 (the share of wall-clock time that trains lies in (0, 1])",
+    );
+    // Without a layout the search refuses it before planning any.
+    let mut args = LLAMA_8K.to_vec();
+    args.extend(["--goodput", "0"]);
+    assert_clean_error(&chipbench(&args), "--goodput 0 (the share");
 }
 
 #[test]

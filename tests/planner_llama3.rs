@@ -36,15 +36,17 @@
 //! throughput falls from 8,192 to 16,384 GPUs. With the catalog's rates
 //! alone all three rows landed about a third above the published figures;
 //! with the fitted efficiency the 8K rows land 16% above and the 128K row
-//! 21%, still outside the 15% the planner aims for, and the GPU-hours 22%
-//! below the published ones (the target is 20%). The tests assert what
-//! holds: above the published throughput by less than 22%, below the
-//! published hours by less than 25%, the scaling within 15%.
+//! 21%, still outside the 15% the planner aims for. The GPU-hours, at the
+//! plan's default goodput of 0.90 (MegaScale's and Llama 3's effective
+//! training time), land 13% below the published ones, within the 20%
+//! target; the steps alone (goodput 1) land 22% below. The tests assert
+//! what holds: above the published throughput by less than 22%, below the
+//! published hours by less than 20%, the scaling within 15%.
 
 mod published;
 
 use chipbench::model::chip_cost;
-use chipbench::planner::TrainPlan;
+use chipbench::planner::{TrainPlan, DEFAULT_GOODPUT};
 use published::{published_run, Published};
 
 const TOKENS: f64 = 15.6e12;
@@ -145,18 +147,34 @@ fn per_gpu_throughput_lands_above_the_published_one_by_less_than_22_percent() {
 }
 
 #[test]
-fn the_runs_gpu_hours_land_below_the_published_ones_by_less_than_25_percent() {
+fn the_runs_gpu_hours_land_below_the_published_ones_by_less_than_20_percent() {
     // 15.6T tokens: the long-context stage's 800B at Table 4's 128K layout,
-    // the rest at its 16,384-GPU 8K layout. Left out, so the plan is a lower
-    // bound: the first 2.87T tokens ran at 4M- and 8M-token batches (§3.4.1),
-    // whose fewer micro-batches per replica leave more pipeline bubble; the
-    // long-context stage's shorter steps before 128K; annealing; and
-    // interruptions (above 90% effective training time, §3.3.4).
+    // the rest at its 16,384-GPU 8K layout, at the default goodput (0.90),
+    // as a user gets the plan: Llama 3 reports "higher than 90% effective
+    // training time" (§3.3.4), so this term may overstate the hours a
+    // little. Left out, so the plan is otherwise a lower bound: the first
+    // 2.87T tokens ran at 4M- and 8M-token batches (§3.4.1), whose fewer
+    // micro-batches per replica leave more pipeline bubble; the
+    // long-context stage's shorter steps before 128K; and annealing.
     let (_, short) = plan(EIGHT_K_ON_16384, TOKENS - LONG_CONTEXT_TOKENS);
     let (_, long) = plan(LONG_ON_16384, LONG_CONTEXT_TOKENS);
+    assert!([&short, &long]
+        .iter()
+        .all(|p| p.run.goodput == DEFAULT_GOODPUT));
     let hours = short.run.chip_hours + long.run.chip_hours;
-    let under = off("GPU-hours", hours, 30.84e6, 0.20);
-    assert!(under < 0.0 && under > -0.25, "{under}");
+    off(
+        "GPU-hours of the steps alone (goodput 1)",
+        hours * DEFAULT_GOODPUT,
+        30.84e6,
+        0.20,
+    );
+    let under = off(
+        &format!("GPU-hours at the default goodput {DEFAULT_GOODPUT:.2}"),
+        hours,
+        30.84e6,
+        0.20,
+    );
+    assert!(under < 0.0 && under > -0.20, "{under}");
     let flops = off(
         "6·N·D FLOPs",
         short.run.six_nd_flop + long.run.six_nd_flop,

@@ -68,6 +68,7 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome> {
         precision: args.precision,
         dp_overlap: args.dp_overlap,
         power_fraction: args.power_fraction,
+        goodput: args.goodput,
         price_per_chip_hour: args.price_per_chip_hour,
         ..defaults
     };

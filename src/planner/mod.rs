@@ -37,7 +37,7 @@ pub use infer::{plan_inference, InferSpec, InferencePlan};
 pub use memory::Recompute;
 pub use parallel::Layout;
 pub use search::{search_layouts, smallest_change, Pinned, SearchResult};
-pub use train::{plan_training, TrainPlan, TrainSpec};
+pub use train::{plan_training, TrainPlan, TrainSpec, DEFAULT_GOODPUT};
 pub use transformer::Transformer;
 
 /// What can go wrong while planning: bad input, or a plan that cannot run.

@@ -9,7 +9,7 @@ use super::cost::{format_rate, TimeShare};
 use super::forward::{seconds_by_kind, OpTime};
 use super::infer::InferencePlan;
 use super::search::SearchResult;
-use super::train::TrainPlan;
+use super::train::{TrainPlan, DEFAULT_GOODPUT, DEFAULT_GOODPUT_SOURCE};
 use super::transformer::Transformer;
 use crate::units::{format_seconds, with_prefix};
 
@@ -225,6 +225,12 @@ pub fn training_page(plan: &TrainPlan) -> PlanPage {
         .map_or("cost: give --price-per-chip-hour".to_string(), |usd| {
             format!("${}", format_count(usd))
         });
+    let mut legend = Legend::default();
+    let goodput_source = legend.cite(&format!(
+        "goodput (--goodput): the share of wall-clock time that trains; the rest, lost to \
+         failures, restarts and checkpointing, still holds the chips. Default \
+         {DEFAULT_GOODPUT:.2}: {DEFAULT_GOODPUT_SOURCE}"
+    ));
     let facts = [
         (
             "layout",
@@ -279,9 +285,11 @@ pub fn training_page(plan: &TrainPlan) -> PlanPage {
         (
             "run",
             format!(
-                "{} tokens in {} steps: {} · {} chip-hours · {} (TDP × {:.2}) · {cost}",
+                "{} tokens in {} steps at goodput {:.2} {goodput_source}: {} · {} chip-hours · \
+                 {} (TDP × {:.2}) · {cost}",
                 format_count(run.tokens),
                 format_count(run.steps),
+                run.goodput,
                 format_duration(run.wall_s),
                 format_count(run.chip_hours),
                 run.energy_kwh
@@ -297,7 +305,6 @@ pub fn training_page(plan: &TrainPlan) -> PlanPage {
             ),
         ),
     ];
-    let mut legend = Legend::default();
     let time = time_table(
         "Where a step goes",
         "per step, slowest stage",

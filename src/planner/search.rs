@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::cost::OpCost;
 use super::memory::Recompute;
 use super::parallel::Layout;
-use super::train::{plan_training, TrainPlan, TrainSpec};
+use super::train::{check_spec, plan_training, TrainPlan, TrainSpec};
 use super::transformer::Transformer;
 use super::PlanError;
 
@@ -132,9 +132,8 @@ pub fn search_layouts(
     spec: &TrainSpec,
     pinned: Pinned,
 ) -> Result<SearchResult, PlanError> {
-    if chips == 0 {
-        return Err(PlanError::Input("--chips must be at least 1".into()));
-    }
+    // Checked once here: a bad spec fails every candidate alike.
+    check_spec(spec, chips)?;
     let plans = candidates(model, cost, chips, spec, pinned);
     let evaluated = plans.len();
     let (mut fitting, other): (Vec<TrainPlan>, Vec<TrainPlan>) =
