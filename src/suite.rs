@@ -4,10 +4,10 @@
 use crate::case::{Case, Dtype};
 use crate::gpu::AdapterSummary;
 use crate::measure::SamplingPlan;
-use crate::reference::{AttentionDims, BlockDims};
+use crate::reference::{AttentionDims, BlockDims, BlockPart};
 use crate::workloads::{
-    attention_case, block_case, latency_case, matmul_case, peak_case, stream_case, transfer_case,
-    Direction, StreamKernel, ATTENTION_FAMILIES,
+    attention_case, block_case, elementwise_case, latency_case, matmul_case, peak_case,
+    stream_case, transfer_case, Direction, StreamKernel, ATTENTION_FAMILIES, ELEMENTWISE_KERNELS,
 };
 
 /// A list of cases and the sampling plan they run under.
@@ -284,7 +284,8 @@ fn large_array_bytes(adapter: &AdapterSummary) -> u64 {
 
 /// The `calibrate` suite: what a per-chip model fit needs (see
 /// [`calibrate_matmul_shapes`]) at matmul f32 and f16, attention prefill and
-/// decode (see `ATTENTION_CALIBRATE_SOFTWARE`), stream copy and triad
+/// decode (see `ATTENTION_CALIBRATE_SOFTWARE`), a transformer's small
+/// kernels (see [`elementwise_cases`]), stream copy and triad
 /// from cache-sized to memory-sized arrays (bandwidth depends on size), the
 /// dispatch latency and the compute roofs, then the matmul and attention
 /// shapes once more;
@@ -310,6 +311,7 @@ fn calibrate(adapter: &AdapterSummary) -> Suite {
             }
             .cases(),
         )
+        .chain(elementwise_cases(software))
         .collect();
     let mut cases = fitted.clone();
     cases.extend(peak_cases(software));
@@ -331,6 +333,34 @@ fn calibrate(adapter: &AdapterSummary) -> Suite {
         plan: calibrate_plan(),
         scaled_for_software: software,
     }
+}
+
+/// The calibrate suite's elementwise cases: each of the block's small
+/// kernels (LayerNorm, bias + GELU, bias + residual, heads merged) over
+/// token rows from one (a decode step) to a long prompt, at GPT-2 124M's
+/// width and a wider model's (d_model 768 and 2048; GELU's rows four times
+/// wider, as d_ff is); on a software adapter, arrays of at most 4M floats.
+pub fn elementwise_cases(software: bool) -> Vec<Case> {
+    let tokens: &[usize] = match software {
+        true => &[1, 16, 128, 512, 2048],
+        false => &[1, 16, 128, 512, 2048, 8192],
+    };
+    let mut cases = Vec::new();
+    for kernel in ELEMENTWISE_KERNELS {
+        let widen = match kernel.0 {
+            BlockPart::BiasGelu => 4,
+            _ => 1,
+        };
+        for d_model in [768, 2048] {
+            for &s in tokens {
+                let width = widen * d_model;
+                if !software || s * width <= 1 << 22 {
+                    cases.push(elementwise_case(kernel.0, s, width));
+                }
+            }
+        }
+    }
+    cases
 }
 
 /// Layers of the `block` suite's cases: GPT-2 124M's 12 on a GPU, the whole

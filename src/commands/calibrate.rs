@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::Outcome;
-use crate::model::{self, ChipProfile, OpClassProfile, FOLDS};
+use crate::model::{self, ChipProfile, Form, OpClassProfile, FOLDS};
 use crate::report::{load, profile_path};
 use crate::units::{format_percent, format_rate, format_seconds};
 
@@ -136,8 +136,12 @@ fn render_class(class: &OpClassProfile) -> String {
             .iter()
             .map(|(variant, factor)| format!("{variant} {factor:.2}"))
             .collect();
+        let (what, whose) = match class.form {
+            Form::KernelStream => ("bandwidth", "kernel"),
+            _ => ("compute efficiency", "variant"),
+        };
         text += &format!(
-            "  compute efficiency relative to the most measured variant: {}\n",
+            "  {what} relative to the most measured {whose}: {}\n",
             factors.join(", ")
         );
     }

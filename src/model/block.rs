@@ -9,7 +9,9 @@ use super::predict::{predict, Query};
 use super::{ModelError, OpClass};
 use crate::case::Case;
 use crate::report::{Measurement, Report, Status};
-use crate::workloads::{attention_dims, block_dims, block_stages, Block, Workload};
+use crate::workloads::{
+    attention_dims, block_dims, block_stages, Block, Workload, ELEMENTWISE_PREFIX,
+};
 
 /// One stage of a block: its predicted time over all layers, and the time
 /// the device measured for it where it records stage times.
@@ -71,9 +73,10 @@ fn predict_block(
         shape: m.shape.clone(),
     };
     let dims = block_dims(&case);
+    let elementwise = profile.class(OpClass::Elementwise).is_ok();
     let mut stages = Vec::new();
     for stage in block_stages(&dims) {
-        let prediction = predict(profile, &query_for(&stage.op, &stage.work))?;
+        let prediction = predict(profile, &query_for(&stage.op, &stage.work, elementwise))?;
         let name = stage.step.name();
         stages.push(StagePrediction {
             stage: name.to_string(),
@@ -93,9 +96,12 @@ fn predict_block(
 }
 
 /// The query a profile times a stage's operation with: its matmul shape,
-/// its attention dimensions, or a stream kernel moving the stage's bytes.
-fn query_for(op: &Case, work: &crate::case::Work) -> Query {
+/// its attention dimensions, or its small kernel moving the stage's bytes;
+/// a stream kernel moving them where the profile has no `elementwise`
+/// class (`elementwise` false: calibrated before those kernels were measured).
+fn query_for(op: &Case, work: &crate::case::Work, elementwise: bool) -> Query {
     let dim = |name| op.shape.get(name).unwrap_or(1);
+    let bytes = work.bytes_read + work.bytes_written;
     match op.workload.as_str() {
         "matmul" => Query::Matmul {
             dtype: op.dtype,
@@ -107,9 +113,12 @@ fn query_for(op: &Case, work: &crate::case::Work) -> Query {
             dims: attention_dims(op),
             dtype: op.dtype,
         },
-        _ => Query::Stream {
-            bytes: work.bytes_read + work.bytes_written,
+        family if elementwise && family.starts_with(ELEMENTWISE_PREFIX) => Query::Elementwise {
+            kernel: family.trim_start_matches(ELEMENTWISE_PREFIX).to_string(),
+            bytes,
+            array_bytes: dim("s") * dim("d") * op.dtype.size_bytes(),
         },
+        _ => Query::Stream { bytes },
     }
 }
 
@@ -118,9 +127,11 @@ mod tests {
     use super::*;
     use crate::case::Dtype;
     use crate::reference::BlockDims;
+    use crate::workloads::Step;
 
-    #[test]
-    fn every_stage_is_asked_of_the_op_class_that_runs_it() {
+    /// The class each stage of a prefill layer is asked of, with the
+    /// profile's `elementwise` class or without it.
+    fn classes(elementwise: bool) -> Vec<String> {
         let dims = BlockDims {
             layers: 1,
             tokens: 128,
@@ -129,25 +140,51 @@ mod tests {
             heads: 12,
             d_ff: 3072,
         };
-        let classes: Vec<&str> = block_stages(&dims)
+        block_stages(&dims)
             .iter()
-            .map(|s| match query_for(&s.op, &s.work) {
+            .map(|s| match query_for(&s.op, &s.work, elementwise) {
                 Query::Matmul { m, k, .. } => {
                     assert_eq!((m, k % 768), (128, 0), "{}", s.op.name());
-                    "matmul"
+                    "matmul".to_string()
                 }
                 Query::Attention { dims, dtype } => {
                     assert!(dims.causal && dims.q_len == 128 && dtype == Dtype::F32);
-                    "attention"
+                    "attention".to_string()
                 }
                 Query::Stream { bytes } => {
                     assert_eq!(bytes, s.work.bytes_read + s.work.bytes_written);
-                    "stream"
+                    "stream".to_string()
+                }
+                Query::Elementwise {
+                    kernel,
+                    bytes,
+                    array_bytes,
+                } => {
+                    assert_eq!(bytes, s.work.bytes_read + s.work.bytes_written);
+                    let width = match s.step {
+                        Step::Gelu => 3072,
+                        Step::SplitHeads => 3 * 768,
+                        _ => 768,
+                    };
+                    assert_eq!(array_bytes, 128 * width * 4, "{}", s.step.name());
+                    kernel
                 }
             })
-            .collect();
-        assert_eq!(classes.iter().filter(|c| **c == "matmul").count(), 4);
-        assert_eq!(classes.iter().filter(|c| **c == "attention").count(), 1);
-        assert_eq!(classes.iter().filter(|c| **c == "stream").count(), 7);
+            .collect()
+    }
+
+    #[test]
+    fn every_stage_is_asked_of_the_op_class_that_runs_it() {
+        let count = |classes: &[String], name: &str| classes.iter().filter(|c| *c == name).count();
+        let old = classes(false);
+        assert_eq!(count(&old, "matmul"), 4);
+        assert_eq!(count(&old, "attention"), 1);
+        assert_eq!(count(&old, "stream"), 7);
+        let new = classes(true);
+        assert_eq!(count(&new, "stream"), 0);
+        assert_eq!(count(&new, "layer_norm"), 2);
+        assert_eq!(count(&new, "bias_residual"), 2);
+        assert_eq!(count(&new, "merge_heads"), 2);
+        assert_eq!(count(&new, "bias_gelu"), 1);
     }
 }

@@ -160,7 +160,7 @@ fn roofs_for(class: OpClass, seen: &Observations, points: &[Point]) -> RoofRates
         Op::Stream { .. } => None,
     });
     let peak_flop_per_s = match (class, dtype_of_points) {
-        (OpClass::Stream, _) => None,
+        (OpClass::Stream | OpClass::Elementwise, _) => None,
         (OpClass::MatmulF16, _) | (_, Some(2)) => match (peak("f16"), peak("f32")) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
@@ -183,6 +183,7 @@ fn roofs_for(class: OpClass, seen: &Observations, points: &[Point]) -> RoofRates
 fn form_of(class: OpClass) -> Form {
     match class {
         OpClass::Stream => Form::CachedStream,
+        OpClass::Elementwise => Form::KernelStream,
         OpClass::AttentionPrefill => Form::TiledAttention,
         OpClass::AttentionDecode => Form::TiledDecode,
         OpClass::MatmulF32 | OpClass::MatmulF16 => Form::TiledRoofline,

@@ -120,8 +120,8 @@ fn simplex_search(
     simplex.swap_remove(0)
 }
 
-/// Each winning kernel's compute efficiency relative to the most measured
-/// kernel's (1 for that one), keyed by [`kernel_key`]: a variant at one tile
+/// Each winning kernel's compute efficiency (bandwidth, for the kernel
+/// stream) relative to the most measured kernel's (1 for that one), keyed by [`kernel_key`]: a variant at one tile
 /// shape. At one tile shape a texture-fed kernel and one reading storage
 /// buffers differ by 2× on a software adapter, and one variant at two tile
 /// shapes by up to 40×.
@@ -146,14 +146,6 @@ pub fn factor_of(factors: &[(String, f64)], variant: &str, tile: Option<Tile>) -
         .unwrap_or(1.0)
 }
 
-/// `roofs` with the compute roof scaled by `factor`.
-fn scaled(roofs: &RoofRates, factor: f64) -> RoofRates {
-    RoofRates {
-        flop_per_s: roofs.flop_per_s * factor,
-        ..*roofs
-    }
-}
-
 /// The robust loss of `form` with `params` and variant `factors` over `points`.
 pub fn form_loss(
     form: Form,
@@ -163,8 +155,12 @@ pub fn form_loss(
     points: &[Point],
 ) -> f64 {
     robust_loss(points.iter().map(|p| {
-        let roofs = scaled(roofs, factor_of(factors, &p.variant, p.tile));
-        (form.estimate(params, &roofs, &p.op, p.tile).time_s / p.time_s).ln()
+        let factor = factor_of(factors, &p.variant, p.tile);
+        (form
+            .estimate_kernel(params, roofs, &p.op, p.tile, factor)
+            .time_s
+            / p.time_s)
+            .ln()
     }))
 }
 
@@ -246,8 +242,8 @@ fn kernels_by_count(points: &[Point]) -> Vec<String> {
 
 /// Fits `form` to `points` on `roofs`: every parameter by Nelder–Mead, except
 /// a tiled form's workgroups in flight, a whole number, tried over a grid
-/// with the others fitted at each; a tiled form also fits each winning
-/// variant's relative efficiency.
+/// with the others fitted at each; a form with kernel factors also fits
+/// each kernel's relative efficiency.
 pub fn fit_form(form: Form, roofs: &RoofRates, points: &[Point]) -> (Vec<f64>, VariantFactors) {
     let start = form.initial(roofs);
     match form.is_tiled() {
@@ -271,8 +267,12 @@ pub fn fit_form(form: Form, roofs: &RoofRates, points: &[Point]) -> (Vec<f64>, V
         }
         false => {
             let free: Vec<usize> = (0..start.len()).collect();
-            let (params, _, _) = fit_parameters(form, roofs, points, &start, &free, &[]);
-            (params, Vec::new())
+            let kernels = match form.has_kernel_factors() {
+                true => kernels_by_count(points),
+                false => Vec::new(),
+            };
+            let (params, factors, _) = fit_parameters(form, roofs, points, &start, &free, &kernels);
+            (params, factors)
         }
     }
 }
@@ -293,7 +293,8 @@ pub struct FittedForm {
     pub form: Form,
     /// Its parameters, in [`Form::parameter_names`] order.
     pub params: Vec<f64>,
-    /// Each winning variant's compute efficiency relative to the most measured one's.
+    /// Each winning kernel's compute efficiency (bandwidth, for the kernel
+    /// stream) relative to the most measured one's.
     pub variant_factors: VariantFactors,
     /// The roofs it scales.
     pub roofs: RoofRates,
@@ -331,12 +332,18 @@ impl FittedForm {
 
     /// The predicted time of `op` run with `entry`'s variant and tile.
     fn estimate_with(&self, op: &Op, entry: &TileEntry) -> Estimate {
-        let roofs = scaled(
-            &self.roofs,
-            factor_of(&self.variant_factors, &entry.variant, Some(entry.tile)),
-        );
+        let factor = factor_of(&self.variant_factors, &entry.variant, Some(entry.tile));
         self.form
-            .estimate(&self.params, &roofs, op, Some(entry.tile))
+            .estimate_kernel(&self.params, &self.roofs, op, Some(entry.tile), factor)
+    }
+
+    /// The predicted time of `op` run by `kernel`, a kernel without tiles
+    /// (an elementwise kernel, which is what the op is): its own relative
+    /// efficiency where the fit measured it, else the most measured kernel's.
+    pub fn estimate_kernel(&self, op: &Op, kernel: &str) -> Estimate {
+        let factor = factor_of(&self.variant_factors, kernel, None);
+        self.form
+            .estimate_kernel(&self.params, &self.roofs, op, None, factor)
     }
 
     /// The tile `op` runs with (among `workload`'s, if given): its own or its
@@ -383,8 +390,14 @@ fn tile_table(points: &[Point]) -> Vec<TileEntry> {
 }
 
 impl Predictor for FittedForm {
+    /// A tiled op's time with the tile this fit picks for it (the one that
+    /// ran is what autotune chose, not part of the op); an elementwise op's
+    /// with its own kernel (which is what the op is).
     fn time_s(&self, point: &Point) -> f64 {
-        self.estimate_by(&point.op, Some(&point.workload)).time_s
+        match self.form {
+            Form::KernelStream => self.estimate_kernel(&point.op, &point.variant).time_s,
+            _ => self.estimate_by(&point.op, Some(&point.workload)).time_s,
+        }
     }
 }
 

@@ -96,6 +96,12 @@ pub enum Form {
     /// [`cached_share`] of the traffic at the stream's array size: streams
     /// whose arrays fit in a cache run faster.
     CachedStream,
+    /// [`Form::CachedStream`] over several kernels, each with its own
+    /// bandwidth relative to the most measured kernel's (the fitted
+    /// bandwidths are that kernel's): the small kernels between a transformer's matmuls,
+    /// which reductions, `tanh` and index arithmetic keep below a copy's
+    /// bandwidth, each by its own amount.
+    KernelStream,
     /// `max(FLOPs / (P·e), bytes / (BW·e_m))` on the logical shape: one
     /// efficiency for compute and one for memory, as planners such as
     /// llm-analysis use. A baseline, and the form of datasheet profiles.
@@ -300,7 +306,7 @@ impl Form {
                 "keys_half",
                 "memory_efficiency",
             ],
-            Form::CachedStream => &[
+            Form::CachedStream | Form::KernelStream => &[
                 "overhead_s",
                 "cache_bytes_per_s",
                 "cache_bytes",
@@ -317,6 +323,40 @@ impl Form {
             self,
             Form::TiledRoofline | Form::TiledAttention | Form::TiledDecode
         )
+    }
+
+    /// Whether a fit gives each kernel (variant and tile) its own relative
+    /// efficiency: the tiled forms' compute, the kernel stream's bandwidth.
+    pub fn has_kernel_factors(self) -> bool {
+        self.is_tiled() || self == Form::KernelStream
+    }
+
+    /// The predicted time of `op` run by a kernel of relative efficiency
+    /// `factor` (see [`Form::has_kernel_factors`]): the compute roof scaled
+    /// (tiled forms), or the fitted bandwidths (the kernel stream).
+    pub fn estimate_kernel(
+        self,
+        params: &[f64],
+        roofs: &RoofRates,
+        op: &Op,
+        tile: Option<Tile>,
+        factor: f64,
+    ) -> Estimate {
+        match self {
+            Form::KernelStream => {
+                let mut scaled = params.to_vec();
+                scaled[1] *= factor;
+                scaled[3] *= factor;
+                self.estimate(&scaled, roofs, op, tile)
+            }
+            _ => {
+                let roofs = RoofRates {
+                    flop_per_s: roofs.flop_per_s * factor,
+                    ..*roofs
+                };
+                self.estimate(params, &roofs, op, tile)
+            }
+        }
     }
 
     /// What `tile` makes of `op` under a tiled form; None for other forms,
@@ -379,7 +419,7 @@ impl Form {
                     None => Estimate::of(params[TiledRoofline::OVERHEAD], 0.0, 0.0),
                 }
             }
-            Form::CachedStream => {
+            Form::CachedStream | Form::KernelStream => {
                 let (bytes, array_bytes) = match *op {
                     Op::Stream { bytes, array_bytes } => (bytes, array_bytes),
                     _ => (op.bytes(), op.bytes()),
@@ -415,7 +455,7 @@ impl Form {
             Form::TiledAttention | Form::TiledDecode => {
                 vec![roofs.overhead_s, 0.5, 1.0, 16.0, 1.0]
             }
-            Form::CachedStream => vec![
+            Form::CachedStream | Form::KernelStream => vec![
                 roofs.overhead_s,
                 2.0 * roofs.bytes_per_s,
                 CACHE_BYTES_START,

@@ -71,16 +71,20 @@ pub enum OpClass {
     AttentionDecode,
     /// Streaming memory kernels (copy, scale, add, triad).
     Stream,
+    /// The small kernels between a transformer's matmuls (LayerNorm, bias
+    /// and GELU, bias and residual, heads merged), each measured as itself.
+    Elementwise,
 }
 
 impl OpClass {
     /// Every op class, in the order profiles list them.
-    pub const ALL: [OpClass; 5] = [
+    pub const ALL: [OpClass; 6] = [
         OpClass::MatmulF32,
         OpClass::MatmulF16,
         OpClass::AttentionPrefill,
         OpClass::AttentionDecode,
         OpClass::Stream,
+        OpClass::Elementwise,
     ];
 
     /// The matmul class of `dtype`.
@@ -99,6 +103,7 @@ impl OpClass {
             OpClass::AttentionPrefill => "attention_prefill",
             OpClass::AttentionDecode => "attention_decode",
             OpClass::Stream => "stream",
+            OpClass::Elementwise => "elementwise",
         }
     }
 }

@@ -9,7 +9,9 @@ use crate::analysis::Roofs;
 use crate::measure::median;
 use crate::reference::AttentionDims;
 use crate::report::{Measurement, Report, Status};
-use crate::workloads::{attention_tile, output_tile, ATTENTION_DECODE_SPLIT, ATTENTION_UNFUSED};
+use crate::workloads::{
+    attention_tile, output_tile, ATTENTION_DECODE_SPLIT, ATTENTION_UNFUSED, ELEMENTWISE_PREFIX,
+};
 
 /// A shape none of whose samples a second one confirms within this fraction
 /// is too noisy to fit.
@@ -141,6 +143,8 @@ fn class_of(workload: &str, dtype: crate::case::Dtype) -> Option<OpClass> {
         Some(OpClass::matmul(dtype))
     } else if workload.starts_with("stream_") {
         Some(OpClass::Stream)
+    } else if workload.starts_with(ELEMENTWISE_PREFIX) {
+        Some(OpClass::Elementwise)
     } else if workload == ATTENTION_UNFUSED.name {
         None
     } else if workload.starts_with("attention_decode") {
@@ -213,6 +217,9 @@ pub fn observe(reports: &[Report]) -> Observations {
             let own_s = fastest_confirmed_s(&samples);
             let time_s = own_s.unwrap_or(f64::INFINITY);
             let dim = |name| m.shape.get(name).unwrap_or(1);
+            // The kernel that ran it: an elementwise workload's kernel is
+            // what the op is (LayerNorm or GELU), so it keys the factor.
+            let mut variant = m.variant.clone();
             let (op, tile, family) = match class {
                 OpClass::MatmulF32 | OpClass::MatmulF16 => {
                     let (mm, n, k) = (dim("m"), dim("n"), dim("k"));
@@ -241,6 +248,16 @@ pub fn observe(reports: &[Report]) -> Observations {
                     let op = Op::Stream { bytes, array_bytes };
                     let kernel = m.workload.trim_start_matches("stream_").to_string();
                     (op, None, kernel)
+                }
+                OpClass::Elementwise => {
+                    let array_bytes = (dim("s") * dim("d") * m.dtype.size_bytes()) as f64;
+                    let bytes = (m.bytes_read + m.bytes_written) as f64;
+                    let op = Op::Stream { bytes, array_bytes };
+                    variant = m
+                        .workload
+                        .trim_start_matches(ELEMENTWISE_PREFIX)
+                        .to_string();
+                    (op, None, variant.clone())
                 }
                 OpClass::AttentionPrefill | OpClass::AttentionDecode => {
                     let (Some(dims), Some(tile)) = (
@@ -281,7 +298,7 @@ pub fn observe(reports: &[Report]) -> Observations {
                         family,
                         op,
                         workload: m.workload.clone(),
-                        variant: m.variant.clone(),
+                        variant,
                         tile,
                         time_s,
                     },

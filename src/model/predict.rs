@@ -3,6 +3,7 @@
 //! warning outside the calibrated range; or every case of another report
 //! against what it measured.
 
+use super::crossval::Predictor;
 use super::errors::{signed_error, ErrorStats};
 use super::fit::FittedForm;
 use super::form::{Bound, RoofRates};
@@ -40,6 +41,17 @@ pub enum Query {
     Stream {
         /// Bytes read and written.
         bytes: u64,
+    },
+    /// One of a transformer's small kernels (`layer_norm`, `bias_gelu`,
+    /// `bias_residual`, `merge_heads`: what the calibrate suite's
+    /// `elementwise_*` workloads measure) moving `bytes`.
+    Elementwise {
+        /// The kernel.
+        kernel: String,
+        /// Bytes read and written.
+        bytes: u64,
+        /// Bytes of its largest array (the rows it reads).
+        array_bytes: u64,
     },
 }
 
@@ -83,6 +95,15 @@ fn fitted(profile: &ChipProfile, class: &OpClassProfile) -> FittedForm {
 /// Predicts `query` with `profile`.
 pub fn predict(profile: &ChipProfile, query: &Query) -> Result<Prediction, ModelError> {
     let (class, op) = match *query {
+        Query::Elementwise {
+            bytes, array_bytes, ..
+        } => (
+            OpClass::Elementwise,
+            Op::Stream {
+                bytes: bytes as f64,
+                array_bytes: array_bytes as f64,
+            },
+        ),
         Query::Matmul { dtype, m, n, k } => (
             OpClass::matmul(dtype),
             Op::Matmul {
@@ -112,12 +133,17 @@ pub fn predict(profile: &ChipProfile, query: &Query) -> Result<Prediction, Model
     };
     let model = profile.class(class)?;
     let fitted = fitted(profile, model);
-    let estimate = fitted.estimate(&op);
+    let estimate = match query {
+        Query::Elementwise { kernel, .. } => fitted.estimate_kernel(&op, kernel),
+        _ => fitted.estimate(&op),
+    };
     let tile = fitted
         .tile_of(&op, None)
         .map(|e| format!("{} ({})", e.tile, e.variant));
     let (rate, unit) = match class {
-        OpClass::AttentionDecode | OpClass::Stream => (op.bytes() / estimate.time_s, "B/s"),
+        OpClass::AttentionDecode | OpClass::Stream | OpClass::Elementwise => {
+            (op.bytes() / estimate.time_s, "B/s")
+        }
         _ => (op.flop() / estimate.time_s, "FLOP/s"),
     };
     Ok(Prediction {
@@ -187,9 +213,7 @@ pub fn predict_report(
         let Ok(model) = profile.class(observed.class) else {
             continue;
         };
-        let predicted_s = fitted(profile, model)
-            .estimate_by(&observed.point.op, Some(&observed.point.workload))
-            .time_s;
+        let predicted_s = fitted(profile, model).time_s(&observed.point);
         scored.push(CaseError {
             case: observed.point.case.clone(),
             class: observed.class,

@@ -276,6 +276,89 @@ fn forward<R: Real>(dims: &BlockDims, inputs: &BlockInputs, rows: &[usize]) -> V
     x
 }
 
+/// One of the block's small kernels (`shaders/block.wgsl`), checked alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockPart {
+    /// Rows normalized, times a gain, plus a bias.
+    LayerNorm,
+    /// Rows plus a bias, through GELU.
+    BiasGelu,
+    /// A residual plus a projection's output plus its bias.
+    BiasResidual,
+    /// Heads (heads × tokens × head dimension) merged back into token rows.
+    MergeHeads,
+}
+
+/// Absolute deviation allowed beyond twice the naive error where a kernel
+/// calls `tanh` or `inverseSqrt`: Vulkan lets devices compute them to a few
+/// ULP, or to absolute errors near 2⁻¹¹ for `tanh` of small arguments, of
+/// which software adapters use a small part; outputs here are of order 1.
+const DEVICE_MATH_ALLOWANCE: f64 = 1e-5;
+
+/// What `part` computes over rows of `width` from `inputs` (see
+/// [`check_block_part`]), in precision R.
+fn part_output<R: Real>(
+    part: BlockPart,
+    width: usize,
+    head_dim: usize,
+    inputs: &[Vec<f32>],
+) -> Vec<R> {
+    let x = widen::<R>(&inputs[0]);
+    let bias = |i: usize, c: usize| R::of(f64::from(inputs[i][c % width]));
+    match part {
+        BlockPart::LayerNorm => layer_norm(&x, &[inputs[1].clone(), inputs[2].clone()]),
+        BlockPart::BiasGelu => x
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| gelu(v + bias(1, i)))
+            .collect(),
+        BlockPart::BiasResidual => x
+            .iter()
+            .zip(widen::<R>(&inputs[1]))
+            .enumerate()
+            .map(|(i, (&a, b))| a + b + bias(2, i))
+            .collect(),
+        BlockPart::MergeHeads => {
+            let tokens = x.len() / width;
+            (0..x.len())
+                .map(|i| {
+                    let (token, c) = (i / width, i % width);
+                    let (head, column) = (c / head_dim, c % head_dim);
+                    x[(head * tokens + token) * head_dim + column]
+                })
+                .collect()
+        }
+    }
+}
+
+/// Checks `out` of `part` over rows of `width` (heads of `head_dim` for
+/// [`BlockPart::MergeHeads`]) computed from `inputs` (in order as the
+/// kernel binds them: the rows, then gain and bias, a bias, or the
+/// projection and its bias) against the f64 reference: every element
+/// within twice the naive f32 implementation's largest error, plus
+/// [`DEVICE_MATH_ALLOWANCE`] for the kernels that call `tanh` or
+/// `inverseSqrt`. A copy must be exact.
+pub fn check_block_part(
+    part: BlockPart,
+    width: usize,
+    head_dim: usize,
+    inputs: &[Vec<f32>],
+    out: &[f32],
+) -> Verification {
+    let want = part_output::<f64>(part, width, head_dim, inputs);
+    let naive = part_output::<f32>(part, width, head_dim, inputs);
+    let allowance = match part {
+        BlockPart::LayerNorm | BlockPart::BiasGelu => DEVICE_MATH_ALLOWANCE,
+        BlockPart::BiasResidual | BlockPart::MergeHeads => 0.0,
+    };
+    let elements = out
+        .iter()
+        .zip(want)
+        .zip(naive)
+        .map(|((&g, w), n)| (f64::from(g), w, n.wide()));
+    within_twice_naive(elements, allowance, Method::Exact)
+}
+
 /// Checks `out` (tokens × d_model, as f32) against the f64 reference: every
 /// row for up to [`FULL_CHECK_MAX_ROWS`] tokens, else the first, the last
 /// and [`SAMPLED_ROWS`] rows drawn from `seed`. An element passes within

@@ -9,7 +9,10 @@ mod matmul;
 pub use attention::{
     check_attention, exp_allowance, naive_row, reference_row, AttentionDims, AttentionInputs,
 };
-pub use block::{check_block, BlockDims, BlockInputs, LayerWeights, LAYER_NORM_EPSILON};
+pub use block::{
+    check_block, check_block_part, BlockDims, BlockInputs, BlockPart, LayerWeights,
+    LAYER_NORM_EPSILON,
+};
 pub use gemm::{gemm_into, GemmElement};
 pub use matmul::{check_matmul, freivalds, matmul_f64, matmul_tolerance};
 

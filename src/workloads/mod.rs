@@ -19,8 +19,9 @@ pub use attention::{
 pub use attention_decode::{ATTENTION_DECODE, ATTENTION_DECODE_SPLIT};
 pub use attention_unfused::ATTENTION_UNFUSED;
 pub use block::{
-    block_case, block_dims, block_stages, block_work, prepare_block, Block, BlockStage, Step,
-    BLOCK_DIMENSIONS,
+    block_case, block_dims, block_stages, block_work, elementwise_case, part_name, prepare_block,
+    Block, BlockStage, Elementwise, Step, BLOCK_DIMENSIONS, ELEMENTWISE_KERNELS,
+    ELEMENTWISE_PREFIX, PART_HEAD_DIM,
 };
 pub use inputs::seeded_uniform;
 pub use latency::{latency_case, Latency};
@@ -154,7 +155,7 @@ pub trait Workload: Sync {
 }
 
 /// Every workload chipbench knows.
-pub fn all() -> [&'static dyn Workload; 14] {
+pub fn all() -> [&'static dyn Workload; 18] {
     [
         &Matmul,
         &ATTENTION,
@@ -162,6 +163,10 @@ pub fn all() -> [&'static dyn Workload; 14] {
         &ATTENTION_DECODE,
         &ATTENTION_DECODE_SPLIT,
         &Block,
+        &ELEMENTWISE_KERNELS[0],
+        &ELEMENTWISE_KERNELS[1],
+        &ELEMENTWISE_KERNELS[2],
+        &ELEMENTWISE_KERNELS[3],
         &Peak,
         &STREAM_KERNELS[0],
         &STREAM_KERNELS[1],

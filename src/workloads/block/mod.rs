@@ -27,12 +27,18 @@
 //!
 //! One file per idea: `stages` (a layer as stages, each with the op a
 //! predictor times it as, and the work), `inputs` (seeded weights and
-//! cache), `prepare` (buffers, kernels, the check).
+//! cache), `prepare` (buffers, kernels, the check), `parts` (the small
+//! kernels alone, as workloads a calibration measures).
 
 mod inputs;
+mod parts;
 mod prepare;
 mod stages;
 
+pub use parts::{
+    elementwise_case, part_name, Elementwise, ELEMENTWISE_KERNELS, ELEMENTWISE_PREFIX,
+    PART_HEAD_DIM,
+};
 pub use prepare::prepare_block;
 pub use stages::{block_stages, block_work, BlockStage, Step};
 

@@ -34,27 +34,27 @@ const OPERAND_BUFFER: &str = "// @operand-buffer";
 const OPERAND_TEXTURE: &str = "// @operand-texture";
 
 /// Invocations per workgroup of every `block.wgsl` kernel (`WORKGROUP`).
-const WORKGROUP: u32 = 64;
+pub(super) const WORKGROUP: u32 = 64;
 
 /// Mirrors `struct Params` of `block.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
-struct BlockParams {
-    tokens: u32,
-    d4: u32,
-    ff4: u32,
-    head_d4: u32,
-    kv_len: u32,
-    past: u32,
-    q_fold_log2: u32,
-    kv_fold_log2: u32,
-    epsilon: f32,
-    _pad: [u32; 3],
+pub(super) struct BlockParams {
+    pub tokens: u32,
+    pub d4: u32,
+    pub ff4: u32,
+    pub head_d4: u32,
+    pub kv_len: u32,
+    pub past: u32,
+    pub q_fold_log2: u32,
+    pub kv_fold_log2: u32,
+    pub epsilon: f32,
+    pub _pad: [u32; 3],
 }
 
 /// `block.wgsl` with the `store_operand` that writes matmul operands as
 /// `textures` or buffers.
-fn block_source(textures: bool) -> String {
+pub(super) fn block_source(textures: bool) -> String {
     let (common, rest) = SHADER.split_once(OPERAND_BUFFER).expect("buffer part");
     let part = match textures {
         true => rest.split_once(OPERAND_TEXTURE).expect("texture part").1,

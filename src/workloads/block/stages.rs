@@ -1,12 +1,14 @@
 //! One layer of the block as the stages it runs, each with the operation a
-//! per-op predictor times it as (a matmul, attention, or a stream kernel
-//! moving the same bytes) and the work it does. The block's work is the sum
+//! per-op predictor times it as (a matmul, attention, or one of the small
+//! kernels measured alone, `parts`) and the work it does. The block's work is the sum
 //! of its stages' over its layers, so the two can never disagree.
 
+use super::parts::{elementwise_case, Elementwise};
 use crate::case::{Case, Work};
 use crate::reference::BlockDims;
+use crate::reference::BlockPart;
 use crate::workloads::attention::attention_work;
-use crate::workloads::{attention_case, matmul_case, stream_case, Matmul, StreamKernel, Workload};
+use crate::workloads::{attention_case, matmul_case, Matmul, Workload};
 
 /// A stage of one layer, in the order the layer runs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,8 +77,8 @@ impl Step {
 
 /// One stage of a layer: what it is, the operation that stands for it (op
 /// kind and shape, as a case of the workload a profile times: `matmul`,
-/// `attention` or `attention_decode`, `stream_copy` or `stream_add` of as
-/// many elements as it moves), and its work (matmuls 2·M·N·K FLOPs,
+/// `attention` or `attention_decode`, or the small kernel's own
+/// `elementwise_*` workload), and its work (matmuls 2·M·N·K FLOPs,
 /// attention 4·d per unmasked pair and head, elementwise stages bytes only).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlockStage {
@@ -88,22 +90,13 @@ pub struct BlockStage {
     pub work: Work,
 }
 
-/// f32 bytes of `elements` values.
-fn bytes(elements: usize) -> u64 {
-    elements as u64 * 4
-}
-
-/// An elementwise stage reading `read` values and writing `written`,
-/// standing for the stream kernel `kernel` over `written` elements.
-fn elementwise(step: Step, kernel: StreamKernel, read: usize, written: usize) -> BlockStage {
+/// A stage run by the small kernel `part` over `s` rows of `width` floats.
+fn elementwise(step: Step, part: BlockPart, s: usize, width: usize) -> BlockStage {
+    let op = elementwise_case(part, s, width);
     BlockStage {
         step,
-        op: stream_case(kernel, written as u64),
-        work: Work {
-            flop: 0.0,
-            bytes_read: bytes(read),
-            bytes_written: bytes(written),
-        },
+        work: Elementwise(part).work(&op),
+        op,
     }
 }
 
@@ -135,21 +128,21 @@ pub fn block_stages(dims: &BlockDims) -> Vec<BlockStage> {
     Step::ALL
         .into_iter()
         .map(|step| match step {
-            // x and the gain and bias in, the normalized rows out.
-            Step::LayerNorm1 | Step::LayerNorm2 => {
-                elementwise(step, StreamKernel::Copy, s * d + 2 * d, s * d)
-            }
+            Step::LayerNorm1 | Step::LayerNorm2 => elementwise(step, BlockPart::LayerNorm, s, d),
             Step::Qkv => matmul(step, s, 3 * d, d),
-            Step::SplitHeads => elementwise(step, StreamKernel::Copy, 3 * s * d + 3 * d, 3 * s * d),
-            Step::Attention => attention.clone(),
-            Step::MergeHeads => elementwise(step, StreamKernel::Copy, s * d, s * d),
-            Step::OutProjection => matmul(step, s, d, d),
-            // The stream, the projection and its bias in; the stream out.
-            Step::Residual1 | Step::Residual2 => {
-                elementwise(step, StreamKernel::Add, 2 * s * d + d, s * d)
+            // Q, K and V plus their bias copied into heads: timed as
+            // merging heads the other way round, over three times the columns.
+            Step::SplitHeads => {
+                let mut stage = elementwise(step, BlockPart::MergeHeads, s, 3 * d);
+                stage.work.bytes_read += 3 * d as u64 * 4;
+                stage
             }
+            Step::Attention => attention.clone(),
+            Step::MergeHeads => elementwise(step, BlockPart::MergeHeads, s, d),
+            Step::OutProjection => matmul(step, s, d, d),
+            Step::Residual1 | Step::Residual2 => elementwise(step, BlockPart::BiasResidual, s, d),
             Step::UpProjection => matmul(step, s, ff, d),
-            Step::Gelu => elementwise(step, StreamKernel::Copy, s * ff + ff, s * ff),
+            Step::Gelu => elementwise(step, BlockPart::BiasGelu, s, ff),
             Step::DownProjection => matmul(step, s, d, ff),
         })
         .collect()
