@@ -19,8 +19,8 @@ pub use attention::{
 pub use attention_decode::{ATTENTION_DECODE, ATTENTION_DECODE_SPLIT};
 pub use attention_unfused::ATTENTION_UNFUSED;
 pub use block::{
-    block_case, block_dims, block_stages, block_work, prepare_block, Block, BlockStage, Step,
-    BLOCK_DIMENSIONS,
+    block_case, block_dims, block_stages, block_work, prepare_block, split_candidate, Block,
+    BlockKernels, BlockStage, Step, BLOCK_DIMENSIONS,
 };
 pub use inputs::seeded_uniform;
 pub use latency::{latency_case, Latency};
