@@ -1,9 +1,12 @@
 //! The transformer block on every backend: prefill (with a KV cache before
 //! the prompt, and enough tokens that the check samples rows) and a decode
 //! step against the f64 reference, through a matmul variant that reads
-//! buffers and one that reads textures; a block missing a stage fails the
-//! check; each stage is timed once over every layer where the device times
-//! inside passes; the work of one layer is the hand-counted sum of its stages.
+//! buffers and one that reads textures, and through every candidate whose
+//! widening and narrowing projections run different kernels (every
+//! candidate's name splitting back into its kernels); a block missing a
+//! stage fails the check; each stage is timed once over every layer where
+//! the device times inside passes; the work of one layer is the
+//! hand-counted sum of its stages.
 
 mod common;
 
@@ -11,7 +14,8 @@ use chipbench::case::{Candidate, Case};
 use chipbench::gpu::{best_timer, Gpu};
 use chipbench::reference::{BlockDims, Method, Verification};
 use chipbench::workloads::{
-    block_case, block_stages, block_work, prepare_block, validate, Block, Step, Workload,
+    block_case, block_stages, block_work, prepare_block, split_candidate, validate, Block, Step,
+    Workload,
 };
 
 /// Two layers of a narrow block: d_model 64 in 2 heads of 32, d_ff 128.
@@ -68,6 +72,40 @@ fn prefill_and_decode_match_the_reference() {
                     matches!(verdict.method, Method::Sampled { .. }),
                     sampled,
                     "{verdict:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn widening_and_narrowing_projections_may_run_different_kernels() {
+    for gpu in common::gpus() {
+        for dims in [narrow(40, 48), narrow(1, 33)] {
+            let case = block_case(dims);
+            let candidates = Block.candidates(&case, &gpu).expect("runnable");
+            let mut mixed = Vec::new();
+            for candidate in &candidates {
+                let kernels = split_candidate(candidate).expect("a candidate splits");
+                assert_eq!(&kernels.candidate(), candidate);
+                if kernels.widening != kernels.narrowing {
+                    mixed.push(candidate);
+                }
+            }
+            assert!(
+                !mixed.is_empty(),
+                "{} on {}: {candidates:?}",
+                case.name(),
+                gpu.summary.backend
+            );
+            for candidate in mixed {
+                let verdict = run_once(&gpu, &case, candidate, &[]);
+                assert!(
+                    verdict.passed,
+                    "{} {} on {}: {verdict:?}",
+                    case.name(),
+                    candidate.variant,
+                    gpu.summary.backend
                 );
             }
         }

@@ -1,5 +1,5 @@
 //! A block case on the device: the seeded inputs uploaded (every layer's
-//! weights where the matmul variant reads them, its KV cache as the
+//! weights where the matmul variants read them, its KV cache as the
 //! textures attention reads), the activations between stages allocated
 //! once and reused by every layer, and each layer's stages built as kernels
 //! of the matmul module, the attention kernels and `shaders/block.wgsl`, run
@@ -239,12 +239,18 @@ pub fn prepare_block(
 ) -> Result<Box<dyn Prepared>, GpuError> {
     let dims = block_dims(case);
     let attention_dims = dims.attention();
-    let (matmul, attention_variant) = split_candidate(candidate);
-    let textures = reads_textures(Dtype::F32, &matmul);
     let invalid = |message: String| GpuError::Wgpu {
         kind: "validation",
         message,
     };
+    let kernels = split_candidate(candidate).map_err(invalid)?;
+    let textures = reads_textures(Dtype::F32, &kernels.widening);
+    if reads_textures(Dtype::F32, &kernels.narrowing) != textures {
+        return Err(invalid(format!(
+            "{}: one kernel reads textures, the other buffers, but the activations have one form",
+            candidate.variant
+        )));
+    }
     let layouts = texture_layouts(&attention_dims, gpu).map_err(invalid)?;
     let attention_candidate = match dims.tokens {
         1 => one_pass_candidates(Dtype::F32, &attention_dims, gpu),
@@ -252,8 +258,8 @@ pub fn prepare_block(
     }
     .map_err(invalid)?
     .into_iter()
-    .find(|c| c.variant == attention_variant)
-    .ok_or_else(|| invalid(format!("no attention variant {attention_variant} here")))?;
+    .find(|c| c.variant == kernels.attention)
+    .ok_or_else(|| invalid(format!("no attention variant {} here", kernels.attention)))?;
     let inputs = block_inputs(&dims, seed);
     let (s, d, ff) = (dims.tokens, dims.d_model, dims.d_ff);
     let block_params = BlockParams {
@@ -319,17 +325,20 @@ pub fn prepare_block(
         )
     };
     let columns = |vec4s: usize| ((vec4s as u32).div_ceil(WORKGROUP), s as u32, 1);
-    let projection = |(m, n, k), a: &Matrix, b: &Matrix, c: &wgpu::Buffer| {
+    let projection = |matmul, (m, n, k), a: &Matrix, b: &Matrix, c: &wgpu::Buffer| {
         matmul_kernel(
             gpu,
             Dtype::F32,
-            &matmul,
+            matmul,
             (m, n, k),
             a.operand(),
             b.operand(),
             c,
         )
     };
+    // QKV and up widen d to 3d and ff; output and down narrow to d.
+    let widening = |mnk, a, b, c| projection(&kernels.widening, mnk, a, b, c);
+    let narrowing = |mnk, a, b, c| projection(&kernels.narrowing, mnk, a, b, c);
     let mut stages = Vec::new();
     for (index, layer) in layers.iter().enumerate() {
         let x = match index {
@@ -361,7 +370,7 @@ pub fn prepare_block(
                         (s as u32, 1, 1),
                     )?
                 }
-                Step::Qkv => projection((s, 3 * d, d), &acts.operand_d, &layer.qkv, &acts.qkv)?,
+                Step::Qkv => widening((s, 3 * d, d), &acts.operand_d, &layer.qkv, &acts.qkv)?,
                 Step::SplitHeads => small(
                     "split_heads",
                     &[
@@ -401,7 +410,7 @@ pub fn prepare_block(
                     columns(d / 4),
                 )?,
                 Step::OutProjection => {
-                    projection((s, d, d), &acts.operand_d, &layer.out, &acts.projected)?
+                    narrowing((s, d, d), &acts.operand_d, &layer.out, &acts.projected)?
                 }
                 Step::Residual1 | Step::Residual2 => {
                     let (input, bias, output) = match step {
@@ -419,7 +428,7 @@ pub fn prepare_block(
                         columns(d / 4),
                     )?
                 }
-                Step::UpProjection => projection((s, ff, d), &acts.operand_d, &layer.up, &acts.up)?,
+                Step::UpProjection => widening((s, ff, d), &acts.operand_d, &layer.up, &acts.up)?,
                 Step::Gelu => small(
                     "bias_gelu",
                     &[
@@ -430,7 +439,7 @@ pub fn prepare_block(
                     columns(ff / 4),
                 )?,
                 Step::DownProjection => {
-                    projection((s, d, ff), &acts.operand_ff, &layer.down, &acts.projected)?
+                    narrowing((s, d, ff), &acts.operand_ff, &layer.down, &acts.projected)?
                 }
             };
             stages.push((step.name().to_string(), kernel));
