@@ -212,6 +212,16 @@ pub struct Candidate {
     pub constants: Vec<(String, f64)>,
 }
 
+impl Candidate {
+    /// The one way a workload without variants runs a case: `variant`, no constants.
+    pub fn only(variant: &str) -> Candidate {
+        Candidate {
+            variant: variant.into(),
+            constants: Vec::new(),
+        }
+    }
+}
+
 /// `texture_tiled workgroup_size=16 row_blocks=4`: a variant with its
 /// constants in one line (names lowercased), telling apart the tile shapes of
 /// one variant, as tables and benchmark names show it.

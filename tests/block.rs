@@ -6,7 +6,8 @@
 //! candidate's name splitting back into its kernels); a block missing a
 //! stage fails the check; each stage is timed once over every layer where
 //! the device times inside passes; the work of one layer is the
-//! hand-counted sum of its stages.
+//! hand-counted sum of its stages; each of its small kernels alone (the
+//! `elementwise_*` workloads a calibration measures) matches the reference.
 
 mod common;
 
@@ -14,8 +15,8 @@ use chipbench::case::{Candidate, Case};
 use chipbench::gpu::{best_timer, Gpu};
 use chipbench::reference::{BlockDims, Method, Verification};
 use chipbench::workloads::{
-    block_case, block_stages, block_work, prepare_block, split_candidate, validate, Block, Step,
-    Workload,
+    block_case, block_stages, block_work, elementwise_case, prepare_block, split_candidate,
+    validate, Block, Step, Workload, ELEMENTWISE_KERNELS,
 };
 
 /// Two layers of a narrow block: d_model 64 in 2 heads of 32, d_ff 128.
@@ -36,6 +37,19 @@ fn run_once(gpu: &Gpu, case: &Case, candidate: &Candidate, omit: &[Step]) -> Ver
     let mut timer = best_timer(gpu).expect("timer");
     prepared.sample(gpu, timer.as_mut(), 2).expect("dispatch");
     prepared.verify(gpu).expect("read back")
+}
+
+/// One whole operation of `candidate`, which must pass its check.
+fn verified(gpu: &Gpu, case: &Case, candidate: &Candidate) -> Verification {
+    let verdict = run_once(gpu, case, candidate, &[]);
+    assert!(
+        verdict.passed,
+        "{} {} on {}: {verdict:?}",
+        case.name(),
+        candidate.variant,
+        gpu.summary.backend
+    );
+    verdict
 }
 
 /// The first candidate whose matmul reads textures and the first whose
@@ -60,14 +74,7 @@ fn prefill_and_decode_match_the_reference() {
             let chosen = both_operand_kinds(&candidates);
             assert_eq!(chosen.len(), 2, "{}: {candidates:?}", gpu.summary.backend);
             for candidate in chosen {
-                let verdict = run_once(&gpu, &case, candidate, &[]);
-                assert!(
-                    verdict.passed,
-                    "{} {} on {}: {verdict:?}",
-                    case.name(),
-                    candidate.variant,
-                    gpu.summary.backend
-                );
+                let verdict = verified(&gpu, &case, candidate);
                 assert_eq!(
                     matches!(verdict.method, Method::Sampled { .. }),
                     sampled,
@@ -99,14 +106,7 @@ fn widening_and_narrowing_projections_may_run_different_kernels() {
                 gpu.summary.backend
             );
             for candidate in mixed {
-                let verdict = run_once(&gpu, &case, candidate, &[]);
-                assert!(
-                    verdict.passed,
-                    "{} {} on {}: {verdict:?}",
-                    case.name(),
-                    candidate.variant,
-                    gpu.summary.backend
-                );
+                verified(&gpu, &case, candidate);
             }
         }
     }
@@ -182,7 +182,12 @@ fn stages_name_the_op_a_predictor_times() {
         "matmul_f32_128x3072x768",
         "matmul_f32_128x768x3072",
         "attention_f32_b1_hq12_hkv12_sq128_skv128_d64_causal",
-        "stream_add_f32_98304",
+        "elementwise_layer_norm_f32_128x768",
+        "elementwise_bias_residual_f32_128x768",
+        "elementwise_bias_gelu_f32_128x3072",
+        "elementwise_merge_heads_f32_128x768",
+        // Splitting Q, K and V into heads, timed as merging three times the columns.
+        "elementwise_merge_heads_f32_128x2304",
     ] {
         assert!(ops.iter().any(|o| o == op), "{op} not in {ops:?}");
     }
@@ -231,5 +236,35 @@ fn each_stage_is_timed_once_over_every_layer() {
         let expected: Vec<&str> = Step::ALL.iter().map(|s| s.name()).collect();
         assert_eq!(names, expected, "{}", gpu.summary.backend);
         assert!(times.iter().all(|t| t.seconds > 0.0), "{times:?}");
+    }
+}
+
+#[test]
+fn each_small_kernel_alone_matches_the_reference() {
+    // Odd row counts; 128 and 192 floats: two and three heads of 64 to merge.
+    for gpu in common::gpus() {
+        for kernel in &ELEMENTWISE_KERNELS {
+            for (tokens, width) in [(3, 128), (1, 192)] {
+                let case = elementwise_case(kernel.0, tokens, width);
+                assert!(validate(&case).is_ok(), "{}", case.name());
+                let candidate = &kernel.candidates(&case, &gpu).expect("runnable")[0];
+                let prepared = kernel.prepare(&gpu, &case, candidate, 7).expect("prepare");
+                let mut timer = best_timer(&gpu).expect("timer");
+                prepared.sample(&gpu, timer.as_mut(), 2).expect("dispatch");
+                let verdict = prepared.verify(&gpu).expect("read back");
+                assert!(
+                    verdict.passed,
+                    "{} on {}: {verdict:?}",
+                    case.name(),
+                    gpu.summary.backend
+                );
+            }
+        }
+        // Heads of 64 cannot split 100 floats.
+        let merge = &ELEMENTWISE_KERNELS[3];
+        let error = merge
+            .candidates(&elementwise_case(merge.0, 2, 100), &gpu)
+            .expect_err("d not a multiple of 64");
+        assert!(error.contains("multiple of 64"), "{error}");
     }
 }

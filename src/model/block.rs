@@ -10,7 +10,7 @@ use super::{ModelError, OpClass};
 use crate::case::Case;
 use crate::report::{Measurement, Report, Status};
 use crate::workloads::{
-    attention_dims, block_dims, block_stages, Block, Workload, ELEMENTWISE_PREFIX,
+    attention_dims, block_dims, block_stages, elementwise_kernel_of, part_name, Block, Workload,
 };
 
 /// One stage of a block: its predicted time over all layers, and the time
@@ -113,12 +113,15 @@ fn query_for(op: &Case, work: &crate::case::Work, elementwise: bool) -> Query {
             dims: attention_dims(op),
             dtype: op.dtype,
         },
-        family if elementwise && family.starts_with(ELEMENTWISE_PREFIX) => Query::Elementwise {
-            kernel: family.trim_start_matches(ELEMENTWISE_PREFIX).to_string(),
-            bytes,
-            array_bytes: dim("s") * dim("d") * op.dtype.size_bytes(),
+        _ => match elementwise_kernel_of(op) {
+            Some((part, workgroups)) if elementwise => Query::Elementwise {
+                kernel: part_name(part).to_string(),
+                bytes,
+                array_bytes: dim("s") * dim("d") * op.dtype.size_bytes(),
+                workgroups,
+            },
+            _ => Query::Stream { bytes },
         },
-        _ => Query::Stream { bytes },
     }
 }
 
@@ -159,7 +162,14 @@ mod tests {
                     kernel,
                     bytes,
                     array_bytes,
+                    workgroups,
                 } => {
+                    // A LayerNorm's workgroup per row; the others' per 256 floats.
+                    let rows = match s.step {
+                        Step::LayerNorm1 | Step::LayerNorm2 => 128,
+                        _ => 0,
+                    };
+                    assert!(workgroups == rows || workgroups > 128, "{}", s.step.name());
                     assert_eq!(bytes, s.work.bytes_read + s.work.bytes_written);
                     let width = match s.step {
                         Step::Gelu => 3072,

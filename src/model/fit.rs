@@ -440,6 +440,49 @@ mod tests {
     }
 
     #[test]
+    fn a_kernel_stream_fits_each_kernels_own_bandwidth() {
+        // "copy" at 8 GB/s (the most measured), "norm" at 2 GB/s, both
+        // after 10 µs of overhead, on arrays of 1–64 MiB.
+        let point = |kernel: &str, rate: f64, mib: f64| {
+            let bytes = 2.0 * mib * 1024.0 * 1024.0;
+            Point {
+                case: format!("{kernel}_{mib}"),
+                family: kernel.into(),
+                op: Op::Stream {
+                    bytes,
+                    array_bytes: bytes / 2.0,
+                    workgroups: 0.0,
+                },
+                workload: format!("elementwise_{kernel}"),
+                variant: kernel.into(),
+                tile: None,
+                time_s: 1e-5 + bytes / rate,
+            }
+        };
+        let mut points: Vec<Point> = [1.0, 4.0, 16.0, 64.0]
+            .map(|mib| point("copy", 8e9, mib))
+            .to_vec();
+        points.extend([2.0, 32.0].map(|mib| point("norm", 2e9, mib)));
+        let roofs = RoofRates {
+            flop_per_s: 1e12,
+            bytes_per_s: 8e9,
+            overhead_s: 1e-5,
+        };
+        let fitted = FittedForm::fit(Form::KernelStream, roofs, &points);
+        assert_eq!(factor_of(&fitted.variant_factors, "copy", None), 1.0);
+        let norm = factor_of(&fitted.variant_factors, "norm", None);
+        assert!((norm - 0.25).abs() < 0.02, "{norm}");
+        // A size neither measured: each kernel at its own bandwidth.
+        let unseen = point("norm", 2e9, 8.0);
+        let predicted = fitted.estimate_kernel(&unseen.op, "norm").time_s;
+        assert!(
+            (predicted / unseen.time_s - 1.0).abs() < 0.05,
+            "{predicted}"
+        );
+        assert!((fitted.time_s(&unseen) - predicted).abs() < 1e-12);
+    }
+
+    #[test]
     fn huber_loss_is_quadratic_near_zero_and_linear_beyond_delta() {
         assert!((robust_loss([0.05]) - 0.00125).abs() < 1e-15);
         let (a, b) = (robust_loss([1.0]), robust_loss([2.0]));

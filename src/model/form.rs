@@ -96,9 +96,10 @@ pub enum Form {
     /// [`cached_share`] of the traffic at the stream's array size: streams
     /// whose arrays fit in a cache run faster.
     CachedStream,
-    /// [`Form::CachedStream`] over several kernels, each with its own
-    /// bandwidth relative to the most measured kernel's (the fitted
-    /// bandwidths are that kernel's): the small kernels between a transformer's matmuls,
+    /// [`Form::CachedStream`] over several kernels, plus a start per
+    /// workgroup, each kernel with its own bandwidth (and cost per
+    /// workgroup) relative to the most measured kernel's (the fitted ones
+    /// are that kernel's): the small kernels between a transformer's matmuls,
     /// which reductions, `tanh` and index arithmetic keep below a copy's
     /// bandwidth, each by its own amount.
     KernelStream,
@@ -107,6 +108,9 @@ pub enum Form {
     /// llm-analysis use. A baseline, and the form of datasheet profiles.
     TwoFactor,
 }
+
+/// Where a fit of the kernel stream's cost per workgroup starts, seconds.
+const WORKGROUP_START_S: f64 = 1e-7;
 
 /// Where a fit of a cache's size starts, bytes.
 const CACHE_BYTES_START: f64 = 4.0 * 1024.0 * 1024.0;
@@ -306,11 +310,18 @@ impl Form {
                 "keys_half",
                 "memory_efficiency",
             ],
-            Form::CachedStream | Form::KernelStream => &[
+            Form::CachedStream => &[
                 "overhead_s",
                 "cache_bytes_per_s",
                 "cache_bytes",
                 "memory_bytes_per_s",
+            ],
+            Form::KernelStream => &[
+                "overhead_s",
+                "cache_bytes_per_s",
+                "cache_bytes",
+                "memory_bytes_per_s",
+                "workgroup_s",
             ],
             Form::TwoFactor => &["compute_efficiency", "memory_efficiency"],
         }
@@ -347,6 +358,7 @@ impl Form {
                 let mut scaled = params.to_vec();
                 scaled[1] *= factor;
                 scaled[3] *= factor;
+                scaled[4] /= factor;
                 self.estimate(&scaled, roofs, op, tile)
             }
             _ => {
@@ -420,13 +432,19 @@ impl Form {
                 }
             }
             Form::CachedStream | Form::KernelStream => {
-                let (bytes, array_bytes) = match *op {
-                    Op::Stream { bytes, array_bytes } => (bytes, array_bytes),
-                    _ => (op.bytes(), op.bytes()),
+                let (bytes, array_bytes, workgroups) = match *op {
+                    Op::Stream {
+                        bytes,
+                        array_bytes,
+                        workgroups,
+                    } => (bytes, array_bytes, workgroups),
+                    _ => (op.bytes(), op.bytes(), 0.0),
                 };
                 let cached = cached_share(array_bytes, params[2]);
                 let bandwidth_s = cached * bytes / params[1] + (1.0 - cached) * bytes / params[3];
-                Estimate::of(params[0], 0.0, bandwidth_s)
+                // The kernel stream's workgroups each start at a cost of their own.
+                let starts_s = params.get(4).map_or(0.0, |w| w * workgroups);
+                Estimate::of(params[0] + starts_s, 0.0, bandwidth_s)
             }
             Form::TwoFactor => Estimate::of(
                 0.0,
@@ -455,11 +473,18 @@ impl Form {
             Form::TiledAttention | Form::TiledDecode => {
                 vec![roofs.overhead_s, 0.5, 1.0, 16.0, 1.0]
             }
-            Form::CachedStream | Form::KernelStream => vec![
+            Form::CachedStream => vec![
                 roofs.overhead_s,
                 2.0 * roofs.bytes_per_s,
                 CACHE_BYTES_START,
                 roofs.bytes_per_s,
+            ],
+            Form::KernelStream => vec![
+                roofs.overhead_s,
+                2.0 * roofs.bytes_per_s,
+                CACHE_BYTES_START,
+                roofs.bytes_per_s,
+                WORKGROUP_START_S,
             ],
             Form::TwoFactor => vec![0.5, 0.5],
         }
@@ -554,10 +579,12 @@ mod tests {
         let small = Op::Stream {
             bytes: 3e3,
             array_bytes: 1e3,
+            workgroups: 0.0,
         };
         let large = Op::Stream {
             bytes: 3e9,
             array_bytes: 1e9,
+            workgroups: 0.0,
         };
         let rate = |op: &Op| {
             op.bytes()

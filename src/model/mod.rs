@@ -176,6 +176,9 @@ pub enum Op {
         bytes: f64,
         /// Bytes of one array: what decides which cache level holds them.
         array_bytes: f64,
+        /// Workgroups it launches, where each costs a start of its own (an
+        /// elementwise kernel); 0 where not counted (the stream probes).
+        workgroups: f64,
     },
 }
 

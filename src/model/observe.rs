@@ -10,7 +10,8 @@ use crate::measure::median;
 use crate::reference::AttentionDims;
 use crate::report::{Measurement, Report, Status};
 use crate::workloads::{
-    attention_tile, output_tile, ATTENTION_DECODE_SPLIT, ATTENTION_UNFUSED, ELEMENTWISE_PREFIX,
+    attention_tile, elementwise_kernel_of, output_tile, ATTENTION_DECODE_SPLIT, ATTENTION_UNFUSED,
+    ELEMENTWISE_PREFIX,
 };
 
 /// A shape none of whose samples a second one confirms within this fraction
@@ -245,14 +246,28 @@ pub fn observe(reports: &[Report]) -> Observations {
                     if let Some(own_s) = own_s {
                         best_at_size.push((array_bytes, bytes / own_s));
                     }
-                    let op = Op::Stream { bytes, array_bytes };
+                    let op = Op::Stream {
+                        bytes,
+                        array_bytes,
+                        workgroups: 0.0,
+                    };
                     let kernel = m.workload.trim_start_matches("stream_").to_string();
                     (op, None, kernel)
                 }
                 OpClass::Elementwise => {
                     let array_bytes = (dim("s") * dim("d") * m.dtype.size_bytes()) as f64;
                     let bytes = (m.bytes_read + m.bytes_written) as f64;
-                    let op = Op::Stream { bytes, array_bytes };
+                    let case = crate::case::Case {
+                        workload: m.workload.clone(),
+                        dtype: m.dtype,
+                        shape: m.shape.clone(),
+                    };
+                    let workgroups = elementwise_kernel_of(&case).map_or(0, |(_, w)| w) as f64;
+                    let op = Op::Stream {
+                        bytes,
+                        array_bytes,
+                        workgroups,
+                    };
                     variant = m
                         .workload
                         .trim_start_matches(ELEMENTWISE_PREFIX)

@@ -23,8 +23,9 @@ use crate::measure::median;
 use crate::planner::cost::{
     format_rate, AttentionShape, MatmulShape, Pass, ATTENTION_BACKWARD_FLOP_RATIO,
 };
+use crate::planner::ops::ACTIVATION_BYTES;
 use crate::planner::{
-    ChipFacts, Cited, Datasheet, Efficiencies, Link, OpCost, Precision, Source, Timed,
+    ChipFacts, Cited, Datasheet, Efficiencies, Link, MemoryKind, OpCost, Precision, Source, Timed,
 };
 
 /// The fraction of HBM bandwidth a large streaming operation reaches, for
@@ -475,10 +476,38 @@ impl OpCost for ProfileCost {
         }
     }
 
-    fn memory_bound(&self, bytes: f64) -> Timed {
-        self.measured(&Query::Stream {
-            bytes: bytes.round().max(1.0) as u64,
-        })
+    /// A norm, activation or residual add by the profile's own kernel of
+    /// that kind where it measured them (its `elementwise` class), over
+    /// arrays of the bytes each of its passes moves and with the workgroups
+    /// chipbench's kernel would launch for its elements (a row each for a
+    /// norm, 256 elements each otherwise: `workloads::part_workgroups`);
+    /// anything else, or a profile without that class, as a stream kernel
+    /// moving the bytes.
+    fn memory_bound(&self, kind: MemoryKind, bytes: f64) -> Timed {
+        let kernel = match kind {
+            MemoryKind::Norm { width } => Some(("layer_norm", 2.0, width)),
+            MemoryKind::Activation => Some(("bias_gelu", 2.0, 256.0)),
+            MemoryKind::Residual => Some(("bias_residual", 3.0, 256.0)),
+            MemoryKind::Other => None,
+        };
+        let whole = |bytes: f64| bytes.round().max(1.0) as u64;
+        match kernel {
+            Some((kernel, arrays, per_workgroup))
+                if self.profile.class(OpClass::Elementwise).is_ok() =>
+            {
+                let array_bytes = bytes / arrays;
+                let elements = array_bytes / ACTIVATION_BYTES;
+                self.measured(&Query::Elementwise {
+                    kernel: kernel.into(),
+                    bytes: whole(bytes),
+                    array_bytes: whole(array_bytes),
+                    workgroups: whole(elements / per_workgroup),
+                })
+            }
+            _ => self.measured(&Query::Stream {
+                bytes: whole(bytes),
+            }),
+        }
     }
 
     fn transfer(&self, link: Link, bytes: f64) -> Timed {

@@ -52,6 +52,8 @@ pub enum Query {
         bytes: u64,
         /// Bytes of its largest array (the rows it reads).
         array_bytes: u64,
+        /// Workgroups it launches.
+        workgroups: u64,
     },
 }
 
@@ -96,12 +98,16 @@ fn fitted(profile: &ChipProfile, class: &OpClassProfile) -> FittedForm {
 pub fn predict(profile: &ChipProfile, query: &Query) -> Result<Prediction, ModelError> {
     let (class, op) = match *query {
         Query::Elementwise {
-            bytes, array_bytes, ..
+            bytes,
+            array_bytes,
+            workgroups,
+            ..
         } => (
             OpClass::Elementwise,
             Op::Stream {
                 bytes: bytes as f64,
                 array_bytes: array_bytes as f64,
+                workgroups: workgroups as f64,
             },
         ),
         Query::Matmul { dtype, m, n, k } => (
@@ -128,6 +134,7 @@ pub fn predict(profile: &ChipProfile, query: &Query) -> Result<Prediction, Model
             Op::Stream {
                 bytes: bytes as f64,
                 array_bytes: bytes as f64 / 3.0,
+                workgroups: 0.0,
             },
         ),
     };

@@ -452,8 +452,9 @@ pub trait OpCost {
     fn matmul(&self, shape: &MatmulShape, precision: Precision) -> Timed;
     /// One fused attention pass (BF16 arithmetic; K/V bytes as the shape says).
     fn attention(&self, shape: &AttentionShape, pass: Pass) -> Timed;
-    /// An elementwise or reduction operation bound by memory, moving `bytes`.
-    fn memory_bound(&self, bytes: f64) -> Timed;
+    /// An elementwise or reduction operation of `kind` bound by memory,
+    /// moving `bytes`.
+    fn memory_bound(&self, kind: MemoryKind, bytes: f64) -> Timed;
     /// One collective step: each chip sends `bytes` over `link` (latency
     /// included). Plans check [`ChipFacts::require_link`] before asking.
     fn transfer(&self, link: Link, bytes: f64) -> Timed;
@@ -464,6 +465,27 @@ pub trait OpCost {
     fn training_step(&self) -> Option<&Cited> {
         None
     }
+}
+
+/// What a bandwidth-bound operation is. A calibrated profile that measured
+/// a transformer's small kernels one by one times each kind with its own
+/// (a LayerNorm's reductions run well below a copy's bandwidth on some
+/// chips); a datasheet times every kind by its bytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MemoryKind {
+    /// A LayerNorm or RMSNorm over rows of `width` elements: each row
+    /// reduced, then scaled.
+    Norm {
+        /// Elements per row (d_model).
+        width: f64,
+    },
+    /// The MLP's activation: GELU, or a gated MLP's product.
+    Activation,
+    /// A residual add.
+    Residual,
+    /// Anything else: rotary embedding, the embedding lookup, the loss, KV
+    /// cache writes, the optimizer's update.
+    Other,
 }
 
 /// The efficiencies a [`Datasheet`] multiplies the roofs by, each cited.
@@ -573,7 +595,7 @@ impl OpCost for Datasheet {
         )
     }
 
-    fn memory_bound(&self, bytes: f64) -> Timed {
+    fn memory_bound(&self, _kind: MemoryKind, bytes: f64) -> Timed {
         Timed::plain(
             bytes / (self.facts.memory_bytes_per_s * self.efficiencies.memory.value),
             self.memory_source(),

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::cost::{Ledger, OpCost, Precision, Timed};
+use super::cost::{Ledger, MemoryKind, OpCost, Precision, Timed};
 use super::ops::{
     embedding_ops, forward_flop, forward_time, head_ops, layer_ops, Op, Slice, Work,
     ACTIVATION_BYTES,
@@ -138,7 +138,7 @@ pub fn forward_pass(
         kind: OpKind::MemoryBound,
         runs: layers,
         flop: 0.0,
-        time: scaled(cost.memory_bound(cache), layers),
+        time: scaled(cost.memory_bound(MemoryKind::Other, cache), layers),
     });
     if chips > 1 {
         // Without sequence parallelism: an all-reduce after attention and after the MLP.

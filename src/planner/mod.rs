@@ -31,7 +31,9 @@ pub mod search;
 pub mod train;
 pub mod transformer;
 
-pub use cost::{ChipFacts, Cited, Datasheet, Efficiencies, Link, OpCost, Precision, Source, Timed};
+pub use cost::{
+    ChipFacts, Cited, Datasheet, Efficiencies, Link, MemoryKind, OpCost, Precision, Source, Timed,
+};
 pub use forward::{forward_pass, ForwardShape, OpKind, OpTime};
 pub use infer::{plan_inference, InferSpec, InferencePlan};
 pub use memory::Recompute;

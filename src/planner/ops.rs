@@ -5,7 +5,7 @@
 //! Also the embedding (first pipeline stage) and the output projection and
 //! loss (last stage).
 
-use super::cost::{AttentionShape, MatmulShape, OpCost, Pass, Precision, Timed};
+use super::cost::{AttentionShape, MatmulShape, MemoryKind, OpCost, Pass, Precision, Timed};
 use super::transformer::Transformer;
 
 /// Bytes of one activation element (BF16) outside the matmuls.
@@ -20,6 +20,8 @@ pub enum Work {
     Attention(AttentionShape),
     /// A bandwidth-bound operation: bytes moved forward and backward.
     Memory {
+        /// What it is, for a cost that times each kind by its own kernel.
+        kind: MemoryKind,
         /// Bytes read and written by the forward pass.
         forward_bytes: f64,
         /// Bytes read and written by the backward pass.
@@ -99,12 +101,13 @@ fn matmul(name: &'static str, m: f64, n: f64, k: f64, count: f64) -> Op {
     }
 }
 
-/// A bandwidth-bound op on `elements` elements per pass: `reads + writes`
-/// forward and `backward` element passes backward.
-fn memory(name: &'static str, elements: f64, forward: f64, backward: f64) -> Op {
+/// A bandwidth-bound op of `kind` on `elements` elements per pass: `reads
+/// + writes` forward and `backward` element passes backward.
+fn memory(name: &'static str, kind: MemoryKind, elements: f64, forward: f64, backward: f64) -> Op {
     Op {
         name,
         work: Work::Memory {
+            kind,
             forward_bytes: elements * forward * ACTIVATION_BYTES,
             backward_bytes: elements * backward * ACTIVATION_BYTES,
         },
@@ -112,14 +115,15 @@ fn memory(name: &'static str, elements: f64, forward: f64, backward: f64) -> Op 
     }
 }
 
-/// A norm reads x and writes y forward; backward reads x and dy and writes dx.
-fn norm(name: &'static str, elements: f64) -> Op {
-    memory(name, elements, 2.0, 3.0)
+/// A norm over rows of `width` reads x and writes y forward; backward reads
+/// x and dy and writes dx.
+fn norm(name: &'static str, elements: f64, width: f64) -> Op {
+    memory(name, MemoryKind::Norm { width }, elements, 2.0, 3.0)
 }
 
 /// A residual add reads two tensors and writes one, both ways.
 fn residual(name: &'static str, elements: f64) -> Op {
-    memory(name, elements, 3.0, 3.0)
+    memory(name, MemoryKind::Residual, elements, 3.0, 3.0)
 }
 
 /// The forward operations of one layer on one chip for one micro-batch.
@@ -131,7 +135,7 @@ pub fn layer_ops(model: &Transformer, slice: &Slice) -> Vec<Op> {
     let q_heads = model.heads as f64 / slice.tp;
     let kv_heads = slice.kv_heads(model);
     let mut ops = vec![
-        norm("attention norm", stream),
+        norm("attention norm", stream, h),
         matmul(
             "qkv projection",
             tokens,
@@ -143,7 +147,13 @@ pub fn layer_ops(model: &Transformer, slice: &Slice) -> Vec<Op> {
     if !model.learned_positions {
         // Rotary embedding rewrites Q and K; its backward rotates their gradients.
         let elements = tokens * (q_heads + kv_heads) * head_dim;
-        ops.push(memory("rotary embedding", elements, 2.0, 2.0));
+        ops.push(memory(
+            "rotary embedding",
+            MemoryKind::Other,
+            elements,
+            2.0,
+            2.0,
+        ));
     }
     ops.push(Op {
         name: "attention",
@@ -167,7 +177,7 @@ pub fn layer_ops(model: &Transformer, slice: &Slice) -> Vec<Op> {
         1.0,
     ));
     ops.push(residual("attention residual", stream));
-    ops.push(norm("mlp norm", stream));
+    ops.push(norm("mlp norm", stream, h));
     let up_width = if model.gated_mlp { 2.0 } else { 1.0 } * f / slice.tp;
     // Gated: read gate and up, write their product; backward reads both and
     // the gradient, writes two gradients. Plain: read one, write one.
@@ -190,6 +200,7 @@ pub fn layer_ops(model: &Transformer, slice: &Slice) -> Vec<Op> {
         ops.push(matmul("expert up", per_expert, up_width, h, experts));
         ops.push(memory(
             "expert activation",
+            MemoryKind::Activation,
             routed_tokens * f / slice.tp,
             act_forward,
             act_backward,
@@ -199,6 +210,7 @@ pub fn layer_ops(model: &Transformer, slice: &Slice) -> Vec<Op> {
         ops.push(matmul("mlp up", tokens, up_width, h, 1.0));
         ops.push(memory(
             "mlp activation",
+            MemoryKind::Activation,
             tokens * f / slice.tp,
             act_forward,
             act_backward,
@@ -222,7 +234,7 @@ pub fn recomputed_when_selective(op: &Op) -> bool {
 /// The first stage's extra work: the embedding lookup (and its gradient's scatter-add).
 pub fn embedding_ops(model: &Transformer, slice: &Slice) -> Vec<Op> {
     let stream = slice.elementwise_tokens() * model.d_model as f64;
-    vec![memory("embedding", stream, 2.0, 2.0)]
+    vec![memory("embedding", MemoryKind::Other, stream, 2.0, 2.0)]
 }
 
 /// The last stage's extra work: the final norm, the vocabulary-parallel
@@ -231,13 +243,13 @@ pub fn head_ops(model: &Transformer, slice: &Slice, tokens: f64, loss: bool) -> 
     let h = model.d_model as f64;
     let vocab = model.vocab as f64 / slice.tp;
     let mut ops = vec![
-        norm("final norm", slice.elementwise_tokens() * h),
+        norm("final norm", slice.elementwise_tokens() * h, h),
         matmul("logits", tokens, vocab, h, 1.0),
     ];
     if loss {
         // Softmax cross-entropy reads the logits forward; backward reads them
         // again and writes their gradient.
-        ops.push(memory("loss", tokens * vocab, 1.0, 2.0));
+        ops.push(memory("loss", MemoryKind::Other, tokens * vocab, 1.0, 2.0));
     }
     ops
 }
@@ -247,7 +259,11 @@ pub fn forward_time(op: &Op, cost: &dyn OpCost, precision: Precision) -> Timed {
     let mut timed = match &op.work {
         Work::Matmul(shape) => cost.matmul(shape, precision),
         Work::Attention(shape) => cost.attention(shape, Pass::Forward),
-        Work::Memory { forward_bytes, .. } => cost.memory_bound(*forward_bytes),
+        Work::Memory {
+            kind,
+            forward_bytes,
+            ..
+        } => cost.memory_bound(*kind, *forward_bytes),
     };
     timed.seconds *= op.count;
     timed
@@ -278,7 +294,11 @@ pub fn backward_times(op: &Op, cost: &dyn OpCost, precision: Precision) -> Vec<T
             ),
         ],
         Work::Attention(shape) => vec![cost.attention(shape, Pass::Backward)],
-        Work::Memory { backward_bytes, .. } => vec![cost.memory_bound(*backward_bytes)],
+        Work::Memory {
+            kind,
+            backward_bytes,
+            ..
+        } => vec![cost.memory_bound(*kind, *backward_bytes)],
     };
     for timed in &mut times {
         timed.seconds *= op.count;

@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use super::cost::{ChipFacts, Ledger, Link, OpCost, Precision, TimeShare};
+use super::cost::{ChipFacts, Ledger, Link, MemoryKind, OpCost, Precision, TimeShare};
 use super::memory::{
     activation_bytes_per_layer, model_state, LocalParams, ModelState, Recompute, GRADIENT_BYTES,
     WEIGHT_BYTES,
@@ -717,7 +717,9 @@ fn data_parallel_time(
     } else {
         params.total()
     };
-    let optimizer = cost.memory_bound(updated * ADAM_BYTES_PER_PARAM).seconds;
+    let optimizer = cost
+        .memory_bound(MemoryKind::Other, updated * ADAM_BYTES_PER_PARAM)
+        .seconds;
     (exposed, total, optimizer)
 }
 
@@ -784,8 +786,8 @@ mod tests {
         ) -> Timed {
             self.0.attention(shape, pass)
         }
-        fn memory_bound(&self, bytes: f64) -> Timed {
-            self.0.memory_bound(bytes)
+        fn memory_bound(&self, kind: MemoryKind, bytes: f64) -> Timed {
+            self.0.memory_bound(kind, bytes)
         }
         fn transfer(&self, link: Link, bytes: f64) -> Timed {
             self.0.transfer(link, bytes)

@@ -394,3 +394,51 @@ pub fn check_block(dims: &BlockDims, inputs: &BlockInputs, out: &[f32], seed: u6
     };
     within_twice_naive(elements, exp_allowance(dims.kv_len), method)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two rows of 128 floats and two vectors of 128, all distinct.
+    fn inputs(arrays: usize, vectors: usize) -> Vec<Vec<f32>> {
+        let value = |i: usize| ((i * 37 % 101) as f32 - 50.0) / 50.0;
+        let mut all: Vec<Vec<f32>> = (0..arrays)
+            .map(|a| (0..256).map(|i| value(i + 7 * a)).collect())
+            .collect();
+        all.extend((0..vectors).map(|v| (0..128).map(|i| 1.0 + 0.1 * value(i + v)).collect()));
+        all
+    }
+
+    #[test]
+    fn a_small_kernel_passes_at_f32_rounding_and_fails_a_wrong_element() {
+        for (part, arrays, vectors) in [
+            (BlockPart::LayerNorm, 1, 2),
+            (BlockPart::BiasGelu, 1, 1),
+            (BlockPart::BiasResidual, 2, 1),
+            (BlockPart::MergeHeads, 1, 0),
+        ] {
+            let inputs = inputs(arrays, vectors);
+            let right: Vec<f32> = part_output::<f64>(part, 128, 64, &inputs)
+                .into_iter()
+                .map(|x| x as f32)
+                .collect();
+            let verdict = check_block_part(part, 128, 64, &inputs, &right);
+            assert!(verdict.passed, "{part:?}: {verdict:?}");
+            let mut wrong = right.clone();
+            wrong[200] += 1e-3;
+            let verdict = check_block_part(part, 128, 64, &inputs, &wrong);
+            assert!(!verdict.passed, "{part:?}: {verdict:?}");
+        }
+    }
+
+    #[test]
+    fn merging_heads_puts_each_head_at_its_columns() {
+        // Two tokens, two heads of 64: input row (head h, token t).
+        let input: Vec<f32> = (0..256).map(|i| i as f32).collect();
+        let merged = part_output::<f64>(BlockPart::MergeHeads, 128, 64, &[input]);
+        // Token 1, column 64 is head 1's token 1, column 0: row 3 of the input.
+        assert_eq!(merged[128 + 64], 3.0 * 64.0);
+        assert_eq!(merged[0], 0.0);
+        assert_eq!(merged[64], 2.0 * 64.0);
+    }
+}

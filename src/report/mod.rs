@@ -24,12 +24,13 @@ pub use store::{write_atomic, write_json_atomic};
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// A file could not be read, written or renamed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The file.
         path: String,
-        /// What the OS said.
-        source: std::io::Error,
+        /// What the OS said (in the message, not a second link of the
+        /// chain, which a one-line error would print twice).
+        cause: std::io::Error,
     },
     /// A file is not a chipbench report (or journal).
     #[error("{path} is not a valid chipbench report: {message}")]
@@ -53,7 +54,7 @@ impl ReportError {
     fn io(path: &std::path::Path, source: std::io::Error) -> Self {
         ReportError::Io {
             path: path.display().to_string(),
-            source,
+            cause: source,
         }
     }
 }

@@ -55,10 +55,7 @@ impl Workload for Latency {
     }
 
     fn candidates(&self, _case: &Case, _gpu: &Gpu) -> Result<Vec<Candidate>, String> {
-        Ok(vec![Candidate {
-            variant: "empty".into(),
-            constants: Vec::new(),
-        }])
+        Ok(vec![Candidate::only("empty")])
     }
 
     fn prepare(

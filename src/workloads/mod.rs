@@ -19,9 +19,9 @@ pub use attention::{
 pub use attention_decode::{ATTENTION_DECODE, ATTENTION_DECODE_SPLIT};
 pub use attention_unfused::ATTENTION_UNFUSED;
 pub use block::{
-    block_case, block_dims, block_stages, block_work, elementwise_case, part_name, prepare_block,
-    split_candidate, Block, BlockKernels, BlockStage, Elementwise, Step, BLOCK_DIMENSIONS,
-    ELEMENTWISE_KERNELS, ELEMENTWISE_PREFIX, PART_HEAD_DIM,
+    block_case, block_dims, block_stages, block_work, elementwise_case, elementwise_kernel_of,
+    part_name, part_workgroups, prepare_block, split_candidate, Block, BlockKernels, BlockStage,
+    Elementwise, Step, BLOCK_DIMENSIONS, ELEMENTWISE_KERNELS, ELEMENTWISE_PREFIX, PART_HEAD_DIM,
 };
 pub use inputs::seeded_uniform;
 pub use latency::{latency_case, Latency};

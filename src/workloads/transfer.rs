@@ -96,10 +96,7 @@ impl Workload for Transfer {
             Direction::Upload => "write_buffer",
             Direction::Download => "map_read",
         };
-        Ok(vec![Candidate {
-            variant: variant.into(),
-            constants: Vec::new(),
-        }])
+        Ok(vec![Candidate::only(variant)])
     }
 
     fn prepare(

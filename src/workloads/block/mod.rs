@@ -44,8 +44,8 @@ mod prepare;
 mod stages;
 
 pub use parts::{
-    elementwise_case, part_name, Elementwise, ELEMENTWISE_KERNELS, ELEMENTWISE_PREFIX,
-    PART_HEAD_DIM,
+    elementwise_case, elementwise_kernel_of, part_name, part_workgroups, Elementwise,
+    ELEMENTWISE_KERNELS, ELEMENTWISE_PREFIX, PART_HEAD_DIM,
 };
 pub use prepare::prepare_block;
 pub use stages::{block_stages, block_work, BlockStage, Step};

@@ -56,6 +56,29 @@ pub fn part_name(part: BlockPart) -> &'static str {
     }
 }
 
+/// Workgroups `part` launches over `tokens` rows of `width` floats: one per
+/// row for LayerNorm (its reductions), one per 64 vec4s of a row for the
+/// others. On a software adapter each costs a fixed start (a LayerNorm's
+/// barriers many), which a model of these kernels counts beside their bytes.
+pub fn part_workgroups(part: BlockPart, tokens: usize, width: usize) -> u64 {
+    let per_row = match part {
+        BlockPart::LayerNorm => 1,
+        _ => (width / 4).div_ceil(WORKGROUP as usize),
+    };
+    (tokens * per_row) as u64
+}
+
+/// The kernel and the workgroups it launches for an `elementwise_*` case;
+/// None for a case of another workload.
+pub fn elementwise_kernel_of(case: &Case) -> Option<(BlockPart, u64)> {
+    let part = ELEMENTWISE_KERNELS
+        .iter()
+        .find(|k| k.family() == case.workload)?
+        .0;
+    let (s, d) = (case.shape.get("s")?, case.shape.get("d")?);
+    Some((part, part_workgroups(part, s as usize, d as usize)))
+}
+
 /// The case of `part` over `tokens` rows of `width` floats (f32).
 pub fn elementwise_case(part: BlockPart, tokens: usize, width: usize) -> Case {
     Case {
@@ -140,10 +163,7 @@ impl Workload for Elementwise {
 
     fn candidates(&self, case: &Case, _gpu: &Gpu) -> Result<Vec<Candidate>, String> {
         self.rules(case)?;
-        Ok(vec![Candidate {
-            variant: "buffer".into(),
-            constants: Vec::new(),
-        }])
+        Ok(vec![Candidate::only("buffer")])
     }
 
     fn prepare(
@@ -206,6 +226,7 @@ impl Workload for Elementwise {
             _ => 5,
         };
         bindings.push((output_binding, output.as_entire_binding()));
+        // As `part_workgroups` counts them.
         let workgroups = match self.0 {
             BlockPart::LayerNorm => (s as u32, 1, 1),
             _ => (d4.div_ceil(WORKGROUP), s as u32, 1),
@@ -274,5 +295,16 @@ mod tests {
             assert!(Elementwise(part).family().starts_with(ELEMENTWISE_PREFIX));
             assert!(Elementwise(part).family().ends_with(part_name(part)));
         }
+        // LayerNorm: a workgroup per row; the others 64 vec4s of a row each.
+        let case = elementwise_case(BlockPart::LayerNorm, 3, 768);
+        assert_eq!(
+            elementwise_kernel_of(&case),
+            Some((BlockPart::LayerNorm, 3))
+        );
+        let case = elementwise_case(BlockPart::BiasGelu, 3, 3072);
+        assert_eq!(
+            elementwise_kernel_of(&case),
+            Some((BlockPart::BiasGelu, 36))
+        );
     }
 }
