@@ -5,7 +5,7 @@
 //! on the same chip, which is what a planner does.
 
 use super::observe::fastest_confirmed_s;
-use super::predict::{predict, Query};
+use super::predict::{predict_in, Context, Query};
 use super::{ModelError, OpClass};
 use crate::case::Case;
 use crate::report::{Measurement, Report, Status};
@@ -74,9 +74,18 @@ fn predict_block(
     };
     let dims = block_dims(&case);
     let elementwise = profile.class(OpClass::Elementwise).is_ok();
+    // Between two runs of a stage the rest of its layer passes through the
+    // caches: every stage's reads and writes, the layer's weights among them.
+    let layer = block_stages(&dims);
+    let working_set_bytes = layer
+        .iter()
+        .map(|s| (s.work.bytes_read + s.work.bytes_written) as f64)
+        .sum();
+    let context = Context::Stack { working_set_bytes };
     let mut stages = Vec::new();
-    for stage in block_stages(&dims) {
-        let prediction = predict(profile, &query_for(&stage.op, &stage.work, elementwise))?;
+    for stage in layer {
+        let query = query_for(&stage.op, &stage.work, elementwise);
+        let prediction = predict_in(profile, &query, context)?;
         let name = stage.step.name();
         stages.push(StagePrediction {
             stage: name.to_string(),

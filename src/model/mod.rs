@@ -45,7 +45,9 @@ pub use observe::{
     attention_family_of, excluded_counts, family_of, observe, Excluded, Observations, NOISY_SPREAD,
 };
 pub use plan_cost::{catalog_cost, chip_cost, ProfileCost};
-pub use predict::{class_errors, predict, predict_report, CaseError, Prediction, Query};
+pub use predict::{
+    class_errors, predict, predict_in, predict_report, CaseError, Context, Prediction, Query,
+};
 pub use profile::{
     load_profile, named_parameters, ChipProfile, FoldScore, Identity, MissingClass, OpClassProfile,
     Parameter, ProfileRoofs, Provenance, Residual, ShapeRange, SourceReport, PROFILE_VERSION,

@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use super::predict::{predict, Query};
+use super::predict::{predict_in, Context, Query};
 use super::profile::{load_profile, ChipProfile, Provenance};
 use super::{catalog, Catalog, CatalogChip, Fold, ModelError, OpClass};
 use crate::case::Dtype;
@@ -327,9 +327,17 @@ impl ProfileCost {
     }
 
     /// The time of `query` by the model of its class, with its source and
-    /// an extrapolation note where the query leaves the fitted range.
+    /// an extrapolation note where the query leaves the fitted range. Every
+    /// op of a plan runs in a stack of layers whose weights alone are
+    /// megabytes (GPT-2 124M) to gigabytes a layer, so none finds its data
+    /// left in a cache by its previous run: the stack is taken as larger
+    /// than any cache ([`Context::Stack`]), as the `block` check takes its
+    /// layer's bytes.
     fn measured(&self, query: &Query) -> Timed {
-        match predict(&self.profile, query) {
+        let context = Context::Stack {
+            working_set_bytes: f64::INFINITY,
+        };
+        match predict_in(&self.profile, query, context) {
             Ok(prediction) => {
                 let mut timed = Timed::plain(prediction.time_s, self.source(prediction.class));
                 if !prediction.warnings.is_empty() {
@@ -610,17 +618,20 @@ mod tests {
         };
         let ops = forward_pass(&model, &cost, &shape, 1.0, 1, Precision::Bf16, 2.0).unwrap();
         let qkv = ops.iter().find(|o| o.name == "qkv projection").unwrap();
-        let one = predict(
-            &profile,
-            &Query::Matmul {
-                dtype: Dtype::F32,
-                m: 128,
-                n: 2304,
-                k: 768,
-            },
-        )
-        .unwrap();
+        let query = Query::Matmul {
+            dtype: Dtype::F32,
+            m: 128,
+            n: 2304,
+            k: 768,
+        };
+        // In a stack: its operands evicted by the rest of the layer.
+        let stack = Context::Stack {
+            working_set_bytes: f64::INFINITY,
+        };
+        let one = predict_in(&profile, &query, stack).unwrap();
         assert!((qkv.time.seconds / (12.0 * one.time_s) - 1.0).abs() < 1e-12);
+        let alone = predict_in(&profile, &query, Context::Alone).unwrap();
+        assert!(one.time_s >= alone.time_s);
         assert!(qkv.time.notes[0].starts_with("substituted: vm_llvmpipe"));
         assert!(qkv.time.notes[0].contains("timed by its matmul_f32 model"));
         // n = 2304 lies beyond the 2048 the model was fitted on.
