@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use crate::analysis::{self, HostBaseline};
 use crate::baseline::HostCopy;
-use crate::case::{Candidate, Case};
+use crate::case::Candidate;
 use crate::gpu::{Gpu, Timer};
 use crate::measure::Summary;
 use crate::report::{Baseline, Measurement, NotRemeasured, Paired, Report};
@@ -114,11 +114,7 @@ impl Side {
     fn of_measurement(gpu: &Gpu, m: &Measurement, seed: u64) -> Result<Side, String> {
         let workload = workloads::by_family(&m.workload)
             .ok_or_else(|| format!("unknown workload '{}'", m.workload))?;
-        let case = Case {
-            workload: m.workload.clone(),
-            dtype: m.dtype,
-            shape: m.shape.clone(),
-        };
+        let case = m.case();
         let candidate = Candidate {
             variant: m.variant.clone(),
             constants: m.constants.clone(),

@@ -67,12 +67,7 @@ fn predict_block(
     m: &Measurement,
     measured_s: f64,
 ) -> Result<BlockError, ModelError> {
-    let case = Case {
-        workload: m.workload.clone(),
-        dtype: m.dtype,
-        shape: m.shape.clone(),
-    };
-    let dims = block_dims(&case);
+    let dims = block_dims(&m.case());
     let elementwise = profile.class(OpClass::Elementwise).is_ok();
     // Between two runs of a stage the rest of its layer passes through the
     // caches: every stage's reads and writes, the layer's weights among them.

@@ -122,6 +122,23 @@ fn cached_share(bytes: f64, cache_bytes: f64) -> f64 {
     1.0 / (1.0 + (bytes / cache_bytes).powi(2))
 }
 
+/// The parameters of the stream forms, by index: the cached stream's four,
+/// and the kernel stream's cost per workgroup after them.
+pub struct StreamParams;
+
+impl StreamParams {
+    /// Index of the fixed time per dispatch, seconds.
+    pub const OVERHEAD: usize = 0;
+    /// Index of the bandwidth of data a cache serves, bytes/s.
+    pub const CACHE_BYTES_PER_S: usize = 1;
+    /// Index of the cache's size, bytes.
+    pub const CACHE_BYTES: usize = 2;
+    /// Index of the bandwidth of data from memory, bytes/s.
+    pub const MEMORY_BYTES_PER_S: usize = 3;
+    /// Index of the kernel stream's cost per workgroup, seconds.
+    pub const WORKGROUP_S: usize = 4;
+}
+
 /// The parameters every tiled form shares, by index, and the forms themselves.
 pub struct TiledRoofline;
 
@@ -356,9 +373,9 @@ impl Form {
         match self {
             Form::KernelStream => {
                 let mut scaled = params.to_vec();
-                scaled[1] *= factor;
-                scaled[3] *= factor;
-                scaled[4] /= factor;
+                scaled[StreamParams::CACHE_BYTES_PER_S] *= factor;
+                scaled[StreamParams::MEMORY_BYTES_PER_S] *= factor;
+                scaled[StreamParams::WORKGROUP_S] /= factor;
                 self.estimate(&scaled, roofs, op, tile)
             }
             _ => {
@@ -425,26 +442,27 @@ impl Form {
                         params,
                         roofs,
                         &work,
-                        op.bytes(),
+                        op.cached_bytes(),
                         self == Form::TiledDecode,
                     ),
                     None => Estimate::of(params[TiledRoofline::OVERHEAD], 0.0, 0.0),
                 }
             }
             Form::CachedStream | Form::KernelStream => {
-                let (bytes, array_bytes, workgroups) = match *op {
+                use StreamParams as P;
+                let (bytes, workgroups) = match *op {
                     Op::Stream {
-                        bytes,
-                        array_bytes,
-                        workgroups,
-                    } => (bytes, array_bytes, workgroups),
-                    _ => (op.bytes(), op.bytes(), 0.0),
+                        bytes, workgroups, ..
+                    } => (bytes, workgroups),
+                    _ => (op.bytes(), 0.0),
                 };
-                let cached = cached_share(array_bytes, params[2]);
-                let bandwidth_s = cached * bytes / params[1] + (1.0 - cached) * bytes / params[3];
-                // The kernel stream's workgroups each start at a cost of their own.
-                let starts_s = params.get(4).map_or(0.0, |w| w * workgroups);
-                Estimate::of(params[0] + starts_s, 0.0, bandwidth_s)
+                let cached = cached_share(op.cached_bytes(), params[P::CACHE_BYTES]);
+                let bandwidth_s = cached * bytes / params[P::CACHE_BYTES_PER_S]
+                    + (1.0 - cached) * bytes / params[P::MEMORY_BYTES_PER_S];
+                // The kernel stream's workgroups each start at a cost of their
+                // own (the cached stream has no such parameter).
+                let starts_s = params.get(P::WORKGROUP_S).map_or(0.0, |w| w * workgroups);
+                Estimate::of(params[P::OVERHEAD] + starts_s, 0.0, bandwidth_s)
             }
             Form::TwoFactor => Estimate::of(
                 0.0,

@@ -222,6 +222,16 @@ impl Op {
         }
     }
 
+    /// The bytes whose fit in a cache the forms' cache terms weigh: a
+    /// stream's one array, or everything an op moves once (a matmul's
+    /// operands, attention's Q, K, V and O).
+    pub fn cached_bytes(&self) -> f64 {
+        match *self {
+            Op::Stream { array_bytes, .. } => array_bytes,
+            _ => self.bytes(),
+        }
+    }
+
     /// What the extrapolation split sorts by: FLOPs for matmul and prefill,
     /// bytes for decode (one query row) and streams.
     pub fn size(&self) -> f64 {

@@ -257,12 +257,7 @@ pub fn observe(reports: &[Report]) -> Observations {
                 OpClass::Elementwise => {
                     let array_bytes = (dim("s") * dim("d") * m.dtype.size_bytes()) as f64;
                     let bytes = (m.bytes_read + m.bytes_written) as f64;
-                    let case = crate::case::Case {
-                        workload: m.workload.clone(),
-                        dtype: m.dtype,
-                        shape: m.shape.clone(),
-                    };
-                    let workgroups = elementwise_kernel_of(&case).map_or(0, |(_, w)| w) as f64;
+                    let workgroups = elementwise_kernel_of(&m.case()).map_or(0, |(_, w)| w) as f64;
                     let op = Op::Stream {
                         bytes,
                         array_bytes,

@@ -27,6 +27,8 @@ use crate::planner::ops::ACTIVATION_BYTES;
 use crate::planner::{
     ChipFacts, Cited, Datasheet, Efficiencies, Link, MemoryKind, OpCost, Precision, Source, Timed,
 };
+use crate::reference::BlockPart;
+use crate::workloads::{part_name, part_workgroups};
 
 /// The fraction of HBM bandwidth a large streaming operation reaches, for
 /// every catalog chip (the catalog has no measured stream figures).
@@ -487,29 +489,29 @@ impl OpCost for ProfileCost {
     /// A norm, activation or residual add by the profile's own kernel of
     /// that kind where it measured them (its `elementwise` class), over
     /// arrays of the bytes each of its passes moves and with the workgroups
-    /// chipbench's kernel would launch for its elements (a row each for a
-    /// norm, 256 elements each otherwise: `workloads::part_workgroups`);
-    /// anything else, or a profile without that class, as a stream kernel
-    /// moving the bytes.
+    /// chipbench's kernel would launch for its elements
+    /// (`workloads::part_workgroups`: a norm's rows, the others' elements
+    /// as one row); anything else, or a profile without that class, as a
+    /// stream kernel moving the bytes.
     fn memory_bound(&self, kind: MemoryKind, bytes: f64) -> Timed {
         let kernel = match kind {
-            MemoryKind::Norm { width } => Some(("layer_norm", 2.0, width)),
-            MemoryKind::Activation => Some(("bias_gelu", 2.0, 256.0)),
-            MemoryKind::Residual => Some(("bias_residual", 3.0, 256.0)),
+            MemoryKind::Norm { width } => Some((BlockPart::LayerNorm, 2.0, Some(width))),
+            MemoryKind::Activation => Some((BlockPart::BiasGelu, 2.0, None)),
+            MemoryKind::Residual => Some((BlockPart::BiasResidual, 3.0, None)),
             MemoryKind::Other => None,
         };
         let whole = |bytes: f64| bytes.round().max(1.0) as u64;
         match kernel {
-            Some((kernel, arrays, per_workgroup))
-                if self.profile.class(OpClass::Elementwise).is_ok() =>
-            {
+            Some((part, arrays, row_width)) if self.profile.class(OpClass::Elementwise).is_ok() => {
                 let array_bytes = bytes / arrays;
-                let elements = array_bytes / ACTIVATION_BYTES;
+                let elements = whole(array_bytes / ACTIVATION_BYTES) as usize;
+                let width = row_width.map_or(elements, |w| (w as usize).max(1));
+                let workgroups = part_workgroups(part, elements.div_ceil(width), width);
                 self.measured(&Query::Elementwise {
-                    kernel: kernel.into(),
+                    kernel: part_name(part).into(),
                     bytes: whole(bytes),
                     array_bytes: whole(array_bytes),
-                    workgroups: whole(elements / per_workgroup),
+                    workgroups,
                 })
             }
             _ => self.measured(&Query::Stream {

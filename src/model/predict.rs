@@ -115,15 +115,11 @@ pub enum Context {
 /// proportion: an op of a stack finds in the cache only what survived the
 /// rest of the stack.
 fn in_stack(fitted: &mut FittedForm, op: &Op, working_set_bytes: f64) {
-    let own_bytes = match *op {
-        Op::Stream { array_bytes, .. } => array_bytes,
-        _ => op.bytes(),
-    };
     // A profile from before the cache term (version 2) has no C to shrink.
     let names = fitted.form.parameter_names();
     let at = names.iter().position(|&name| name == "cache_bytes");
     if let Some(cache_bytes) = at.and_then(|i| fitted.params.get_mut(i)) {
-        *cache_bytes *= (own_bytes / working_set_bytes).min(1.0);
+        *cache_bytes *= (op.cached_bytes() / working_set_bytes).min(1.0);
     }
 }
 

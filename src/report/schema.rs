@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::{Dtype, Shape};
+use crate::case::{Case, Dtype, Shape};
 use crate::gpu::{AdapterSummary, StageTime, TimingMethod};
 use crate::measure::{AutotuneRecord, SamplingPlan, Timing, Warning};
 use crate::reference::Verification;
@@ -363,6 +363,15 @@ impl Measurement {
     /// line names it.
     pub fn name(&self) -> String {
         format!("{} {}", self.case, self.variant)
+    }
+
+    /// The case it measured: its workload, dtype and shape.
+    pub fn case(&self) -> Case {
+        Case {
+            workload: self.workload.clone(),
+            dtype: self.dtype,
+            shape: self.shape.clone(),
+        }
     }
 
     /// GFLOP/s and GB/s at a median time of `median_s`, each only where there
