@@ -56,16 +56,23 @@ pub fn part_name(part: BlockPart) -> &'static str {
     }
 }
 
-/// Workgroups `part` launches over `tokens` rows of `width` floats: one per
-/// row for LayerNorm (its reductions), one per 64 vec4s of a row for the
-/// others. On a software adapter each costs a fixed start (a LayerNorm's
-/// barriers many), which a model of these kernels counts beside their bytes.
+/// The grid `part` dispatches over `tokens` rows of `width` floats: a
+/// workgroup per row for LayerNorm (its reductions); for the others x
+/// covers a row's vec4s 64 at a time, y the rows (as `block.wgsl` says).
+fn part_grid(part: BlockPart, tokens: usize, width: usize) -> (u32, u32, u32) {
+    match part {
+        BlockPart::LayerNorm => (tokens as u32, 1, 1),
+        _ => ((width as u32 / 4).div_ceil(WORKGROUP), tokens as u32, 1),
+    }
+}
+
+/// Workgroups `part` launches over `tokens` rows of `width` floats (see
+/// `part_grid`). On a software adapter each costs a fixed start (a
+/// LayerNorm's barriers many), which a model of these kernels counts beside
+/// their bytes.
 pub fn part_workgroups(part: BlockPart, tokens: usize, width: usize) -> u64 {
-    let per_row = match part {
-        BlockPart::LayerNorm => 1,
-        _ => (width / 4).div_ceil(WORKGROUP as usize),
-    };
-    (tokens * per_row) as u64
+    let (x, y, z) = part_grid(part, tokens, width);
+    u64::from(x) * u64::from(y) * u64::from(z)
 }
 
 /// The kernel and the workgroups it launches for an `elementwise_*` case;
@@ -226,11 +233,7 @@ impl Workload for Elementwise {
             _ => 5,
         };
         bindings.push((output_binding, output.as_entire_binding()));
-        // As `part_workgroups` counts them.
-        let workgroups = match self.0 {
-            BlockPart::LayerNorm => (s as u32, 1, 1),
-            _ => (d4.div_ceil(WORKGROUP), s as u32, 1),
-        };
+        let workgroups = part_grid(self.0, s, d);
         let source = block_source(false);
         let kernel = Kernel::build(
             gpu,
