@@ -395,6 +395,11 @@ pub struct PlanArgs {
     /// Share of data-parallel traffic's overlap window that hides it (0 to 1).
     #[arg(long, default_value_t = 1.0)]
     pub dp_overlap: f64,
+    /// Pipeline tensor-parallel all-gathers and reduce-scatters with the
+    /// matmuls beside them, as Transformer Engine's userbuffers do (NeMo's
+    /// `ub_tp_comm_overlap`): one piece of each stays exposed.
+    #[arg(long)]
+    pub tp_overlap: bool,
     /// Average power as a share of TDP, for energy (1.0: an upper bound).
     #[arg(long, default_value_t = 1.0)]
     pub power_fraction: f64,

@@ -32,16 +32,20 @@
 //! other published H100 runs (NVIDIA's DGX Cloud recipes, see
 //! tests/published_runs.rs), never on these.
 //!
+//! The paper describes no overlap of tensor-parallel communication with
+//! the matmuls, so these plans charge it in full; the DGX Cloud runs the
+//! efficiency is fitted on overlap it, as their recipes say.
+//!
 //! What it shows (run with `--nocapture`): the schedule reproduces how
 //! throughput falls from 8,192 to 16,384 GPUs. With the catalog's rates
 //! alone all three rows landed about a third above the published figures;
-//! with the fitted efficiency the 8K rows land 16% above and the 128K row
-//! 21%, still outside the 15% the planner aims for. The GPU-hours, at the
-//! plan's default goodput of 0.90 (MegaScale's and Llama 3's effective
-//! training time), land 13% below the published ones, within the 20%
-//! target; the steps alone (goodput 1) land 22% below. The tests assert
-//! what holds: above the published throughput by less than 22%, below the
-//! published hours by less than 20%, the scaling within 15%.
+//! with the fitted efficiency the 8K rows land 7–8% above and the 128K row
+//! 11%, within the 15% the planner aims for. The GPU-hours, at the plan's
+//! default goodput of 0.90 (MegaScale's and Llama 3's effective training
+//! time), land 6% below the published ones, within the 20% target; the
+//! steps alone (goodput 1) land 15% below. The tests assert those targets:
+//! above the published throughput by less than 15%, below the published
+//! hours by less than 20%, the scaling within 15%.
 
 mod published;
 
@@ -133,7 +137,7 @@ fn the_papers_schedule_reproduces_the_fall_from_8k_to_16k_gpus() {
 }
 
 #[test]
-fn per_gpu_throughput_lands_above_the_published_one_by_less_than_22_percent() {
+fn per_gpu_throughput_lands_above_the_published_one_by_less_than_15_percent() {
     for id in [EIGHT_K_ON_8192, EIGHT_K_ON_16384, LONG_ON_16384] {
         let (run, plan) = plan(id, TOKENS);
         let over = off(
@@ -142,7 +146,7 @@ fn per_gpu_throughput_lands_above_the_published_one_by_less_than_22_percent() {
             run.run.published_tflop_per_s_per_gpu.unwrap(),
             0.15,
         );
-        assert!(over > 0.0 && over < 0.22, "{id}: {over}");
+        assert!(over > 0.0 && over < 0.15, "{id}: {over}");
     }
 }
 

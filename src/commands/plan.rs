@@ -67,6 +67,7 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome> {
         zero: args.zero,
         precision: args.precision,
         dp_overlap: args.dp_overlap,
+        tp_overlap: args.tp_overlap,
         power_fraction: args.power_fraction,
         goodput: args.goodput,
         price_per_chip_hour: args.price_per_chip_hour,

@@ -220,6 +220,18 @@ pub fn all_to_all_bytes(n: u64, bytes: f64) -> f64 {
     (n as f64 - 1.0) / n as f64 * bytes
 }
 
+/// Seconds left exposed of `comm_s` of collectives, each split into
+/// `chunks` pieces pipelined with the matmul it feeds or drains, the
+/// matmuls together taking `window_s`: one piece has nothing to hide
+/// behind (the first an all-gather must deliver, the last a reduce-scatter
+/// must send), and the rest hide as far as the matmuls last (Transformer
+/// Engine's userbuffers overlap; Wang et al., "Overlap Communication with
+/// Dependent Computation via Decomposition", ASPLOS 2023).
+pub fn pipelined_exposed_s(comm_s: f64, window_s: f64, chunks: u64) -> f64 {
+    let piece = comm_s / chunks as f64;
+    piece + (comm_s - piece - window_s).max(0.0)
+}
+
 /// How many micro-batches' activations pipeline stage `stage` (0 first)
 /// holds at its peak: p − stage with 1F1B (at most m), times
 /// 1 + (p − 1)/(p·v) when interleaved (Korthikanti et al. 2022, §4.2.3).
@@ -261,6 +273,16 @@ mod tests {
             2.0 * all_gather_bytes(8, 64.0)
         );
         assert_eq!(all_to_all_bytes(8, 80.0), 70.0);
+    }
+
+    #[test]
+    fn a_pipelined_collective_exposes_one_piece_or_what_outlasts_the_matmul() {
+        // 8 ms in 8 pieces beside a 20 ms matmul: 1 ms exposed.
+        assert_eq!(pipelined_exposed_s(8.0, 20.0, 8), 1.0);
+        // Beside a 3 ms matmul: 1 ms, plus the 4 ms of the other 7 that outlast it.
+        assert_eq!(pipelined_exposed_s(8.0, 3.0, 8), 5.0);
+        // One piece: nothing overlaps.
+        assert_eq!(pipelined_exposed_s(8.0, 20.0, 1), 8.0);
     }
 
     #[test]

@@ -235,13 +235,18 @@ pub fn training_page(plan: &TrainPlan) -> PlanPage {
         (
             "layout",
             format!(
-                "{} · micro-batch {} × {} per step · recompute {} · ZeRO {} · {}",
+                "{} · micro-batch {} × {} per step · recompute {} · ZeRO {} · {}{}",
                 plan.layout,
                 spec.micro_batch,
                 plan.micro_batches,
                 spec.recompute,
                 spec.zero,
-                spec.precision
+                spec.precision,
+                if spec.tp_overlap {
+                    " · tensor-parallel collectives overlapped"
+                } else {
+                    ""
+                }
             ),
         ),
         (

@@ -17,11 +17,11 @@ use super::memory::{
 };
 use super::ops::{
     backward_times, embedding_ops, forward_time, head_ops, layer_ops, recomputed_when_selective,
-    Op, Slice, ACTIVATION_BYTES,
+    Op, Slice, Work, ACTIVATION_BYTES,
 };
 use super::parallel::{
-    all_gather_bytes, all_to_all_bytes, bubble_slots, in_flight, link_for, ring_all_reduce_bytes,
-    Layout,
+    all_gather_bytes, all_to_all_bytes, bubble_slots, in_flight, link_for, pipelined_exposed_s,
+    ring_all_reduce_bytes, Layout,
 };
 use super::transformer::Transformer;
 use super::PlanError;
@@ -67,6 +67,13 @@ pub struct TrainSpec {
     /// "duplicate" them on every rank) those ops run on every token on every
     /// rank and the group all-reduces instead: the same bytes, half the calls.
     pub sequence_parallel: bool,
+    /// Tensor-parallel all-gathers and reduce-scatters split into one piece
+    /// per rank and pipelined with the matmuls they feed and drain
+    /// (Transformer Engine's userbuffers, NeMo's `ub_tp_comm_overlap`):
+    /// one piece of each stays exposed, the rest hide behind the matmuls
+    /// ([`pipelined_exposed_s`]). Off, each waits on the matmul before it
+    /// and the next waits on it. Needs sequence parallelism.
+    pub tp_overlap: bool,
     /// Share of the window in which data-parallel traffic can hide (the last
     /// micro-batch's backward for gradients, the first one's forward for
     /// gathered weights) that it does hide: 1 overlaps fully, 0 not at all.
@@ -86,8 +93,8 @@ pub struct TrainSpec {
 
 impl TrainSpec {
     /// A plan's usual settings: micro-batches of one sequence, selective
-    /// recomputation, sequence parallelism, ZeRO 1, BF16, full overlap of data-parallel traffic,
-    /// power at TDP, [`DEFAULT_GOODPUT`], no price.
+    /// recomputation, sequence parallelism without tensor-parallel overlap, ZeRO 1, BF16,
+    /// full overlap of data-parallel traffic, power at TDP, [`DEFAULT_GOODPUT`], no price.
     pub fn new(tokens: f64, seq: u64, global_batch: u64) -> TrainSpec {
         TrainSpec {
             tokens,
@@ -98,6 +105,7 @@ impl TrainSpec {
             zero: 1,
             precision: Precision::Bf16,
             sequence_parallel: true,
+            tp_overlap: false,
             dp_overlap: 1.0,
             power_fraction: 1.0,
             goodput: DEFAULT_GOODPUT,
@@ -111,6 +119,8 @@ impl TrainSpec {
 struct Part {
     forward_s: f64,
     backward_s: f64,
+    /// Of forward and backward, the matmuls'.
+    matmul_s: f64,
     communication_s: f64,
     compute: Ledger,
     communication: Ledger,
@@ -120,6 +130,7 @@ impl Part {
     fn add(&mut self, other: &Part, times: f64) {
         self.forward_s += other.forward_s * times;
         self.backward_s += other.backward_s * times;
+        self.matmul_s += other.matmul_s * times;
         self.communication_s += other.communication_s * times;
         self.compute.merge(&other.compute, times);
         self.communication.merge(&other.communication, times);
@@ -137,6 +148,7 @@ impl Part {
     fn run(&mut self, ops: &[Op], cost: &dyn OpCost, precision: Precision, recompute: Recompute) {
         let share = cost.training_step();
         for op in ops {
+            let before = self.compute_s();
             let forward = forward_time(op, cost, precision).in_training_step(share);
             self.forward_s += self.compute.add(op.name, &forward, 1.0);
             let again = match recompute {
@@ -151,14 +163,32 @@ impl Part {
                 let timed = timed.in_training_step(share);
                 self.backward_s += self.compute.add(op.name, &timed, 1.0);
             }
+            if matches!(op.work, Work::Matmul(_)) {
+                self.matmul_s += self.compute_s() - before;
+            }
         }
     }
 
     /// Adds `count` collectives in which each chip sends `bytes` over `link`.
     fn send(&mut self, item: &str, cost: &dyn OpCost, link: Link, bytes: f64, count: f64) {
+        self.send_exposed(item, cost, link, bytes, count, |seconds| seconds);
+    }
+
+    /// As [`Part::send`], of which `exposed` says what nothing hides.
+    fn send_exposed(
+        &mut self,
+        item: &str,
+        cost: &dyn OpCost,
+        link: Link,
+        bytes: f64,
+        count: f64,
+        exposed: impl Fn(f64) -> f64,
+    ) {
         if count > 0.0 && bytes > 0.0 {
             let timed = cost.transfer(link, bytes);
-            self.communication_s += self.communication.add(item, &timed, count);
+            let total_s = timed.seconds * count;
+            let times = count * exposed(total_s) / total_s;
+            self.communication_s += self.communication.add(item, &timed, times);
         }
     }
 }
@@ -365,7 +395,7 @@ pub fn plan_training(
     let ops = layer_ops(model, &slice);
     let mut layer = Part::default();
     layer.run(&ops, cost, spec.precision, spec.recompute);
-    layer_communication(&mut layer, model, cost, layout, &slice, spec.recompute);
+    layer_communication(&mut layer, model, cost, layout, &slice, spec);
     let mut embedding = Part::default();
     embedding.run(
         &embedding_ops(model, &slice),
@@ -551,6 +581,12 @@ pub(super) fn check_spec(spec: &TrainSpec, chips: u64) -> Result<(), PlanError> 
         Some(format!("--zero {} (stages are 0, 1, 2, 3)", spec.zero))
     } else if spec.precision == Precision::Int4 {
         Some("INT4 is a weight format for inference; train in bf16 or fp8".to_string())
+    } else if spec.tp_overlap && !spec.sequence_parallel {
+        Some(
+            "--tp-overlap pipelines sequence parallelism's all-gathers and reduce-scatters, \
+             and sequence parallelism is off"
+                .to_string(),
+        )
     } else if !(0.0..=1.0).contains(&spec.dp_overlap) {
         Some("--dp-overlap must lie in [0, 1]".to_string())
     } else if spec.power_fraction.is_nan() || spec.power_fraction <= 0.0 {
@@ -590,18 +626,18 @@ fn layer_communication(
     cost: &dyn OpCost,
     layout: &Layout,
     slice: &Slice,
-    recompute: Recompute,
+    spec: &TrainSpec,
 ) {
     let per_node = cost.chip().chips_per_node;
     // Forward passes that send: the forward, and its repeat under full recomputation.
-    let forwards = if recompute == Recompute::Full {
+    let forwards = if spec.recompute == Recompute::Full {
         2.0
     } else {
         1.0
     };
     let h = model.d_model as f64;
     if layout.tp > 1 {
-        // Nothing overlaps these: each waits on the matmul before it and the
+        // Unless overlapped, each waits on the matmul before it and the
         // next matmul waits on it (Megatron-LM's f and g operators, Shoeybi
         // et al. 2019, §3; with sequence parallelism g and its conjugate,
         // Korthikanti et al. 2022, §4.2.2).
@@ -610,12 +646,20 @@ fn layer_communication(
         if slice.sequence_parallel {
             // An all-gather before and a reduce-scatter after attention and
             // the MLP (4 forward), the same swapped backward.
-            part.send(
+            let (window_s, chunks) = (part.matmul_s, layout.tp);
+            part.send_exposed(
                 "tensor-parallel all-gather/reduce-scatter",
                 cost,
                 link,
                 all_gather_bytes(layout.tp, tensor),
                 4.0 * (forwards + 1.0),
+                |seconds| {
+                    if spec.tp_overlap {
+                        pipelined_exposed_s(seconds, window_s, chunks)
+                    } else {
+                        seconds
+                    }
+                },
             );
         } else {
             // An all-reduce after attention and after the MLP forward (g in
@@ -878,6 +922,47 @@ mod tests {
         let latency_s = chip.efficiencies.scale_up_latency_s.value;
         let per_layer = |seconds: f64| seconds / m / model.layers as f64;
         assert!((per_layer(gathered) - per_layer(reduced) - 4.0 * latency_s).abs() < 1e-12);
+    }
+
+    #[test]
+    fn overlapped_tensor_parallel_collectives_expose_one_piece_in_eight() {
+        let model = resolve("llama3-70b").unwrap();
+        let chip = test_chip();
+        let layout: Layout = "tp=8".parse().unwrap();
+        let at = |tp_overlap: bool| {
+            let spec = TrainSpec {
+                tp_overlap,
+                ..spec(1e9, 8192, 8)
+            };
+            plan_training(&model, &chip, 8, &layout, &spec).unwrap()
+        };
+        let (plain, overlapped) = (at(false), at(true));
+        let seconds = |plan: &TrainPlan| {
+            plan.time_by_item
+                .iter()
+                .find(|t| t.item == "tensor-parallel all-gather/reduce-scatter")
+                .unwrap()
+                .seconds
+        };
+        // At 8,192 tokens the layer's matmuls outlast its collectives, so
+        // only the one piece of eight each collective cannot hide stays.
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b;
+        assert!(close(seconds(&overlapped), seconds(&plain) / 8.0));
+        let saved = plain.step.total_s - overlapped.step.total_s;
+        // One stage, no bubble: the step is shorter by exactly what was hidden.
+        assert!(close(saved, seconds(&plain) - seconds(&overlapped)));
+        assert_eq!(plain.step.compute_s, overlapped.step.compute_s);
+        // It pipelines sequence parallelism's collectives: without them it is refused.
+        let spec = TrainSpec {
+            tp_overlap: true,
+            sequence_parallel: false,
+            ..spec(1e9, 8192, 8)
+        };
+        let error = plan_training(&model, &chip, 8, &layout, &spec).unwrap_err();
+        assert!(
+            error.to_string().contains("sequence parallelism is off"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -62,6 +62,10 @@ pub struct Run {
     /// Sequence parallelism (default on).
     #[serde(default = "on")]
     pub sequence_parallel: bool,
+    /// Tensor-parallel collectives pipelined with the matmuls (default
+    /// off: only where the run's configuration says so).
+    #[serde(default)]
+    pub tp_overlap: bool,
     /// ZeRO stage (default 1, Megatron's distributed optimizer).
     #[serde(default = "zero_one")]
     pub zero: u8,
@@ -123,6 +127,7 @@ impl Published {
         TrainSpec {
             recompute: Recompute::from_str(&self.run.recompute, true).expect("recompute"),
             sequence_parallel: self.run.sequence_parallel,
+            tp_overlap: self.run.tp_overlap,
             zero: self.run.zero,
             ..TrainSpec::new(tokens, self.run.seq, self.run.global_batch)
         }
