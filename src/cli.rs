@@ -280,9 +280,11 @@ pub struct PredictArgs {
     /// Causal attention.
     #[arg(long)]
     pub causal: bool,
-    /// Predict every case of this report and print the error case by case and overall.
+    /// Predict every case of this report and print the error case by case
+    /// and overall. Repeatable: runs of one chip, each case judged by its
+    /// fastest over the runs, as `calibrate` takes its fit points.
     #[arg(long, value_name = "REPORT", conflicts_with_all = ["op", "shape"])]
-    pub report: Option<PathBuf>,
+    pub report: Vec<PathBuf>,
 }
 
 /// Options of `chipbench run`.

@@ -49,7 +49,7 @@ fn main() -> ExitCode {
             shape: args.shape.as_deref(),
             dtype: args.dtype,
             causal: args.causal,
-            report: args.report.as_deref(),
+            reports: &args.report,
         }),
         Command::Chips { id, out } => commands::chips(id.as_deref(), out.as_deref()),
         Command::Fleet(args) => commands::fleet(&args),

@@ -2,7 +2,7 @@
 //! --report REPORT`: predicted times from a profile (a file, or a catalog
 //! chip id), or every case of another report against what it measured.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
@@ -11,7 +11,7 @@ use super::Outcome;
 use crate::case::Dtype;
 use crate::model::{self, ChipProfile, Query};
 use crate::reference::AttentionDims;
-use crate::report::load;
+use crate::report::{load, Report};
 use crate::units::{format_percent, format_rate, format_seconds};
 
 /// What `chipbench predict` was asked.
@@ -27,15 +27,15 @@ pub struct PredictRequest<'a> {
     pub dtype: Dtype,
     /// Causal attention.
     pub causal: bool,
-    /// A report whose every case is predicted.
-    pub report: Option<&'a Path>,
+    /// Reports (runs of one chip) whose every case is predicted; none: predict `op` at `shape`.
+    pub reports: &'a [PathBuf],
 }
 
 /// Prints the prediction `request` asks for.
 pub fn predict(request: &PredictRequest) -> Result<Outcome> {
     let profile = open_profile(request.profile)?;
-    if let Some(report) = request.report {
-        return predict_report(&profile, report);
+    if !request.reports.is_empty() {
+        return predict_reports(&profile, request.reports);
     }
     let (Some(op), Some(shape)) = (request.op, request.shape) else {
         bail!("say what to predict: OP SHAPE (matmul MxNxK, attention hq32_hkv8_sq1024_skv1024_d128, stream BYTES), or --report REPORT");
@@ -149,15 +149,25 @@ fn parse_attention_shape(shape: &str, causal: bool) -> Result<AttentionDims> {
     })
 }
 
-/// Every case of the report at `path` predicted, case by case and overall.
-fn predict_report(profile: &ChipProfile, path: &Path) -> Result<Outcome> {
-    let report = load(path)?;
-    let (cases, excluded) = model::predict_report(profile, &report)?;
-    let blocks = model::predict_blocks(profile, &report)?;
+/// Every case of the reports at `paths` predicted, case by case and
+/// overall, each case measured as its fastest over the runs.
+fn predict_reports(profile: &ChipProfile, paths: &[PathBuf]) -> Result<Outcome> {
+    let loaded = paths
+        .iter()
+        .map(|path| Ok((path.display().to_string(), load(path)?)))
+        .collect::<Result<Vec<_>>>()?;
+    model::one_chip(&loaded)?;
+    let reports: Vec<Report> = loaded.into_iter().map(|(_, r)| r).collect();
+    let (cases, excluded) = model::predict_report(profile, &reports)?;
+    let blocks = model::predict_blocks(profile, &reports)?;
     if cases.is_empty() && blocks.is_empty() {
         bail!(
             "{}: no usable case of the report has an op class in the profile",
-            path.display()
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     println!(
@@ -206,8 +216,12 @@ fn predict_report(profile: &ChipProfile, path: &Path) -> Result<Outcome> {
 /// each stage beside the time the device measured for it where it has one.
 fn print_block(block: &model::BlockError) {
     println!();
+    let runs = match block.runs {
+        1 => String::new(),
+        n => format!(" (the fastest of {n} runs)"),
+    };
     println!(
-        "{}: predicted {} as the sum of its stages, measured {}, error {:+.1}%",
+        "{}: predicted {} as the sum of its stages, measured {}{runs}, error {:+.1}%",
         block.case,
         format_seconds(block.predicted_s),
         format_seconds(block.measured_s),

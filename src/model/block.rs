@@ -34,30 +34,45 @@ pub struct BlockError {
     pub case: String,
     /// Predicted seconds: the sum of its stages' predictions.
     pub predicted_s: f64,
-    /// Measured seconds: the fastest sample a second confirms, as for the
-    /// fit points the profile was made from.
+    /// Measured seconds: the fastest sample a second confirms, the fastest
+    /// over the runs, as for the fit points the profile was made from.
     pub measured_s: f64,
+    /// Runs that measured the case.
+    pub runs: usize,
     /// `predicted / measured − 1`.
     pub signed_error: f64,
     /// Each stage's share.
     pub stages: Vec<StagePrediction>,
 }
 
-/// Every verified block case of `report`, predicted from `profile`'s op
-/// classes. Empty when the report has none.
+/// Every verified block case of `reports` (runs of one chip), predicted
+/// from `profile`'s op classes and set beside its fastest run. Empty when
+/// the reports have none.
 pub fn predict_blocks(
     profile: &crate::model::ChipProfile,
-    report: &Report,
+    reports: &[Report],
 ) -> Result<Vec<BlockError>, ModelError> {
-    report
-        .measurements
+    // Each case's fastest run (its measurement and time) and how many runs measured it.
+    let mut fastest: Vec<(&Measurement, f64, usize)> = Vec::new();
+    let measured = reports
         .iter()
+        .flat_map(|r| &r.measurements)
         .filter(|m| m.workload == Block.family() && m.status == Status::Ok)
-        .filter_map(|m| {
-            let samples = &m.timing.as_ref()?.samples_s;
-            Some((m, fastest_confirmed_s(samples)?))
-        })
-        .map(|(m, measured_s)| predict_block(profile, m, measured_s))
+        .filter_map(|m| Some((m, fastest_confirmed_s(&m.timing.as_ref()?.samples_s)?)));
+    for (m, seconds) in measured {
+        match fastest.iter_mut().find(|(seen, ..)| seen.case == m.case) {
+            Some(entry) => {
+                entry.2 += 1;
+                if seconds < entry.1 {
+                    (entry.0, entry.1) = (m, seconds);
+                }
+            }
+            None => fastest.push((m, seconds, 1)),
+        }
+    }
+    fastest
+        .into_iter()
+        .map(|(m, measured_s, runs)| predict_block(profile, m, measured_s, runs))
         .collect()
 }
 
@@ -66,6 +81,7 @@ fn predict_block(
     profile: &crate::model::ChipProfile,
     m: &Measurement,
     measured_s: f64,
+    runs: usize,
 ) -> Result<BlockError, ModelError> {
     let dims = block_dims(&m.case());
     let elementwise = profile.class(OpClass::Elementwise).is_ok();
@@ -94,6 +110,7 @@ fn predict_block(
         case: m.case.clone(),
         predicted_s,
         measured_s,
+        runs,
         signed_error: super::errors::signed_error(predicted_s, measured_s),
         stages,
     })

@@ -21,25 +21,34 @@ use crate::report::Report;
 /// tell its parameters apart, let alone leave one out.
 pub const MIN_POINTS: usize = 6;
 
-/// Fits a profile to `reports` (each with the path it was read from), all
-/// of one adapter through one backend and driver.
-pub fn calibrate(reports: &[(String, Report)]) -> Result<ChipProfile, ModelError> {
-    let (first_path, first) = reports
+/// That `reports` (each with the path it was read from) are at least one,
+/// all of one adapter through one backend and driver: what a profile is
+/// fitted to, and what a profile's predictions are judged against. Returns the first.
+pub fn one_chip(reports: &[(String, Report)]) -> Result<&(String, Report), ModelError> {
+    let head = reports
         .first()
         .ok_or_else(|| ModelError::NoData("no report given".into()))?;
+    let (first_path, first) = head;
     let chip = |r: &Report| {
         format!(
             "{} ({}, {})",
             r.adapter.name, r.adapter.backend, r.adapter.driver_info
         )
     };
-    if let Some((path, other)) = reports.iter().find(|(_, r)| chip(r) != chip(first)) {
-        return Err(ModelError::Mixed(format!(
-            "{first_path} measured {} but {path} measured {}: a profile is of one chip through one backend",
+    match reports.iter().find(|(_, r)| chip(r) != chip(first)) {
+        Some((path, other)) => Err(ModelError::Mixed(format!(
+            "{first_path} measured {} but {path} measured {}: a profile is fitted to, and judged against, one chip through one backend",
             chip(first),
             chip(other)
-        )));
+        ))),
+        None => Ok(head),
     }
+}
+
+/// Fits a profile to `reports` (each with the path it was read from), all
+/// of one adapter through one backend and driver.
+pub fn calibrate(reports: &[(String, Report)]) -> Result<ChipProfile, ModelError> {
+    let (first_path, first) = one_chip(reports)?;
     let just_reports: Vec<Report> = reports.iter().map(|(_, r)| r.clone()).collect();
     let seen = observe(&just_reports);
     let mut op_classes = Vec::new();

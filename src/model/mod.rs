@@ -31,7 +31,7 @@ mod tiles;
 
 pub use baselines::{NearestNeighbour, Roofline100, TwoFactor};
 pub use block::{predict_blocks, BlockError, StagePrediction};
-pub use calibrate::{calibrate, MIN_POINTS};
+pub use calibrate::{calibrate, one_chip, MIN_POINTS};
 pub use catalog::{catalog, Catalog, CatalogChip, MeasuredGemm, Sourced};
 pub use crossval::{held_out, Fold, Method, Predictor, FOLDS};
 pub use errors::ErrorStats;

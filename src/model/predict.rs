@@ -253,9 +253,9 @@ pub struct CaseError {
 /// the profile); and the cases left out, with why.
 pub fn predict_report(
     profile: &ChipProfile,
-    report: &Report,
+    reports: &[Report],
 ) -> Result<(Vec<CaseError>, Vec<Excluded>), ModelError> {
-    let seen = observe(std::slice::from_ref(report));
+    let seen = observe(reports);
     let mut scored = Vec::new();
     for observed in &seen.points {
         let Ok(model) = profile.class(observed.class) else {
