@@ -30,12 +30,14 @@ override WORKGROUP_SIZE: u32 = 8u;
 // invocation of the workgroup shares; true, staged in workgroup memory by
 // the whole workgroup, behind barriers.
 override STAGED: bool = false;
+// Keys per step of the online softmax: 16, or 32 (written out below, the
+// second 16 behind `KEY_TILE > 16u`, which the pipeline's constants fold):
+// each step reloads the rows of Q and updates the accumulators once, so a
+// longer step does that half as often per key, for twice the scores.
+override KEY_TILE: u32 = 16u;
 // The K/V tiles of the staged variant: KEY_TILE · D4 vec4s each (the host
 // sets 1 for the others, which never touch them).
 override TILE_VEC4S: u32 = 16u * D4;
-
-// Keys per step of the online softmax (written out below).
-const KEY_TILE: u32 = 16u;
 
 // The output accumulators, 4 rows × D4 vec4s per invocation (invocation i's
 // row r at (4i + r)·D4): too many for registers, and addressed by the loop
@@ -44,7 +46,7 @@ var<workgroup> acc: array<vec4<f32>, WORKGROUP_SIZE * 4u * D4>;
 var<workgroup> k_tile: array<vec4<f32>, TILE_VEC4S>;
 var<workgroup> v_tile: array<vec4<f32>, TILE_VEC4S>;
 
-// Vec4 `c` of 8 keys (or values), j0..j0+7: half a tile.
+// Vec4 `c` of 8 keys (or values), j0..j0+7: half of 16 keys.
 struct Tile8 {
     t0: vec4<f32>,
     t1: vec4<f32>,
@@ -117,12 +119,17 @@ fn fused_body(wid: vec3<u32>, lid: u32) {
             stage_tile(kv_row, j0, lid);
             workgroupBarrier();
         }
-        // Scores of the 4 rows against the tile's 16 keys, 4 keys per
-        // matrix: column t of s_g holds key 4g + t, row r query row r.
+        // Scores of the 4 rows against the tile's 16 (or 32) keys, 4 keys
+        // per matrix: column t of s_g holds key 4g + t, row r query row r.
+        let wide = KEY_TILE > 16u;
         var s0 = mat4x4<f32>();
         var s1 = mat4x4<f32>();
         var s2 = mat4x4<f32>();
         var s3 = mat4x4<f32>();
+        var s4 = mat4x4<f32>();
+        var s5 = mat4x4<f32>();
+        var s6 = mat4x4<f32>();
+        var s7 = mat4x4<f32>();
         for (var c = 0u; c < params.d4; c++) {
             let fold = params.q_fold_log2;
             // Rows of Q at vec4 c, as the rows of a matrix.
@@ -138,6 +145,14 @@ fn fused_body(wid: vec3<u32>, lid: u32) {
             s1 += q_c * mat4x4(low.t4, low.t5, low.t6, low.t7);
             s2 += q_c * mat4x4(high.t0, high.t1, high.t2, high.t3);
             s3 += q_c * mat4x4(high.t4, high.t5, high.t6, high.t7);
+            if (wide) {
+                let low2 = tile_at(true, kv_row, j0 + 16u, c);
+                let high2 = tile_at(true, kv_row, j0 + 24u, c);
+                s4 += q_c * mat4x4(low2.t0, low2.t1, low2.t2, low2.t3);
+                s5 += q_c * mat4x4(low2.t4, low2.t5, low2.t6, low2.t7);
+                s6 += q_c * mat4x4(high2.t0, high2.t1, high2.t2, high2.t3);
+                s7 += q_c * mat4x4(high2.t4, high2.t5, high2.t6, high2.t7);
+            }
         }
         // Scaled to base 2; pairs the mask hides (only in tiles that cross
         // the diagonal or the end) become NO_SCORE.
@@ -146,13 +161,36 @@ fn fused_body(wid: vec3<u32>, lid: u32) {
         s1 = shown(s1, rows, j0 + 4u, all);
         s2 = shown(s2, rows, j0 + 8u, all);
         s3 = shown(s3, rows, j0 + 12u, all);
-        let m_new = max(m, max(max(column_max(s0), column_max(s1)), max(column_max(s2), column_max(s3))));
+        var m_new = max(m, max(max(column_max(s0), column_max(s1)), max(column_max(s2), column_max(s3))));
+        if (wide) {
+            s4 = shown(s4, rows, j0 + 16u, all);
+            s5 = shown(s5, rows, j0 + 20u, all);
+            s6 = shown(s6, rows, j0 + 24u, all);
+            s7 = shown(s7, rows, j0 + 28u, all);
+            m_new = max(m_new, max(max(column_max(s4), column_max(s5)), max(column_max(s6), column_max(s7))));
+        }
         let alpha = exp2(m - m_new);
         let p0 = weights_of(s0, m_new);
         let p1 = weights_of(s1, m_new);
         let p2 = weights_of(s2, m_new);
         let p3 = weights_of(s3, m_new);
-        l = l * alpha + ((column_sum(p0) + column_sum(p1)) + (column_sum(p2) + column_sum(p3)));
+        var tile_sum = (column_sum(p0) + column_sum(p1)) + (column_sum(p2) + column_sum(p3));
+        var w4 = mat4x4<f32>();
+        var w5 = mat4x4<f32>();
+        var w6 = mat4x4<f32>();
+        var w7 = mat4x4<f32>();
+        if (wide) {
+            let p4 = weights_of(s4, m_new);
+            let p5 = weights_of(s5, m_new);
+            let p6 = weights_of(s6, m_new);
+            let p7 = weights_of(s7, m_new);
+            tile_sum += (column_sum(p4) + column_sum(p5)) + (column_sum(p6) + column_sum(p7));
+            w4 = transpose(p4);
+            w5 = transpose(p5);
+            w6 = transpose(p6);
+            w7 = transpose(p7);
+        }
+        l = l * alpha + tile_sum;
         m = m_new;
         // Transposed, the weights' columns are rows: (V_g · p_gᵀ) column r
         // is Σ_t p[r][t] · v_t, row r's share of the tile.
@@ -163,10 +201,18 @@ fn fused_body(wid: vec3<u32>, lid: u32) {
         for (var c = 0u; c < params.d4; c++) {
             let low = tile_at(false, kv_row, j0, c);
             let high = tile_at(false, kv_row, j0 + 8u, c);
-            let share = (mat4x4(low.t0, low.t1, low.t2, low.t3) * w0
+            var share = (mat4x4(low.t0, low.t1, low.t2, low.t3) * w0
                 + mat4x4(low.t4, low.t5, low.t6, low.t7) * w1)
                 + (mat4x4(high.t0, high.t1, high.t2, high.t3) * w2
                 + mat4x4(high.t4, high.t5, high.t6, high.t7) * w3);
+            if (wide) {
+                let low2 = tile_at(false, kv_row, j0 + 16u, c);
+                let high2 = tile_at(false, kv_row, j0 + 24u, c);
+                share += (mat4x4(low2.t0, low2.t1, low2.t2, low2.t3) * w4
+                    + mat4x4(low2.t4, low2.t5, low2.t6, low2.t7) * w5)
+                    + (mat4x4(high2.t0, high2.t1, high2.t2, high2.t3) * w6
+                    + mat4x4(high2.t4, high2.t5, high2.t6, high2.t7) * w7);
+            }
             let a = mine + c;
             acc[a] = fma(acc[a], vec4(alpha.x), share[0]);
             acc[a + D4] = fma(acc[a + D4], vec4(alpha.y), share[1]);
@@ -203,8 +249,7 @@ fn fused_body(wid: vec3<u32>, lid: u32) {
 
 fn kv_at(is_key: bool, kv_row: u32, j0: u32, t: u32, c: u32) -> vec4<f32> {
     if (STAGED) {
-        // Tiles start at multiples of KEY_TILE: j0 is a tile's first or
-        // second half.
+        // Tiles start at multiples of KEY_TILE: j0 is one of its 8-key parts.
         let at = (j0 % KEY_TILE + t) * D4 + c;
         return select(v_tile[at], k_tile[at], is_key);
     }

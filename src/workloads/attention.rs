@@ -446,8 +446,14 @@ pub(super) fn candidates_of(rows: &[(&str, &[(&str, f64)])]) -> Vec<Candidate> {
         .collect()
 }
 
-/// Keys per tile of `attention.wgsl` (`KEY_TILE`).
-const KEY_TILE: u64 = 16;
+/// Keys per step of `attention.wgsl` (`KEY_TILE`) where a candidate does
+/// not say: what every fused kernel ran before the constant was offered.
+const DEFAULT_KEY_TILE: u64 = 16;
+
+/// Keys per step of the fused candidate with `constants`.
+fn key_tile(constants: &[(String, f64)]) -> u64 {
+    recorded_constant(constants, "KEY_TILE").unwrap_or(DEFAULT_KEY_TILE)
+}
 /// Query rows each invocation of `attention.wgsl` owns.
 const ROWS_PER_INVOCATION: u32 = 4;
 
@@ -456,27 +462,46 @@ const ROWS_PER_INVOCATION: u32 = 4;
 /// staged in workgroup memory behind barriers; `subgroup_loads`: read once
 /// per subgroup and handed out by subgroup broadcast, where the adapter has
 /// subgroups of at least 8 lanes), in workgroups of `WORKGROUP_SIZE`
-/// invocations of 4 query rows each.
-const FUSED: [(&str, &[(&str, f64)]); 4] = [
-    ("uniform_loads", &[("WORKGROUP_SIZE", 8.0), ("STAGED", 0.0)]),
+/// invocations of 4 query rows each, `KEY_TILE` keys per step (32 where
+/// the tiles are not staged: staged, 32 keys of d = 128 fill lavapipe's
+/// workgroup memory).
+const FUSED: [(&str, &[(&str, f64)]); 6] = [
+    (
+        "uniform_loads",
+        &[("WORKGROUP_SIZE", 8.0), ("STAGED", 0.0), ("KEY_TILE", 16.0)],
+    ),
+    (
+        "uniform_loads",
+        &[("WORKGROUP_SIZE", 8.0), ("STAGED", 0.0), ("KEY_TILE", 32.0)],
+    ),
     (
         "workgroup_tiles",
-        &[("WORKGROUP_SIZE", 8.0), ("STAGED", 1.0)],
+        &[("WORKGROUP_SIZE", 8.0), ("STAGED", 1.0), ("KEY_TILE", 16.0)],
     ),
     (
         "subgroup_loads",
-        &[("WORKGROUP_SIZE", 8.0), ("STAGED", 0.0)],
+        &[("WORKGROUP_SIZE", 8.0), ("STAGED", 0.0), ("KEY_TILE", 16.0)],
     ),
     (
         "subgroup_loads",
-        &[("WORKGROUP_SIZE", 16.0), ("STAGED", 0.0)],
+        &[("WORKGROUP_SIZE", 8.0), ("STAGED", 0.0), ("KEY_TILE", 32.0)],
+    ),
+    (
+        "subgroup_loads",
+        &[
+            ("WORKGROUP_SIZE", 16.0),
+            ("STAGED", 0.0),
+            ("KEY_TILE", 16.0),
+        ],
     ),
 ];
 
 /// The variant offered where no other fits in workgroup memory (d = 256 in
 /// lavapipe's 32 KiB).
-const FUSED_NARROW: [(&str, &[(&str, f64)]); 1] =
-    [("uniform_loads", &[("WORKGROUP_SIZE", 4.0), ("STAGED", 0.0)])];
+const FUSED_NARROW: [(&str, &[(&str, f64)]); 1] = [(
+    "uniform_loads",
+    &[("WORKGROUP_SIZE", 4.0), ("STAGED", 0.0), ("KEY_TILE", 16.0)],
+)];
 
 /// The line of `attention.wgsl` where the loads of the subgroup variant
 /// begin (the part before it, from `TILE_PART` on, serves the others).
@@ -500,7 +525,7 @@ fn fused_workgroup_bytes(head_dim: usize, constants: &[(String, f64)]) -> u64 {
     let d = head_dim as u64;
     let tiles = match constant(constants, "STAGED") {
         0 => 2 * 4,
-        _ => 2 * KEY_TILE * d,
+        _ => 2 * key_tile(constants) * d,
     };
     (invocations * u64::from(ROWS_PER_INVOCATION) * d + tiles) * 4
 }
@@ -601,11 +626,11 @@ pub(super) fn recorded_constant(constants: &[(String, f64)], name: &str) -> Opti
         .map(|(_, v)| *v as u64)
 }
 
-/// The fused kernel's tile: 4 query rows per invocation, [`KEY_TILE`] keys per step.
+/// The fused kernel's tile: 4 query rows per invocation, its [`key_tile`] keys per step.
 fn fused_tile(constants: &[(String, f64)]) -> Option<AttentionTile> {
     Some(AttentionTile {
         rows: recorded_constant(constants, "WORKGROUP_SIZE")? * u64::from(ROWS_PER_INVOCATION),
-        keys: KEY_TILE,
+        keys: key_tile(constants),
         splits: 1,
     })
 }
@@ -747,7 +772,7 @@ pub(super) fn fused_kernel(
     let rows_per_workgroup = constant(&candidate.constants, "WORKGROUP_SIZE") * ROWS_PER_INVOCATION;
     let staged = constant(&candidate.constants, "STAGED") != 0;
     let tile_vec4s = if staged {
-        KEY_TILE * dims.head_dim as u64 / 4
+        key_tile(&candidate.constants) * dims.head_dim as u64 / 4
     } else {
         1
     };
