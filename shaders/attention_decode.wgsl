@@ -40,6 +40,11 @@
 override DECODE_WORKGROUP: u32 = 64u;
 // Splits of the keys (decode_partial and decode_merge; decode takes all).
 override SPLITS: u32 = 1u;
+// Rows of the 4 that exist in some workgroup: min(4, the group's heads ×
+// Sq), set by the host. Rows past it exist in none (multi-head decode has
+// one), so their Q is never loaded and their scores and outputs never
+// computed: the constant folds those columns away.
+override ROWS: u32 = 4u;
 
 // Keys each invocation scores per stretch (written out below).
 const KEYS_PER_INVOCATION: u32 = 8u;
@@ -83,17 +88,33 @@ fn hide(s: mat4x4<f32>, q_index: vec4<u32>, j: vec4<u32>, end: u32) -> mat4x4<f3
     );
 }
 
-// `a` with column r (row r's output) scaled by alpha[r].
+// `a` with column r (row r's output) scaled by alpha[r], for the ROWS
+// rows that exist.
 fn rescale(a: mat4x4<f32>, alpha: vec4<f32>) -> mat4x4<f32> {
-    return mat4x4(a[0] * alpha.x, a[1] * alpha.y, a[2] * alpha.z, a[3] * alpha.w);
+    return mat4x4(
+        a[0] * alpha.x,
+        select(a[1], a[1] * alpha.y, ROWS > 1u),
+        select(a[2], a[2] * alpha.z, ROWS > 2u),
+        select(a[3], a[3] * alpha.w, ROWS > 3u),
+    );
 }
 
-// a + value ⊗ p: column r gains p[r] · value.
+// a + value ⊗ p: column r gains p[r] · value, for the ROWS rows that exist.
 fn accumulate(a: mat4x4<f32>, value: vec4<f32>, p: vec4<f32>) -> mat4x4<f32> {
     return mat4x4(
-        fma(value, vec4(p.x), a[0]), fma(value, vec4(p.y), a[1]),
-        fma(value, vec4(p.z), a[2]), fma(value, vec4(p.w), a[3]),
+        fma(value, vec4(p.x), a[0]),
+        select(a[1], fma(value, vec4(p.y), a[1]), ROWS > 1u),
+        select(a[2], fma(value, vec4(p.z), a[2]), ROWS > 2u),
+        select(a[3], fma(value, vec4(p.w), a[3]), ROWS > 3u),
     );
+}
+
+// Row `r`'s vec4 `cc` of Q, or 0 for a row past ROWS (never loaded).
+fn q_at(r: u32, row: u32, cc: u32, fold: u32) -> vec4<f32> {
+    if (r >= ROWS) {
+        return vec4(0.0);
+    }
+    return textureLoad(q_texture, texel(row, cc, fold));
 }
 
 // The reduced state of one workgroup over keys [begin, end): running max
@@ -149,10 +170,10 @@ fn attend(wid: vec3<u32>, lid: u32, begin: u32, stop: u32) -> Reduced {
         var high = mat4x4<f32>();
         for (var cc = 0u; cc < params.d4; cc++) {
             let q_cc = transpose(mat4x4(
-                textureLoad(q_texture, texel(rows.global.x, cc, fold)),
-                textureLoad(q_texture, texel(rows.global.y, cc, fold)),
-                textureLoad(q_texture, texel(rows.global.z, cc, fold)),
-                textureLoad(q_texture, texel(rows.global.w, cc, fold)),
+                q_at(0u, rows.global.x, cc, fold),
+                q_at(1u, rows.global.y, cc, fold),
+                q_at(2u, rows.global.z, cc, fold),
+                q_at(3u, rows.global.w, cc, fold),
             ));
             low += q_cc * mat4x4(
                 textureLoad(k_texture, texel(low_rows.x, cc, kv_fold)),

@@ -84,14 +84,17 @@ fn prefill_shapes() -> Vec<AttentionDims> {
     ]
 }
 
-/// Decode shapes: Sq = 1 and a few rows, GQA and multi-head, causal with
-/// Sq < Skv, K/V lengths past one stretch of keys.
+/// Decode shapes: Sq = 1 and a few rows, GQA and multi-head (one row of a
+/// workgroup's four computed), groups of 3, causal with Sq < Skv, K/V
+/// lengths past one stretch of keys.
 fn decode_shapes() -> Vec<AttentionDims> {
     vec![
         dims(8, 2, 1, 1025, 64, false),
         dims(4, 4, 1, 257, 128, true),
         dims(2, 1, 3, 300, 80, true),
         dims(6, 2, 5, 9, 16, true),
+        // Three rows of a workgroup's four exist (ROWS = 3).
+        dims(6, 2, 1, 520, 32, false),
     ]
 }
 

@@ -253,8 +253,10 @@ fn synthetic_prefill(noise: f64, seed: u64) -> Vec<Point> {
 }
 
 /// The calibrate suite's decode shapes (one query row, short to long
-/// caches, grouped and plain heads), each by the one-pass kernel and by the
-/// split kernel at the fastest of 4, 16 and 64 splits.
+/// caches, groups of 4 and plain heads), and groups of 2 (plain heads
+/// compute one row of a workgroup's four and are bound by memory alone, so
+/// the compute terms need shapes between), each by the one-pass kernel and
+/// by the split kernel at the fastest of 4, 16 and 64 splits.
 fn synthetic_decode(noise: f64, seed: u64) -> Vec<Point> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let split = |splits| Tile {
@@ -264,7 +266,7 @@ fn synthetic_decode(noise: f64, seed: u64) -> Vec<Point> {
     };
     let mut points = Vec::new();
     for kv_len in [512, 1024, 2048, 4096, 8192, 16384] {
-        for heads in [(32, 8), (8, 8)] {
+        for heads in [(32, 8), (16, 8), (8, 8)] {
             let dims = attention(heads, 1, kv_len, 128, false);
             for (family, kernels) in [
                 ("one_pass", vec![("tree", split(1), 1.0)]),

@@ -280,10 +280,13 @@ impl TiledRoofline {
     /// keys at a time (a partial stretch costs a whole one); K and V read
     /// once per such group of rows, Q read and O written once; a split
     /// writes partial outputs and statistics (f32) that a second dispatch
-    /// reads and merges.
+    /// reads and merges. Rows of the tile that exist in no workgroup (all
+    /// but one in multi-head decode) are not computed.
     fn decode(dims: &AttentionDims, element_bytes: u64, tile: Tile) -> TiledWork {
         let group = (dims.q_heads / dims.kv_heads.max(1)) as u64;
-        let row_groups = (group * dims.q_len as u64).div_ceil(tile.rows) as f64;
+        let rows_per_kv_head = group * dims.q_len as u64;
+        let row_groups = rows_per_kv_head.div_ceil(tile.rows) as f64;
+        let rows_computed = tile.rows.min(rows_per_kv_head) as f64;
         let streams = (dims.batch * dims.kv_heads) as f64 * row_groups;
         let splits = tile.splits.max(1);
         let split_len = (dims.kv_len as u64).div_ceil(splits);
@@ -297,8 +300,8 @@ impl TiledRoofline {
         };
         TiledWork {
             workgroups,
-            flop: 4.0 * d * workgroups * tile.rows as f64 * keys_walked,
-            flop_per_k_half: 4.0 * d * workgroups * tile.rows as f64,
+            flop: 4.0 * d * workgroups * rows_computed * keys_walked,
+            flop_per_k_half: 4.0 * d * workgroups * rows_computed,
             traffic_bytes: element_bytes as f64
                 * (2.0 * q_rows * d + streams * dims.kv_len as f64 * 2.0 * d)
                 + partial_bytes,

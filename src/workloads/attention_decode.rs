@@ -189,7 +189,20 @@ pub(super) fn one_pass_candidates(
     Ok(reductions(gpu)
         .into_iter()
         .flat_map(|reduction| candidates_of(&[(reduction, &[("DECODE_WORKGROUP", WORKGROUP)])]))
+        .map(|mut candidate| {
+            candidate.constants.push(rows_constant(dims));
+            candidate
+        })
         .collect())
+}
+
+/// `ROWS`: how many of a workgroup's 4 query rows exist in some workgroup,
+/// the group's heads × Sq up to 4 (1 for multi-head decode), so that the
+/// kernel never loads or computes the others. A fact of the shape, not a
+/// choice of the tuner.
+fn rows_constant(dims: &AttentionDims) -> (String, f64) {
+    let rows_per_kv_head = dims.q_heads / dims.kv_heads * dims.q_len;
+    ("ROWS".into(), rows_per_kv_head.min(4) as f64)
 }
 
 /// Prepares a one-pass decode of `inputs`.
@@ -257,6 +270,7 @@ fn split_candidates(
             constants: vec![
                 ("DECODE_WORKGROUP".into(), WORKGROUP),
                 ("SPLITS".into(), f64::from(splits)),
+                rows_constant(dims),
             ],
         })
         .collect())
