@@ -283,8 +283,7 @@ impl TiledRoofline {
     /// reads and merges. Rows of the tile that exist in no workgroup (all
     /// but one in multi-head decode) are not computed.
     fn decode(dims: &AttentionDims, element_bytes: u64, tile: Tile) -> TiledWork {
-        let group = (dims.q_heads / dims.kv_heads.max(1)) as u64;
-        let rows_per_kv_head = group * dims.q_len as u64;
+        let rows_per_kv_head = dims.rows_per_kv_head() as u64;
         let row_groups = rows_per_kv_head.div_ceil(tile.rows) as f64;
         let rows_computed = tile.rows.min(rows_per_kv_head) as f64;
         let streams = (dims.batch * dims.kv_heads) as f64 * row_groups;

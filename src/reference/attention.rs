@@ -45,6 +45,11 @@ impl AttentionDims {
         q_head / (self.q_heads / self.kv_heads)
     }
 
+    /// Query rows that read one K/V head: the group's query heads × Sq.
+    pub fn rows_per_kv_head(&self) -> usize {
+        self.q_heads / self.kv_heads.max(1) * self.q_len
+    }
+
     /// How many keys (0, 1, ... in order) query row `row` sees:
     /// clamp(row + Skv − Sq + 1, 0, Skv) under the causal mask, else Skv.
     pub fn visible_keys(&self, row: usize) -> usize {

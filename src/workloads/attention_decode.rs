@@ -51,13 +51,15 @@ fn source_for(variant: &str) -> String {
     format!("{common}{part}")
 }
 
+/// Query rows a decode workgroup serves, as the components of vec4s.
+const ROWS_PER_WORKGROUP: usize = 4;
+
 /// Workgroups (x = splits, y = B·Hkv, z = row groups of 4) of the decode kernels.
 fn grid(dims: &AttentionDims, splits: u32) -> (u32, u32, u32) {
-    let rows_per_kv_head = dims.q_heads / dims.kv_heads * dims.q_len;
     (
         splits,
         (dims.batch * dims.kv_heads) as u32,
-        rows_per_kv_head.div_ceil(4) as u32,
+        dims.rows_per_kv_head().div_ceil(ROWS_PER_WORKGROUP) as u32,
     )
 }
 
@@ -173,7 +175,7 @@ pub const ATTENTION_DECODE: AttentionFamily = AttentionFamily {
 /// stretch of [`STRETCH`] keys per step, in `splits` workgroups per row.
 fn decode_tile(splits: u64) -> AttentionTile {
     AttentionTile {
-        rows: 4,
+        rows: ROWS_PER_WORKGROUP as u64,
         keys: STRETCH as u64,
         splits,
     }
@@ -201,8 +203,8 @@ pub(super) fn one_pass_candidates(
 /// kernel never loads or computes the others. A fact of the shape, not a
 /// choice of the tuner.
 fn rows_constant(dims: &AttentionDims) -> (String, f64) {
-    let rows_per_kv_head = dims.q_heads / dims.kv_heads * dims.q_len;
-    ("ROWS".into(), rows_per_kv_head.min(4) as f64)
+    let rows = dims.rows_per_kv_head().min(ROWS_PER_WORKGROUP);
+    ("ROWS".into(), rows as f64)
 }
 
 /// Prepares a one-pass decode of `inputs`.
