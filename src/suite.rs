@@ -287,8 +287,9 @@ fn large_array_bytes(adapter: &AdapterSummary) -> u64 {
 /// decode (see `ATTENTION_CALIBRATE_SOFTWARE`), a transformer's small
 /// kernels (see [`elementwise_cases`]), stream copy and triad
 /// from cache-sized to memory-sized arrays (bandwidth depends on size), the
-/// dispatch latency and the compute roofs, then the matmul and attention
-/// shapes once more;
+/// dispatch latency and the compute roofs, and the `block` suite's cases
+/// (not fitted: the check of what the fit predicts), then the matmul,
+/// attention, elementwise and block shapes once more;
 /// under a short sampling plan, so that it takes minutes on a software adapter.
 fn calibrate(adapter: &AdapterSummary) -> Suite {
     let software = adapter.is_software();
@@ -313,7 +314,13 @@ fn calibrate(adapter: &AdapterSummary) -> Suite {
         )
         .chain(elementwise_cases(software))
         .collect();
-    let mut cases = fitted.clone();
+    // The block check's cases, measured beside the fit points in both
+    // passes, so that the check compares the composed workload with its
+    // parts as this process found the machine: two calibrate runs of one
+    // software adapter differ by more than the check's 15%.
+    let block = block_suite(software).cases;
+    let repeated: Vec<Case> = fitted.into_iter().chain(block).collect();
+    let mut cases = repeated.clone();
     cases.extend(peak_cases(software));
     let largest_elements = large_array_bytes(adapter) / 4;
     for kernel in [StreamKernel::Copy, StreamKernel::Triad] {
@@ -323,10 +330,10 @@ fn calibrate(adapter: &AdapterSummary) -> Suite {
         }
     }
     cases.push(latency_case());
-    // A second pass over the fitted shapes, minutes after the first (and
-    // cheap: autotune's choices are cached by then), so that a shape slowed
-    // by other work in one pass is likely undisturbed in the other.
-    cases.extend(fitted);
+    // A second pass over the fitted shapes and the block, minutes after the
+    // first (and cheap: autotune's choices are cached by then), so that a
+    // shape slowed by other work in one pass is likely undisturbed in the other.
+    cases.extend(repeated);
     Suite {
         name: "calibrate".into(),
         cases,
@@ -554,6 +561,21 @@ mod tests {
         for case in &software.cases {
             assert!(crate::workloads::validate(case).is_ok(), "{}", case.name());
         }
+    }
+
+    #[test]
+    fn calibrate_measures_the_block_in_both_passes_beside_its_parts() {
+        let suite = Suite::named("calibrate", &AdapterSummary::example()).unwrap();
+        let names: Vec<String> = suite.cases.iter().map(Case::name).collect();
+        let count = |name: &str| names.iter().filter(|n| *n == name).count();
+        for block in block_suite(true).cases {
+            assert_eq!(count(&block.name()), 2, "{}", block.name());
+        }
+        // The block's parts are measured in both passes too.
+        assert_eq!(count("matmul_f32_128x2304x768"), 2);
+        assert!(names
+            .iter()
+            .any(|n| n.starts_with("elementwise_layer_norm")));
     }
 
     #[test]

@@ -889,15 +889,20 @@ fn calibrate_then_predict_from_the_profile() {
     assert!(text.contains("outside the calibrated range"), "{text}");
     let streamed = chipbench(&["predict", profile, "stream", "3000000"]);
     assert!(streamed.status.success(), "{}", stderr(&streamed));
+    // The report the profile was fitted to is predicted, and said to be
+    // in-sample; a report it was not fitted to is not.
     let whole = chipbench(&["predict", profile, "--report", report.to_str().unwrap()]);
     assert!(whole.status.success(), "{}", stderr(&whole));
-    assert!(String::from_utf8_lossy(&whole.stdout).contains("overall:"));
+    let text = String::from_utf8_lossy(&whole.stdout);
+    assert!(text.contains("overall:"), "{text}");
+    assert!(text.contains("(in-sample), not a held-out check"), "{text}");
     // A block report is predicted as the sum of its stages, every stage named.
     let runs = committed_block_reports("vulkan");
     let blocks = &runs[0];
     let summed = chipbench(&["predict", profile, "--report", blocks.to_str().unwrap()]);
     assert!(summed.status.success(), "{}", stderr(&summed));
     let text = String::from_utf8_lossy(&summed.stdout);
+    assert!(!text.contains("in-sample"), "{text}");
     for expected in [
         "block_f32_l1_s512_kv512_d768_h12_ff3072: predicted",
         "as the sum of its stages",
@@ -919,7 +924,10 @@ fn calibrate_then_predict_from_the_profile() {
     assert!(pooled.status.success(), "{}", stderr(&pooled));
     let text = String::from_utf8_lossy(&pooled.stdout);
     assert!(
-        text.contains(&format!("(the fastest of {} runs)", runs.len())),
+        text.contains(&format!(
+            "(the fastest of {} measurements, the slowest",
+            runs.len()
+        )),
         "{text}"
     );
     let alone: Vec<f64> = runs

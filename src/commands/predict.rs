@@ -83,7 +83,13 @@ fn parse_query(op: &str, shape: &str, dtype: Dtype, causal: bool) -> Result<Quer
     match op {
         "matmul" => {
             let (m, n, k) = parse_shape(shape)?;
-            Ok(Query::Matmul { dtype, m, n, k })
+            Ok(Query::Matmul {
+                dtype,
+                m,
+                n,
+                k,
+                kernel: None,
+            })
         }
         "attention" => Ok(Query::Attention {
             dims: parse_attention_shape(shape, causal)?,
@@ -157,6 +163,12 @@ fn predict_reports(profile: &ChipProfile, paths: &[PathBuf]) -> Result<Outcome> 
         .map(|path| Ok((path.display().to_string(), load(path)?)))
         .collect::<Result<Vec<_>>>()?;
     model::one_chip(&loaded)?;
+    for (path, _) in loaded.iter().filter(|(_, r)| profile.fitted_on(r)) {
+        println!(
+            "note: the profile was fitted to {path}: its cases are the fit's own points \
+             (in-sample), not a held-out check; its block cases are held out (no fit uses them)"
+        );
+    }
     let reports: Vec<Report> = loaded.into_iter().map(|(_, r)| r).collect();
     let (cases, excluded) = model::predict_report(profile, &reports)?;
     let blocks = model::predict_blocks(profile, &reports)?;
@@ -216,9 +228,12 @@ fn predict_reports(profile: &ChipProfile, paths: &[PathBuf]) -> Result<Outcome> 
 /// each stage beside the time the device measured for it where it has one.
 fn print_block(block: &model::BlockError) {
     println!();
-    let runs = match block.runs {
+    let runs = match block.measurements {
         1 => String::new(),
-        n => format!(" (the fastest of {n} runs)"),
+        n => format!(
+            " (the fastest of {n} measurements, the slowest {:.1}% above it)",
+            100.0 * block.spread
+        ),
     };
     println!(
         "{}: predicted {} as the sum of its stages, measured {}{runs}, error {:+.1}%",

@@ -5,12 +5,13 @@
 //! on the same chip, which is what a planner does.
 
 use super::observe::fastest_confirmed_s;
-use super::predict::{predict_in, Context, Query};
-use super::{ModelError, OpClass};
-use crate::case::Case;
+use super::predict::{predict_in, Context, Kernel, Query};
+use super::{ModelError, OpClass, Tile};
+use crate::case::{Candidate, Case};
 use crate::report::{Measurement, Report, Status};
 use crate::workloads::{
-    attention_dims, block_dims, block_stages, elementwise_kernel_of, part_name, Block, Workload,
+    attention_dims, block_dims, block_stages, elementwise_kernel_of, output_tile, part_name,
+    split_candidate, Block, Workload,
 };
 
 /// One stage of a block: its predicted time over all layers, and the time
@@ -37,8 +38,13 @@ pub struct BlockError {
     /// Measured seconds: the fastest sample a second confirms, the fastest
     /// over the runs, as for the fit points the profile was made from.
     pub measured_s: f64,
-    /// Runs that measured the case.
-    pub runs: usize,
+    /// Measurements of the case: runs, and passes within a run (the
+    /// calibrate suite measures the block in both of its passes).
+    pub measurements: usize,
+    /// How far the slowest measurement's time lies above the fastest's
+    /// (each its own fastest confirmed sample), as a fraction: the noise of
+    /// the machine the error has to be read against. 0 for one measurement.
+    pub spread: f64,
     /// `predicted / measured − 1`.
     pub signed_error: f64,
     /// Each stage's share.
@@ -52,37 +58,37 @@ pub fn predict_blocks(
     profile: &crate::model::ChipProfile,
     reports: &[Report],
 ) -> Result<Vec<BlockError>, ModelError> {
-    // Each case's fastest run (its measurement and time) and how many runs measured it.
-    let mut fastest: Vec<(&Measurement, f64, usize)> = Vec::new();
+    // Each case's measurements, each with its own time.
+    let mut by_case: Vec<Vec<(&Measurement, f64)>> = Vec::new();
     let measured = reports
         .iter()
         .flat_map(|r| &r.measurements)
         .filter(|m| m.workload == Block.family() && m.status == Status::Ok)
         .filter_map(|m| Some((m, fastest_confirmed_s(&m.timing.as_ref()?.samples_s)?)));
     for (m, seconds) in measured {
-        match fastest.iter_mut().find(|(seen, ..)| seen.case == m.case) {
-            Some(entry) => {
-                entry.2 += 1;
-                if seconds < entry.1 {
-                    (entry.0, entry.1) = (m, seconds);
-                }
-            }
-            None => fastest.push((m, seconds, 1)),
+        match by_case.iter_mut().find(|each| each[0].0.case == m.case) {
+            Some(each) => each.push((m, seconds)),
+            None => by_case.push(vec![(m, seconds)]),
         }
     }
-    fastest
-        .into_iter()
-        .map(|(m, measured_s, runs)| predict_block(profile, m, measured_s, runs))
+    by_case
+        .iter()
+        .map(|each| predict_block(profile, each))
         .collect()
 }
 
-/// `m`'s stages predicted one by one and summed over its layers.
+/// A block case's stages predicted one by one and summed over its layers,
+/// beside the fastest of its measurements (`each`, one or more, each with
+/// its time).
 fn predict_block(
     profile: &crate::model::ChipProfile,
-    m: &Measurement,
-    measured_s: f64,
-    runs: usize,
+    each: &[(&Measurement, f64)],
 ) -> Result<BlockError, ModelError> {
+    let &(m, measured_s) = each
+        .iter()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .expect("a case has a measurement");
+    let slowest_s = each.iter().map(|(_, s)| *s).fold(measured_s, f64::max);
     let dims = block_dims(&m.case());
     let elementwise = profile.class(OpClass::Elementwise).is_ok();
     // Between two runs of a stage the rest of its layer passes through the
@@ -93,9 +99,18 @@ fn predict_block(
         .map(|s| (s.work.bytes_read + s.work.bytes_written) as f64)
         .sum();
     let context = Context::Stack { working_set_bytes };
+    // The matmul kernels the block ran (an unreadable choice, such as one
+    // an older chipbench named otherwise, leaves each projection to the
+    // kernel autotune would pick for it alone).
+    let kernels = split_candidate(&Candidate {
+        variant: m.variant.clone(),
+        constants: m.constants.clone(),
+    })
+    .ok();
     let mut stages = Vec::new();
     for stage in layer {
-        let query = query_for(&stage.op, &stage.work, elementwise);
+        let ran = kernels.as_ref().map(|k| k.projection(stage.step));
+        let query = query_for(&stage.op, &stage.work, elementwise, ran);
         let prediction = predict_in(profile, &query, context)?;
         let name = stage.step.name();
         stages.push(StagePrediction {
@@ -110,7 +125,8 @@ fn predict_block(
         case: m.case.clone(),
         predicted_s,
         measured_s,
-        runs,
+        measurements: each.len(),
+        spread: slowest_s / measured_s - 1.0,
         signed_error: super::errors::signed_error(predicted_s, measured_s),
         stages,
     })
@@ -120,7 +136,13 @@ fn predict_block(
 /// its attention dimensions, or its small kernel moving the stage's bytes;
 /// a stream kernel moving them where the profile has no `elementwise`
 /// class (`elementwise` false: calibrated before those kernels were measured).
-fn query_for(op: &Case, work: &crate::case::Work, elementwise: bool) -> Query {
+/// A matmul is timed as run by `matmul_kernel`, where known.
+fn query_for(
+    op: &Case,
+    work: &crate::case::Work,
+    elementwise: bool,
+    matmul_kernel: Option<&Candidate>,
+) -> Query {
     let dim = |name| op.shape.get(name).unwrap_or(1);
     let bytes = work.bytes_read + work.bytes_written;
     match op.workload.as_str() {
@@ -129,6 +151,13 @@ fn query_for(op: &Case, work: &crate::case::Work, elementwise: bool) -> Query {
             m: dim("m"),
             n: dim("n"),
             k: dim("k"),
+            kernel: matmul_kernel.and_then(|c| {
+                let (rows, columns) = output_tile(&c.variant, &c.constants)?;
+                Some(Kernel {
+                    variant: c.variant.clone(),
+                    tile: Tile::new(rows, columns),
+                })
+            }),
         },
         family if family.starts_with("attention") => Query::Attention {
             dims: attention_dims(op),
@@ -166,7 +195,7 @@ mod tests {
         };
         block_stages(&dims)
             .iter()
-            .map(|s| match query_for(&s.op, &s.work, elementwise) {
+            .map(|s| match query_for(&s.op, &s.work, elementwise, None) {
                 Query::Matmul { m, k, .. } => {
                     assert_eq!((m, k % 768), (128, 0), "{}", s.op.name());
                     "matmul".to_string()
@@ -202,6 +231,52 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn a_projection_is_timed_by_the_matmul_kernel_the_block_ran() {
+        let dims = BlockDims {
+            layers: 1,
+            tokens: 256,
+            kv_len: 256,
+            d_model: 768,
+            heads: 12,
+            d_ff: 3072,
+        };
+        let candidate = Candidate {
+            variant: "texture_subgroup/texture_tiled+subgroup_loads".into(),
+            constants: [("WORKGROUP_SIZE", 64.0), ("ROW_BLOCKS", 4.0)]
+                .iter()
+                .flat_map(|&(name, value)| {
+                    ["wide.", "narrow."].map(|kind| (format!("{kind}{name}"), value))
+                })
+                .collect(),
+        };
+        let kernels = split_candidate(&candidate).unwrap();
+        let mut seen = Vec::new();
+        for stage in block_stages(&dims) {
+            let ran = Some(kernels.projection(stage.step));
+            if let Query::Matmul {
+                kernel: Some(kernel),
+                ..
+            } = query_for(&stage.op, &stage.work, true, ran)
+            {
+                let constants = &kernels.projection(stage.step).constants;
+                let (rows, columns) = output_tile(&kernel.variant, constants).unwrap();
+                assert_eq!(kernel.tile, Tile::new(rows, columns));
+                seen.push((stage.step.name(), kernel.variant));
+            }
+        }
+        let [wide, narrow] = ["texture_subgroup", "texture_tiled"].map(String::from);
+        assert_eq!(
+            seen,
+            [
+                ("qkv", wide.clone()),
+                ("out_proj", narrow.clone()),
+                ("up_proj", wide),
+                ("down_proj", narrow),
+            ]
+        );
     }
 
     #[test]

@@ -332,9 +332,15 @@ impl FittedForm {
 
     /// The predicted time of `op` run with `entry`'s variant and tile.
     fn estimate_with(&self, op: &Op, entry: &TileEntry) -> Estimate {
-        let factor = factor_of(&self.variant_factors, &entry.variant, Some(entry.tile));
+        self.estimate_tiled(op, &entry.variant, entry.tile)
+    }
+
+    /// The predicted time of `op` run by `variant` with `tile`: its relative
+    /// efficiency where the fit measured it, else the most measured kernel's.
+    pub fn estimate_tiled(&self, op: &Op, variant: &str, tile: Tile) -> Estimate {
+        let factor = factor_of(&self.variant_factors, variant, Some(tile));
         self.form
-            .estimate_kernel(&self.params, &self.roofs, op, Some(entry.tile), factor)
+            .estimate_kernel(&self.params, &self.roofs, op, Some(tile), factor)
     }
 
     /// The predicted time of `op` run by `kernel`, a kernel without tiles

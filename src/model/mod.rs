@@ -46,7 +46,8 @@ pub use observe::{
 };
 pub use plan_cost::{catalog_cost, chip_cost, ProfileCost};
 pub use predict::{
-    class_errors, predict, predict_in, predict_report, CaseError, Context, Prediction, Query,
+    class_errors, predict, predict_in, predict_report, CaseError, Context, Kernel, Prediction,
+    Query,
 };
 pub use profile::{
     load_profile, named_parameters, ChipProfile, FoldScore, Identity, MissingClass, OpClassProfile,

@@ -408,6 +408,7 @@ impl ProfileCost {
             m: whole(shape.m),
             n: whole(shape.n),
             k: whole(shape.k),
+            kernel: None,
         })
     }
 
@@ -625,6 +626,7 @@ mod tests {
             m: 128,
             n: 2304,
             k: 768,
+            kernel: None,
         };
         // In a stack: its operands evicted by the rest of the layer.
         let stack = Context::Stack {

@@ -9,7 +9,7 @@ use super::fit::FittedForm;
 use super::form::{Bound, RoofRates};
 use super::observe::{observe, Excluded};
 use super::profile::{ChipProfile, OpClassProfile};
-use super::{ModelError, Op, OpClass};
+use super::{ModelError, Op, OpClass, Tile};
 use crate::case::Dtype;
 use crate::reference::AttentionDims;
 use crate::report::Report;
@@ -27,6 +27,10 @@ pub enum Query {
         n: u64,
         /// The inner dimension.
         k: u64,
+        /// The kernel it is known to run (a composed workload's own
+        /// choice); None: the one autotune would pick, as the calibration
+        /// saw it (see `FittedForm::tile_of`).
+        kernel: Option<Kernel>,
     },
     /// Attention: fused prefill when the query length is above 1, decode
     /// when it is 1.
@@ -55,6 +59,15 @@ pub enum Query {
         /// Workgroups it launches.
         workgroups: u64,
     },
+}
+
+/// A tiled kernel: its variant and the tile its constants give it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kernel {
+    /// The variant, e.g. `texture_subgroup`.
+    pub variant: String,
+    /// Its workgroup tile.
+    pub tile: Tile,
 }
 
 /// A predicted time.
@@ -148,7 +161,7 @@ pub fn predict_in(
                 workgroups: workgroups as f64,
             },
         ),
-        Query::Matmul { dtype, m, n, k } => (
+        Query::Matmul { dtype, m, n, k, .. } => (
             OpClass::matmul(dtype),
             Op::Matmul {
                 m,
@@ -181,13 +194,22 @@ pub fn predict_in(
     if let Context::Stack { working_set_bytes } = context {
         in_stack(&mut fitted, &op, working_set_bytes);
     }
-    let estimate = match query {
-        Query::Elementwise { kernel, .. } => fitted.estimate_kernel(&op, kernel),
-        _ => fitted.estimate(&op),
+    let (estimate, tile) = match query {
+        Query::Elementwise { kernel, .. } => (fitted.estimate_kernel(&op, kernel), None),
+        Query::Matmul {
+            kernel: Some(kernel),
+            ..
+        } => (
+            fitted.estimate_tiled(&op, &kernel.variant, kernel.tile),
+            Some(format!("{} ({})", kernel.tile, kernel.variant)),
+        ),
+        _ => (
+            fitted.estimate(&op),
+            fitted
+                .tile_of(&op, None)
+                .map(|e| format!("{} ({})", e.tile, e.variant)),
+        ),
     };
-    let tile = fitted
-        .tile_of(&op, None)
-        .map(|e| format!("{} ({})", e.tile, e.variant));
     let (rate, unit) = match class {
         OpClass::AttentionDecode | OpClass::Stream | OpClass::Elementwise => {
             (op.bytes() / estimate.time_s, "B/s")

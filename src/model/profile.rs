@@ -311,6 +311,14 @@ impl ChipProfile {
         )))
     }
 
+    /// Whether `report` is one this profile was fitted to: its cases are
+    /// then the fit's own points, not a held-out check.
+    pub fn fitted_on(&self, report: &crate::report::Report) -> bool {
+        self.sources
+            .iter()
+            .any(|s| s.started_utc == report.started_utc && s.suite == report.suite.name)
+    }
+
     /// Writes the profile to `path` (never over an existing file).
     pub fn save(&self, path: &Path) -> Result<(), ModelError> {
         Ok(crate::report::write_json_atomic(path, self)?)

@@ -112,6 +112,16 @@ pub struct BlockKernels {
 const KIND_PREFIXES: [&str; 2] = ["wide.", "narrow."];
 
 impl BlockKernels {
+    /// The matmul kernel of `step`'s projection: the widening one for QKV
+    /// and up (d to 3d and ff), the narrowing one for output and down (to
+    /// d). A step that is no projection runs neither.
+    pub fn projection(&self, step: Step) -> &Candidate {
+        match step {
+            Step::Qkv | Step::UpProjection => &self.widening,
+            _ => &self.narrowing,
+        }
+    }
+
     /// The block candidate that runs these kernels:
     /// `texture_subgroup/texture_tiled+subgroup_loads` with constants
     /// `wide.WORKGROUP_SIZE`, ..., `narrow.WORKGROUP_SIZE`, ... (both halves

@@ -325,20 +325,17 @@ pub fn prepare_block(
         )
     };
     let columns = |vec4s: usize| ((vec4s as u32).div_ceil(WORKGROUP), s as u32, 1);
-    let projection = |matmul, (m, n, k), a: &Matrix, b: &Matrix, c: &wgpu::Buffer| {
+    let projection = |step, (m, n, k), a: &Matrix, b: &Matrix, c: &wgpu::Buffer| {
         matmul_kernel(
             gpu,
             Dtype::F32,
-            matmul,
+            kernels.projection(step),
             (m, n, k),
             a.operand(),
             b.operand(),
             c,
         )
     };
-    // QKV and up widen d to 3d and ff; output and down narrow to d.
-    let widening = |mnk, a, b, c| projection(&kernels.widening, mnk, a, b, c);
-    let narrowing = |mnk, a, b, c| projection(&kernels.narrowing, mnk, a, b, c);
     let mut stages = Vec::new();
     for (index, layer) in layers.iter().enumerate() {
         let x = match index {
@@ -370,7 +367,9 @@ pub fn prepare_block(
                         (s as u32, 1, 1),
                     )?
                 }
-                Step::Qkv => widening((s, 3 * d, d), &acts.operand_d, &layer.qkv, &acts.qkv)?,
+                Step::Qkv => {
+                    projection(step, (s, 3 * d, d), &acts.operand_d, &layer.qkv, &acts.qkv)?
+                }
                 Step::SplitHeads => small(
                     "split_heads",
                     &[
@@ -409,9 +408,13 @@ pub fn prepare_block(
                     ],
                     columns(d / 4),
                 )?,
-                Step::OutProjection => {
-                    narrowing((s, d, d), &acts.operand_d, &layer.out, &acts.projected)?
-                }
+                Step::OutProjection => projection(
+                    step,
+                    (s, d, d),
+                    &acts.operand_d,
+                    &layer.out,
+                    &acts.projected,
+                )?,
                 Step::Residual1 | Step::Residual2 => {
                     let (input, bias, output) = match step {
                         Step::Residual1 => (x, out_bias, &acts.streams[0]),
@@ -428,7 +431,9 @@ pub fn prepare_block(
                         columns(d / 4),
                     )?
                 }
-                Step::UpProjection => widening((s, ff, d), &acts.operand_d, &layer.up, &acts.up)?,
+                Step::UpProjection => {
+                    projection(step, (s, ff, d), &acts.operand_d, &layer.up, &acts.up)?
+                }
                 Step::Gelu => small(
                     "bias_gelu",
                     &[
@@ -438,9 +443,13 @@ pub fn prepare_block(
                     ],
                     columns(ff / 4),
                 )?,
-                Step::DownProjection => {
-                    narrowing((s, d, ff), &acts.operand_ff, &layer.down, &acts.projected)?
-                }
+                Step::DownProjection => projection(
+                    step,
+                    (s, d, ff),
+                    &acts.operand_ff,
+                    &layer.down,
+                    &acts.projected,
+                )?,
             };
             stages.push((step.name().to_string(), kernel));
         }
