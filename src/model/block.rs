@@ -36,7 +36,7 @@ pub struct BlockError {
     /// Predicted seconds: the sum of its stages' predictions.
     pub predicted_s: f64,
     /// Measured seconds: the fastest sample a second confirms, the fastest
-    /// over the runs, as for the fit points the profile was made from.
+    /// over its measurements, as for the fit points the profile was made from.
     pub measured_s: f64,
     /// Measurements of the case: runs, and passes within a run (the
     /// calibrate suite measures the block in both of its passes).
