@@ -878,9 +878,18 @@ fn calibrate_then_predict_from_the_profile() {
         "roofline at 100%",
         "attention_prefill: TiledAttention",
         "attention_decode: TiledDecode",
+        "within a run: the same case in two passes, each on fresh buffers, differs by",
     ] {
         assert!(stdout.contains(expected), "{expected} in {stdout}");
     }
+    // The calibrate suite's two passes give a noise floor from one report.
+    let written = chipbench::model::load_profile(&profile).unwrap();
+    let passes = written.pass_noise_floor.expect("a floor within the run");
+    assert!(passes.cases > 100 && passes.median > 0.0, "{passes:?}");
+    assert!(
+        written.noise_floor.is_none(),
+        "one report: no floor across runs"
+    );
     let profile = profile.to_str().unwrap();
     let predicted = chipbench(&["predict", profile, "matmul", "4096x4096x4096"]);
     assert!(predicted.status.success(), "{}", stderr(&predicted));

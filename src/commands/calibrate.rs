@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::Outcome;
-use crate::model::{self, ChipProfile, Form, OpClassProfile, FOLDS};
+use crate::model::{self, ChipProfile, Form, NoiseFloor, OpClassProfile, FOLDS};
 use crate::report::{load, profile_path};
 use crate::units::{format_percent, format_rate, format_seconds};
 
@@ -80,18 +80,30 @@ pub fn render_profile(profile: &ChipProfile) -> String {
     for m in &profile.missing {
         text += &format!("{}: no model ({})\n", m.op_class, m.reason);
     }
+    let spread = |noise: &NoiseFloor| {
+        format!(
+            "{} on average, median {}, 90th percentile {} ({} cases, {} pairs)",
+            format_percent(noise.mean),
+            format_percent(noise.median),
+            format_percent(noise.p90),
+            noise.cases,
+            noise.pairs
+        )
+    };
     match &profile.noise_floor {
         Some(noise) => {
             text += &format!(
-                "noise floor: the same case in different runs differs by {} on average, median {}, 90th percentile {} ({} cases, {} pairs); errors below it mean nothing\n",
-                format_percent(noise.mean),
-                format_percent(noise.median),
-                format_percent(noise.p90),
-                noise.cases,
-                noise.pairs
+                "noise floor: the same case in different runs differs by {}; errors below it mean nothing\n",
+                spread(noise)
             )
         }
-        None => text += "noise floor: unknown (give two or more reports of the chip to measure it)\n",
+        None => text += "noise floor: unknown across runs (give two or more reports of the chip to measure it)\n",
+    }
+    if let Some(noise) = &profile.pass_noise_floor {
+        text += &format!(
+            "within a run: the same case in two passes, each on fresh buffers, differs by {}\n",
+            spread(noise)
+        );
     }
     if !profile.excluded.is_empty() {
         text += &format!(

@@ -118,6 +118,7 @@ pub fn calibrate(reports: &[(String, Report)]) -> Result<ChipProfile, ModelError
         missing,
         excluded: seen.excluded.clone(),
         noise_floor: repeat_spread(&runs),
+        pass_noise_floor: repeat_spread(&seen.passes),
     })
 }
 

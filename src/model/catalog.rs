@@ -226,6 +226,7 @@ impl CatalogChip {
             missing,
             excluded: Vec::new(),
             noise_floor: None,
+            pass_noise_floor: None,
         }
     }
 

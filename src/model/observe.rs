@@ -71,6 +71,10 @@ pub struct Observations {
     pub bandwidth_by_size: Vec<(f64, f64)>,
     /// The empty dispatch's fastest time, median over reports.
     pub dispatch_overhead_s: Option<f64>,
+    /// Each pass of a case measured more than once in one run (the
+    /// calibrate suite's two passes, each on fresh buffers): (the case and
+    /// its run, the pass, its fastest confirmed seconds).
+    pub passes: Vec<(String, usize, f64)>,
 }
 
 /// The family leave-one-family-out holds out together: `skinny` (M or N at
@@ -324,6 +328,13 @@ pub fn observe(reports: &[Report]) -> Observations {
             while let Some(i) = measured.iter().position(|(_, _, o)| o.point.case == case) {
                 let (_, samples, other) = measured.swap_remove(i);
                 passes.push((samples, other));
+            }
+            if passes.len() > 1 {
+                let own = passes.iter().filter_map(|(s, _)| fastest_confirmed_s(s));
+                for (pass, seconds) in own.enumerate() {
+                    out.passes
+                        .push((format!("{case} of run {run}"), pass, seconds));
+                }
             }
             let pooled: Vec<f64> = passes.iter().flat_map(|(s, _)| s.iter().copied()).collect();
             let Some(time_s) = fastest_confirmed_s(&pooled) else {

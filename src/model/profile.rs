@@ -58,6 +58,13 @@ pub struct ChipProfile {
     /// How far repeat measurements of one case in different runs differ
     /// (None with a single report).
     pub noise_floor: Option<NoiseFloor>,
+    /// How far the passes of one run over the same case differ, each on
+    /// fresh buffers (the calibrate suite measures its fitted shapes twice):
+    /// on a software adapter a kernel's speed depends on where its buffers
+    /// land, so this floor is there even in a single report. None where no
+    /// case was measured twice in a run, or in a profile written before it.
+    #[serde(default)]
+    pub pass_noise_floor: Option<NoiseFloor>,
 }
 
 /// Which chip, through what.
