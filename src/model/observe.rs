@@ -330,7 +330,12 @@ pub fn observe(reports: &[Report]) -> Observations {
                 passes.push((samples, other));
             }
             if passes.len() > 1 {
-                let own = passes.iter().filter_map(|(s, _)| fastest_confirmed_s(s));
+                // Each pass's own figure, as set above (infinite where no
+                // sample of it is confirmed).
+                let own = passes
+                    .iter()
+                    .map(|(_, o)| o.point.time_s)
+                    .filter(|s| s.is_finite());
                 for (pass, seconds) in own.enumerate() {
                     out.passes
                         .push((format!("{case} of run {run}"), pass, seconds));
