@@ -155,7 +155,7 @@ fn held_out_error_of_the_true_form_is_the_noise_and_two_factors_miss() {
 const ATTENTION_TRUTH: [f64; 5] = [2e-5, 0.3, 12.0, 24.0, 0.6];
 
 /// The synthetic decode kernels: [`ATTENTION_TRUTH`], then a cache of
-/// 4 MB and a K/V cache far beyond it computed at half the rate, as the
+/// 4 MB and a K/V cache far beyond it fed at half the rate, as the
 /// software adapters' fits find (3–4 MB, 0.47–0.53; the suite's K/V
 /// caches span 4 to 128 MB).
 const DECODE_TRUTH: [f64; 7] = [2e-5, 0.3, 12.0, 24.0, 0.6, 4e6, 0.5];

@@ -91,8 +91,9 @@ pub enum Form {
     /// tiled roofline on its stretches of keys, split-KV's partials and
     /// merge dispatch counted; the fill of the device bounds its bandwidth
     /// too (a few workgroups cannot draw the whole memory bandwidth); and
-    /// matmul's cache term on its bytes, since a K/V cache read once per
-    /// token is fed from a cache only while it is small, or the op repeated.
+    /// matmul's cache term on its bytes, scaling its bandwidth as well as
+    /// its compute, since a K/V cache read once per token is fed from a
+    /// cache only while it is small, or the op repeated.
     TiledDecode,
     /// `t0 + f·bytes/BW_cache + (1−f)·bytes/BW_memory` with `f` the
     /// [`cached_share`] of the traffic at the stream's array size: streams
@@ -182,20 +183,24 @@ impl TiledRoofline {
     /// rate is scaled by `c = f + (1 − f)·s`, f the [`cached_share`] at the
     /// operands' bytes: tiles whose operands stay in a cache are fed faster
     /// (on a CPU adapter, a workgroup's loads hit the caches or go to
-    /// memory; on a GPU, the L2). Matmul and decode have the term; fused
-    /// prefill, which rereads its K/V tiles from the cache, does not.
+    /// memory; on a GPU, the L2); a decode's bandwidth too. Matmul and
+    /// decode have the term; fused prefill, which rereads its K/V tiles
+    /// from the cache, does not.
     pub const UNCACHED_RATE: usize = 6;
 
-    /// `t0·dispatches + max(work / (P·e·u·c), traffic / (BW·e_m·u_m))` with
-    /// u the fill of the waves of workgroups, tiles / (waves · W), and c the
-    /// cache term at `operand_bytes` (each operand once: what a cache holds
-    /// while the tiles reuse it) where the form has one, 1 otherwise.
+    /// `t0·dispatches + max(work / (P·e·u·c), traffic / (BW·e_m·u_m·c_m))`
+    /// with u the fill of the waves of workgroups, tiles / (waves · W), and
+    /// c the cache term at `operand_bytes` (each operand once: what a cache
+    /// holds while the tiles reuse it) where the form has one, 1 otherwise.
+    /// A decode (`streams`) streams its K/V once: the fill bounds its
+    /// bandwidth (u_m = u) and the cache feeds it (c_m = c); a tiled product
+    /// rereads its operands from the cache, and u_m = c_m = 1.
     fn estimate(
         params: &[f64],
         roofs: &RoofRates,
         work: &TiledWork,
         operand_bytes: f64,
-        fill_memory: bool,
+        streams: bool,
     ) -> Estimate {
         let in_flight = params[Self::WORKGROUPS_IN_FLIGHT].round().max(1.0);
         let fill = work.workgroups / ((work.workgroups / in_flight).ceil() * in_flight);
@@ -208,9 +213,9 @@ impl TiledRoofline {
             _ => 1.0,
         };
         let compute_s = flop / (roofs.flop_per_s * params[Self::COMPUTE_EFFICIENCY] * fill * cache);
-        let memory_fill = if fill_memory { fill } else { 1.0 };
+        let memory_rate = if streams { fill * cache } else { 1.0 };
         let bandwidth_s = work.traffic_bytes
-            / (roofs.bytes_per_s * params[Self::MEMORY_EFFICIENCY] * memory_fill);
+            / (roofs.bytes_per_s * params[Self::MEMORY_EFFICIENCY] * memory_rate);
         Estimate::of(
             params[Self::OVERHEAD] * work.dispatches,
             compute_s,
