@@ -12,8 +12,11 @@
 // A workgroup serves 4 query rows of its K/V head (the group's heads × Sq
 // rows, 4 at a time), held as the components of vec4s. It walks its keys
 // STRETCH = DECODE_WORKGROUP · KEYS_PER_INVOCATION at a time: each
-// invocation scores KEYS_PER_INVOCATION keys (K read by one invocation per
-// key), the workgroup reduces the stretch's max and sum (through workgroup
+// invocation scores KEYS_PER_INVOCATION consecutive keys (K read by one
+// invocation per key; consecutive, so an invocation walks one stretch of
+// memory rather than keys 64 rows apart: on lavapipe grouped decode read
+// 6.6 against 5.6 GB/s, faster in 4 of 4 alternating process pairs),
+// the workgroup reduces the stretch's max and sum (through workgroup
 // memory, or subgroup operations where the adapter has them, never assuming
 // a subgroup size), then each invocation accumulates P·V for 4 vec4s of d
 // over a share of the stretch's keys (V read once per key and vec4; each
@@ -161,8 +164,8 @@ fn attend(wid: vec3<u32>, lid: u32, begin: u32, stop: u32) -> Reduced {
     for (var s0 = begin; s0 < end; s0 += stretch) {
         // Scores of this invocation's 8 keys (KEYS_PER_INVOCATION), each
         // vec4 of Q loaded once for all of them.
-        let j_low = vec4(s0 + lid) + vec4(0u, 1u, 2u, 3u) * DECODE_WORKGROUP;
-        let j_high = j_low + 4u * DECODE_WORKGROUP;
+        let j_low = vec4(s0 + lid * KEYS_PER_INVOCATION) + vec4(0u, 1u, 2u, 3u);
+        let j_high = j_low + 4u;
         let last_key = vec4(params.kv_len - 1u);
         let low_rows = vec4(kv_row) + min(j_low, last_key);
         let high_rows = vec4(kv_row) + min(j_high, last_key);
@@ -194,8 +197,8 @@ fn attend(wid: vec3<u32>, lid: u32, begin: u32, stop: u32) -> Reduced {
         let p_low = weights_of(low, m_new);
         let p_high = weights_of(high, m_new);
         for (var t = 0u; t < 4u; t++) {
-            weights[lid + t * DECODE_WORKGROUP] = p_low[t];
-            weights[lid + (t + 4u) * DECODE_WORKGROUP] = p_high[t];
+            weights[lid * KEYS_PER_INVOCATION + t] = p_low[t];
+            weights[lid * KEYS_PER_INVOCATION + t + 4u] = p_high[t];
         }
         // reduce4 ends with a barrier: every weight is written.
         let alpha = exp2(m - m_new);
