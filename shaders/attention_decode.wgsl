@@ -134,8 +134,25 @@ struct Reduced {
     owns: bool,
 }
 
+// The workgroup's rows, computed once by its first invocation. Software
+// adapters run a workgroup's invocations as coroutines that yield at each
+// barrier, and LLVM recomputes arithmetic that lives across a yield rather
+// than keeping it: the divisions in `rows_of` (and any by a runtime divisor)
+// ran again in every step of the inner loops, 8 scalar divisions per vector
+// division (scripts/jit_profile.sh on lavapipe: 32 divisions in each step of
+// the scores loop). A value loaded from workgroup memory is kept.
+var<workgroup> workgroup_rows: Rows;
+
+// Vec4s of d each P·V invocation accumulates (4), and the groups of them
+// that cover d: constants, so that splitting the invocations among them
+// divides by a constant.
+const GROUPS: u32 = (D4 + 3u) / 4u;
+
 fn attend(wid: vec3<u32>, lid: u32, begin: u32, stop: u32) -> Reduced {
-    let rows = rows_of(wid);
+    if (lid == 0u) {
+        workgroup_rows = rows_of(wid);
+    }
+    let rows = workgroupUniformLoad(&workgroup_rows);
     let kv_row = wid.y * params.kv_len;
     var end = stop;
     if (params.causal != 0u) {
@@ -145,10 +162,9 @@ fn attend(wid: vec3<u32>, lid: u32, begin: u32, stop: u32) -> Reduced {
     }
     // P·V: invocation = group + groups · share, where a group is 4 vec4s
     // of d and `shares_count` shares split the keys.
-    let groups = (params.d4 + 3u) / 4u;
-    let shares_count = DECODE_WORKGROUP / groups;
-    let group = lid % groups;
-    let share = lid / groups;
+    let shares_count = DECODE_WORKGROUP / GROUPS;
+    let group = lid % GROUPS;
+    let share = lid / GROUPS;
     let owns = share < shares_count;
     let c0 = group * 4u;
     let c = min(vec4(c0) + vec4(0u, 1u, 2u, 3u), vec4(params.d4 - 1u));
@@ -228,7 +244,7 @@ fn attend(wid: vec3<u32>, lid: u32, begin: u32, stop: u32) -> Reduced {
     workgroupBarrier();
     if (owns && share == 0u) {
         for (var other = 1u; other < shares_count; other++) {
-            let at = (other * groups + group) * 4u;
+            let at = (other * GROUPS + group) * 4u;
             a0 += shares[at];
             a1 += shares[at + 1u];
             a2 += shares[at + 2u];
