@@ -6,8 +6,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use chipbench::model::{
-    attention_family_of, factor_of, family_of, held_out, ErrorStats, FittedForm, Fold, Form,
-    ModelMethod, Op, Point, RoofRates, Tile, TiledRoofline, TwoFactor,
+    attention_family_of, factor_of, family_of, held_out, Context, ErrorStats, FittedForm, Fold,
+    Form, ModelMethod, Op, Point, RoofRates, Tile, TiledRoofline, TwoFactor,
 };
 use chipbench::reference::AttentionDims;
 use chipbench::suite::calibrate_matmul_shapes;
@@ -50,7 +50,7 @@ fn synthetic(noise: f64, seed: u64) -> Vec<Point> {
                     ..ROOFS
                 };
                 Form::TiledRoofline
-                    .estimate(&TRUTH, &roofs, &op, Some(tile))
+                    .estimate(&TRUTH, &roofs, &op, Some(tile), Context::Alone)
                     .time_s
             };
             let (wide_tile, narrow_tile) = (Tile::new(32, 128), Tile::new(8, 128));
@@ -209,7 +209,9 @@ fn attention_point(
                 flop_per_s: ROOFS.flop_per_s * factor,
                 ..ROOFS
             };
-            let time = form.estimate(truth(form), &roofs, &op, Some(tile)).time_s;
+            let time = form
+                .estimate(truth(form), &roofs, &op, Some(tile), Context::Alone)
+                .time_s;
             (variant, tile, time)
         })
         .min_by(|a, b| a.2.total_cmp(&b.2))

@@ -5,7 +5,7 @@
 
 use super::crossval::{Method, Predictor};
 use super::fit::fit_form;
-use super::form::{Form, RoofRates};
+use super::form::{Context, Form, RoofRates};
 use super::Point;
 
 /// `max(FLOPs / P, bytes / BW)`: the probes' roofs taken at face value.
@@ -26,7 +26,7 @@ struct FormPredictor {
 impl Predictor for FormPredictor {
     fn time_s(&self, point: &Point) -> f64 {
         self.form
-            .estimate(&self.params, &self.roofs, &point.op, None)
+            .estimate(&self.params, &self.roofs, &point.op, None, Context::Alone)
             .time_s
     }
 }

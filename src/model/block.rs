@@ -4,8 +4,9 @@
 //! is the check that summing per-op times predicts a real composed workload
 //! on the same chip, which is what a planner does.
 
+use super::form::Context;
 use super::observe::fastest_confirmed_s;
-use super::predict::{predict_in, Context, Kernel, Query};
+use super::predict::{predict_in, Kernel, Query};
 use super::{ModelError, OpClass, Tile};
 use crate::case::{Candidate, Case};
 use crate::report::{Measurement, Report, Status};

@@ -4,7 +4,7 @@
 //! parameters (all of them positive). Pure functions.
 
 use super::crossval::{Method, Predictor};
-use super::form::{Estimate, Form, RoofRates, TiledRoofline};
+use super::form::{Context, Estimate, Form, RoofRates, TiledRoofline};
 use super::tiles::{distinct_tiles, tile_for, TileEntry};
 use super::{Op, Point, Tile};
 
@@ -157,7 +157,7 @@ pub fn form_loss(
     robust_loss(points.iter().map(|p| {
         let factor = factor_of(factors, &p.variant, p.tile);
         (form
-            .estimate_kernel(params, roofs, &p.op, p.tile, factor)
+            .estimate_kernel(params, roofs, &p.op, p.tile, factor, Context::Alone)
             .time_s
             / p.time_s)
             .ln()
@@ -300,6 +300,8 @@ pub struct FittedForm {
     pub roofs: RoofRates,
     /// The tile each measured shape ran with.
     pub tiles: Vec<TileEntry>,
+    /// Where the ops it predicts run: alone, as it was fitted, or in a stack.
+    pub context: Context,
 }
 
 impl FittedForm {
@@ -312,6 +314,7 @@ impl FittedForm {
             variant_factors,
             roofs,
             tiles: tile_table(points),
+            context: Context::Alone,
         }
     }
 
@@ -326,7 +329,9 @@ impl FittedForm {
     pub fn estimate_by(&self, op: &Op, workload: Option<&str>) -> Estimate {
         match self.tile_of(op, workload) {
             Some(entry) => self.estimate_with(op, entry),
-            None => self.form.estimate(&self.params, &self.roofs, op, None),
+            None => self
+                .form
+                .estimate(&self.params, &self.roofs, op, None, self.context),
         }
     }
 
@@ -339,8 +344,14 @@ impl FittedForm {
     /// efficiency where the fit measured it, else the most measured kernel's.
     pub fn estimate_tiled(&self, op: &Op, variant: &str, tile: Tile) -> Estimate {
         let factor = factor_of(&self.variant_factors, variant, Some(tile));
-        self.form
-            .estimate_kernel(&self.params, &self.roofs, op, Some(tile), factor)
+        self.form.estimate_kernel(
+            &self.params,
+            &self.roofs,
+            op,
+            Some(tile),
+            factor,
+            self.context,
+        )
     }
 
     /// The predicted time of `op` run by `kernel`, a kernel without tiles
@@ -349,7 +360,7 @@ impl FittedForm {
     pub fn estimate_kernel(&self, op: &Op, kernel: &str) -> Estimate {
         let factor = factor_of(&self.variant_factors, kernel, None);
         self.form
-            .estimate_kernel(&self.params, &self.roofs, op, None, factor)
+            .estimate_kernel(&self.params, &self.roofs, op, None, factor, self.context)
     }
 
     /// The tile `op` runs with (among `workload`'s, if given): its own or its

@@ -17,6 +17,36 @@ pub struct RoofRates {
     pub overhead_s: f64,
 }
 
+/// Where an operation runs, as far as the caches are concerned.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Context {
+    /// Alone and repeated, as the calibrate suite measures it: what one
+    /// run leaves in the caches is there for the next.
+    Alone,
+    /// One op of a stack (a transformer's layers) that moves
+    /// `working_set_bytes` through the caches between two runs of it: the
+    /// op finds its data in a cache only as far as that much would fit.
+    Stack {
+        /// Bytes the stack reads and writes between two runs of the op.
+        working_set_bytes: f64,
+    },
+}
+
+impl Context {
+    /// The share of an op's data of `bytes` a cache of `cache_bytes` still
+    /// holds when the op starts: as alone ([`cached_share`] at its own
+    /// bytes), or what survived the rest of the stack (at the larger of its
+    /// bytes and the stack's).
+    fn cached_share(self, bytes: f64, cache_bytes: f64) -> f64 {
+        match self {
+            Context::Alone => cached_share(bytes, cache_bytes),
+            Context::Stack { working_set_bytes } => {
+                cached_share(bytes.max(working_set_bytes), cache_bytes)
+            }
+        }
+    }
+}
+
 /// The term of a form that bounds a predicted time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -195,20 +225,34 @@ impl TiledRoofline {
     /// A decode (`streams`) streams its K/V once: the fill bounds its
     /// bandwidth (u_m = u) and the cache feeds it (c_m = c); a tiled product
     /// rereads its operands from the cache, and u_m = c_m = 1.
+    ///
+    /// In a stack ([`Context::Stack`]) the rest of the layer has evicted
+    /// the operands: the first read of each (`operand_bytes` of the
+    /// traffic) finds only what survived the stack, and the rereads find
+    /// what the op itself brought in, as alone. c is the two rates mixed by
+    /// time over the traffic. A decode or a one-row product reads its
+    /// operands about once, and runs at the first reads' rate; a prefill's
+    /// projection rereads its weights once per row of tiles and hardly
+    /// notices (evicting them cost 2–5% at 128 and 512 tokens on lavapipe,
+    /// where a one-token product took 1.57×).
     fn estimate(
         params: &[f64],
         roofs: &RoofRates,
         work: &TiledWork,
         operand_bytes: f64,
         streams: bool,
+        context: Context,
     ) -> Estimate {
         let in_flight = params[Self::WORKGROUPS_IN_FLIGHT].round().max(1.0);
         let fill = work.workgroups / ((work.workgroups / in_flight).ceil() * in_flight);
         let flop = work.flop + params[Self::K_HALF] * work.flop_per_k_half;
         let cache = match params.get(Self::CACHE_BYTES..=Self::UNCACHED_RATE) {
             Some(&[cache_bytes, rate]) => {
-                let share = cached_share(operand_bytes, cache_bytes);
-                share + (1.0 - share) * rate
+                let rate_at = |share: f64| share + (1.0 - share) * rate;
+                let rereads = rate_at(cached_share(operand_bytes, cache_bytes));
+                let first_reads = rate_at(context.cached_share(operand_bytes, cache_bytes));
+                let first = (operand_bytes / work.traffic_bytes).min(1.0);
+                1.0 / (first / first_reads + (1.0 - first) / rereads)
             }
             _ => 1.0,
         };
@@ -388,6 +432,7 @@ impl Form {
         op: &Op,
         tile: Option<Tile>,
         factor: f64,
+        context: Context,
     ) -> Estimate {
         match self {
             Form::KernelStream => {
@@ -395,14 +440,14 @@ impl Form {
                 scaled[StreamParams::CACHE_BYTES_PER_S] *= factor;
                 scaled[StreamParams::MEMORY_BYTES_PER_S] *= factor;
                 scaled[StreamParams::WORKGROUP_S] /= factor;
-                self.estimate(&scaled, roofs, op, tile)
+                self.estimate(&scaled, roofs, op, tile, context)
             }
             _ => {
                 let roofs = RoofRates {
                     flop_per_s: roofs.flop_per_s * factor,
                     ..*roofs
                 };
-                self.estimate(params, &roofs, op, tile)
+                self.estimate(params, &roofs, op, tile, context)
             }
         }
     }
@@ -444,15 +489,16 @@ impl Form {
         self.tiled_work(op, tile).map(|w| w.workgroups)
     }
 
-    /// The predicted time of `op` with `params`, given the roofs and (for
-    /// the tiled forms) the tile of the kernel that runs it; a tiled form
-    /// without a tile counts single-element tiles.
+    /// The predicted time of `op` with `params`, given the roofs, (for
+    /// the tiled forms) the tile of the kernel that runs it, and where it
+    /// runs; a tiled form without a tile counts single-element tiles.
     pub fn estimate(
         self,
         params: &[f64],
         roofs: &RoofRates,
         op: &Op,
         tile: Option<Tile>,
+        context: Context,
     ) -> Estimate {
         match self {
             Form::TiledRoofline | Form::TiledAttention | Form::TiledDecode => {
@@ -463,6 +509,7 @@ impl Form {
                         &work,
                         op.cached_bytes(),
                         self == Form::TiledDecode,
+                        context,
                     ),
                     None => Estimate::of(params[TiledRoofline::OVERHEAD], 0.0, 0.0),
                 }
@@ -475,7 +522,7 @@ impl Form {
                     } => (bytes, workgroups),
                     _ => (op.bytes(), 0.0),
                 };
-                let cached = cached_share(op.cached_bytes(), params[P::CACHE_BYTES]);
+                let cached = context.cached_share(op.cached_bytes(), params[P::CACHE_BYTES]);
                 let bandwidth_s = cached * bytes / params[P::CACHE_BYTES_PER_S]
                     + (1.0 - cached) * bytes / params[P::MEMORY_BYTES_PER_S];
                 // The kernel stream's workgroups each start at a cost of their
@@ -554,6 +601,7 @@ mod tests {
             &ROOFS,
             &matmul(256, 256, 256),
             Some(Tile::new(64, 64)),
+            Context::Alone,
         );
         let expected_s = 2.0 * 256f64.powi(3) / (1e12 * 0.5);
         assert!((e.time_s - expected_s).abs() < 1e-15 * expected_s.max(1.0));
@@ -568,6 +616,7 @@ mod tests {
             &ROOFS,
             &matmul(256, 256, 64),
             Some(Tile::new(64, 64)),
+            Context::Alone,
         );
         // One row more: a fifth row of tiles (20 tiles), in two waves of 16.
         let ragged = Form::TiledRoofline.estimate(
@@ -575,6 +624,7 @@ mod tests {
             &ROOFS,
             &matmul(257, 256, 64),
             Some(Tile::new(64, 64)),
+            Context::Alone,
         );
         assert!((ragged.time_s / full.time_s - 2.0).abs() < 1e-12);
     }
@@ -582,8 +632,13 @@ mod tests {
     #[test]
     fn short_k_ramps_and_overhead_bounds_tiny_work() {
         let params = [1e-3, 1.0, 1.0, 64.0, 1.0];
-        let e =
-            Form::TiledRoofline.estimate(&params, &ROOFS, &matmul(8, 8, 64), Some(Tile::new(8, 8)));
+        let e = Form::TiledRoofline.estimate(
+            &params,
+            &ROOFS,
+            &matmul(8, 8, 64),
+            Some(Tile::new(8, 8)),
+            Context::Alone,
+        );
         assert_eq!(e.bound, Bound::Overhead);
         // K = K½ halves the rate.
         assert!((e.compute_s - 2.0 * 2.0 * 8.0 * 8.0 * 64.0 / 1e12).abs() < 1e-18);
@@ -597,7 +652,7 @@ mod tests {
             let op = matmul(size, size, size);
             op.flop()
                 / Form::TiledRoofline
-                    .estimate(&params, &ROOFS, &op, Some(Tile::new(1, 1)))
+                    .estimate(&params, &ROOFS, &op, Some(Tile::new(1, 1)), Context::Alone)
                     .time_s
         };
         // 3·4·16² bytes: well within; 3·4·4096² bytes: well beyond.
@@ -624,7 +679,7 @@ mod tests {
         let rate = |op: &Op| {
             op.bytes()
                 / Form::CachedStream
-                    .estimate(&params, &ROOFS, op, None)
+                    .estimate(&params, &ROOFS, op, None, Context::Alone)
                     .time_s
         };
         assert!((rate(&small) / 1e12 - 1.0).abs() < 1e-3);

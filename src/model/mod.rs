@@ -39,15 +39,14 @@ pub use fit::{
     factor_of, fit_form, nelder_mead, robust_loss, FittedForm, ModelMethod, VariantFactors,
     HUBER_DELTA,
 };
-pub use form::{Bound, Estimate, Form, RoofRates, TiledRoofline};
+pub use form::{Bound, Context, Estimate, Form, RoofRates, TiledRoofline};
 pub use noise::{repeat_spread, NoiseFloor};
 pub use observe::{
     attention_family_of, excluded_counts, family_of, observe, Excluded, Observations, NOISY_SPREAD,
 };
 pub use plan_cost::{catalog_cost, chip_cost, ProfileCost};
 pub use predict::{
-    class_errors, predict, predict_in, predict_report, CaseError, Context, Kernel, Prediction,
-    Query,
+    class_errors, predict, predict_in, predict_report, CaseError, Kernel, Prediction, Query,
 };
 pub use profile::{
     load_profile, named_parameters, ChipProfile, FoldScore, Identity, MissingClass, OpClassProfile,

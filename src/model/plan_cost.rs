@@ -15,7 +15,8 @@
 
 use std::path::Path;
 
-use super::predict::{predict_in, Context, Query};
+use super::form::Context;
+use super::predict::{predict_in, Query};
 use super::profile::{load_profile, ChipProfile, Provenance};
 use super::{catalog, Catalog, CatalogChip, Fold, ModelError, OpClass};
 use crate::case::Dtype;
