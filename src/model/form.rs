@@ -25,7 +25,9 @@ pub enum Context {
     Alone,
     /// One op of a stack (a transformer's layers) that moves
     /// `working_set_bytes` through the caches between two runs of it: the
-    /// op finds its data in a cache only as far as that much would fit.
+    /// op's first reads find its data in a cache only as far as that much
+    /// would fit; a tiled product's rereads find what it brought in itself
+    /// (see [`TiledRoofline`]'s estimate).
     Stack {
         /// Bytes the stack reads and writes between two runs of the op.
         working_set_bytes: f64,
