@@ -120,10 +120,12 @@ fn q_at(r: u32, row: u32, cc: u32, fold: u32) -> vec4<f32> {
     return textureLoad(q_texture, texel(row, cc, fold));
 }
 
-// The reduced state of one workgroup over keys [begin, end): running max
-// and sum per row, and (in invocations with `owns`) the unnormalized output
-// of the 4 rows at vec4s c0 .. c0+3 of d (a_k: column r is row r at c0 + k).
+// The reduced state of one workgroup over keys [begin, end): its rows,
+// running max and sum per row, and (in invocations with `owns`) the
+// unnormalized output of the 4 rows at vec4s c0 .. c0+3 of d (a_k: column
+// r is row r at c0 + k).
 struct Reduced {
+    rows: Rows,
     m: vec4<f32>,
     l: vec4<f32>,
     a0: mat4x4<f32>,
@@ -251,7 +253,7 @@ fn attend(wid: vec3<u32>, lid: u32, begin: u32, stop: u32) -> Reduced {
             a3 += shares[at + 3u];
         }
     }
-    return Reduced(m, l, a0, a1, a2, a3, c0, owns && share == 0u);
+    return Reduced(rows, m, l, a0, a1, a2, a3, c0, owns && share == 0u);
 }
 
 // Writes the rows' output vec4 `c` (column r of `a`: row r): a / l, or 0
@@ -269,7 +271,7 @@ fn store(rows: Rows, c: u32, a: mat4x4<f32>, l: vec4<f32>) {
 
 fn decode_body(wid: vec3<u32>, lid: u32) {
     let r = attend(wid, lid, 0u, params.kv_len);
-    let rows = rows_of(wid);
+    let rows = r.rows;
     if (r.owns) {
         store(rows, r.c0, r.a0, r.l);
         store(rows, r.c0 + 1u, r.a1, r.l);
@@ -294,7 +296,7 @@ fn decode_partial_body(wid: vec3<u32>, lid: u32) {
     let begin = min(wid.x * params.split_len, params.kv_len);
     let stop = min(begin + params.split_len, params.kv_len);
     let r = attend(wid, lid, begin, stop);
-    let rows = rows_of(wid);
+    let rows = r.rows;
     if (r.owns) {
         store_partial(rows, wid.x, r.c0, r.a0);
         store_partial(rows, wid.x, r.c0 + 1u, r.a1);

@@ -144,6 +144,27 @@ pub enum Form {
     TwoFactor,
 }
 
+/// Decode's parameter names, in [`TiledRoofline`]'s order (K½ counted in
+/// keys).
+const DECODE_PARAMETERS: [&str; 7] = [
+    "overhead_s",
+    "compute_efficiency",
+    "workgroups_in_flight",
+    "keys_half",
+    "memory_efficiency",
+    "cache_bytes",
+    "uncached_rate",
+];
+
+/// The kernel stream's parameter names, in [`StreamParams`]' order.
+const KERNEL_STREAM_PARAMETERS: [&str; 5] = [
+    "overhead_s",
+    "cache_bytes_per_s",
+    "cache_bytes",
+    "memory_bytes_per_s",
+    "workgroup_s",
+];
+
 /// Where a fit of the kernel stream's cost per workgroup starts, seconds.
 const WORKGROUP_START_S: f64 = 1e-7;
 
@@ -376,35 +397,13 @@ impl Form {
                 "cache_bytes",
                 "uncached_rate",
             ],
-            Form::TiledAttention => &[
-                "overhead_s",
-                "compute_efficiency",
-                "workgroups_in_flight",
-                "keys_half",
-                "memory_efficiency",
-            ],
-            Form::TiledDecode => &[
-                "overhead_s",
-                "compute_efficiency",
-                "workgroups_in_flight",
-                "keys_half",
-                "memory_efficiency",
-                "cache_bytes",
-                "uncached_rate",
-            ],
-            Form::CachedStream => &[
-                "overhead_s",
-                "cache_bytes_per_s",
-                "cache_bytes",
-                "memory_bytes_per_s",
-            ],
-            Form::KernelStream => &[
-                "overhead_s",
-                "cache_bytes_per_s",
-                "cache_bytes",
-                "memory_bytes_per_s",
-                "workgroup_s",
-            ],
+            // Fused prefill has decode's parameters but the cache term.
+            Form::TiledAttention => &DECODE_PARAMETERS[..TiledRoofline::CACHE_BYTES],
+            Form::TiledDecode => &DECODE_PARAMETERS,
+            // The cached stream has the kernel stream's but the cost per
+            // workgroup.
+            Form::CachedStream => &KERNEL_STREAM_PARAMETERS[..StreamParams::WORKGROUP_S],
+            Form::KernelStream => &KERNEL_STREAM_PARAMETERS,
             Form::TwoFactor => &["compute_efficiency", "memory_efficiency"],
         }
     }
